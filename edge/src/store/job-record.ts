@@ -1,0 +1,29 @@
+/**
+ * The job hash (`job:{id}`). Every field is a string in Redis; this is the one place that
+ * names them. Transitions happen only inside Lua scripts (edge/src/store/scripts/), which
+ * receive field values already serialised by the caller.
+ *
+ * status            queued | running | succeeded | failed | canceled
+ * account_id        owner
+ * model             model name (stream q:{model})
+ * input             JSON of JobInput (shared/src/generation.ts), defaults resolved
+ * request           JSON of the public fields echoed back (webhook, webhook_events_filter)
+ * fingerprint       cache fingerprint, "" when the request had no seed
+ * cached            "1" when answered from the cache
+ * created_at        ms; started_at, completed_at: ms or absent
+ * attempt           attempts leased so far
+ * max_attempts      retry limit
+ * lease_token       current lease's fencing token; absent when not leased
+ * lease_expires_at  ms
+ * worker_id         who holds the lease
+ * progress_step, progress_total
+ * cancel_requested  "1" when a cancel came while running
+ * outputs           JSON array of { key, content_type, width, height, seed }
+ * error             JSON { code, message }
+ * units_reserved    units held at submit
+ * units             units charged (settled)
+ * inference_ms      reported by the worker
+ * stream_id         id of the current stream entry (for XACK)
+ */
+export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];

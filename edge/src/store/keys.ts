@@ -1,0 +1,51 @@
+/**
+ * The Redis key layout: every key the edge reads or writes is built here, so Lua scripts
+ * (which receive these as KEYS) and TypeScript never disagree on a name.
+ *
+ * Records (hashes):
+ *   acct:{accountId}              id, name, plan, credits, reserved, created_at, stripe_customer,
+ *                                 webhook_secret, webhook_secret_prev, webhook_secret_prev_until,
+ *                                 rpm_limit, concurrency_limit
+ *   apikey:{sha256(key)}          key_id, account_id, mode, created_at, revoked ("1" once revoked)
+ *   keyid:{keyId}                 string -> sha256 of that key (revocation by id)
+ *   job:{jobId}                   see JOB_FIELDS in job-record.ts
+ * Indexes:
+ *   acct:{accountId}:jobs         zset, score = created ms, member = job id (list newest first)
+ *   acct:{accountId}:keys         set of key ids
+ *   acct:{accountId}:active       integer: queued + running jobs (concurrency cap)
+ *   accounts                      set of account ids
+ * Queue (DESIGN decision 2):
+ *   q:{model}                     stream, one entry per attempt: { job: jobId, attempt: n }
+ *   QUEUE_GROUP                   its consumer group
+ *   leases                        zset, score = lease expiry ms, member = job id (reaper)
+ *   models:queued                 set of model names that have a stream (queue metrics)
+ * Cache and dedup (DESIGN decision 6):
+ *   fp:done:{fingerprint}         job id whose outputs answer this fingerprint
+ *   fp:live:{fingerprint}         job id in flight for this fingerprint (coalescing)
+ *   idem:{accountId}:{sha256(idempotency key)}  "{jobId}:{bodyHash}", 24 h TTL
+ * Billing and webhooks (DESIGN decisions 7, 8):
+ *   outbox:usage                  stream of settled usage events for Stripe
+ *   usage:{accountId}:{yyyy-mm-dd}  hash model -> units / jobs (ledger)
+ *   webhooks:due                  zset, score = due ms, member = delivery id
+ */
+export const QUEUE_GROUP = 'workers';
+
+export const keys = {
+  account: (accountId: string) => `acct:${accountId}`,
+  accountJobs: (accountId: string) => `acct:${accountId}:jobs`,
+  accountKeys: (accountId: string) => `acct:${accountId}:keys`,
+  accountActive: (accountId: string) => `acct:${accountId}:active`,
+  accounts: () => 'accounts',
+  apiKey: (keyHash: string) => `apikey:${keyHash}`,
+  keyId: (keyId: string) => `keyid:${keyId}`,
+  job: (jobId: string) => `job:${jobId}`,
+  queue: (model: string) => `q:${model}`,
+  leases: () => 'leases',
+  queuedModels: () => 'models:queued',
+  cacheDone: (fingerprint: string) => `fp:done:${fingerprint}`,
+  cacheLive: (fingerprint: string) => `fp:live:${fingerprint}`,
+  idempotency: (accountId: string, keyHash: string) => `idem:${accountId}:${keyHash}`,
+  usageOutbox: () => 'outbox:usage',
+  usageDay: (accountId: string, day: string) => `usage:${accountId}:${day}`,
+  webhooksDue: () => 'webhooks:due',
+} as const;

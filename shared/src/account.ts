@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+export const PLANS = ['free', 'pro', 'enterprise'] as const;
+
+export const Account = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    plan: z.enum(PLANS),
+    credits: z.number().describe('Prepaid units available now (reserved units already subtracted).'),
+    reserved: z.number().describe('Units held by queued and running jobs.'),
+    monthly_allowance: z.number().describe('Units granted each calendar month by the plan.'),
+    allowance_remaining: z.number(),
+    limits: z.object({
+      requests_per_minute: z.int(),
+      concurrent_jobs: z.int(),
+    }),
+    stripe_customer: z.string().nullable(),
+    created_at: z.iso.datetime(),
+  })
+  .meta({ id: 'Account' });
+export type Account = z.infer<typeof Account>;
+
+export const UsageQuery = z.object({
+  from: z.iso.date().optional().describe('First day, inclusive (UTC, YYYY-MM-DD). Default: 30 days ago.'),
+  to: z.iso.date().optional().describe('Last day, inclusive. Default: today.'),
+  group_by: z.enum(['day', 'model']).default('day'),
+});
+
+export const Usage = z
+  .object({
+    from: z.iso.date(),
+    to: z.iso.date(),
+    group_by: z.enum(['day', 'model']),
+    total_units: z.number(),
+    total_jobs: z.int(),
+    rows: z.array(z.object({ key: z.string(), units: z.number(), jobs: z.int() })),
+  })
+  .meta({ id: 'Usage' });
+export type Usage = z.infer<typeof Usage>;
+
+export const WebhookSecret = z
+  .object({
+    secret: z.string().describe('`whsec_...`: verify deliveries with any Standard Webhooks library.'),
+    previous_secret_expires_at: z.iso.datetime().nullable().optional(),
+  })
+  .meta({ id: 'WebhookSecret' });
+
+// Operator (admin) API.
+export const CreateAccountRequest = z
+  .strictObject({
+    name: z.string().min(1).max(200),
+    credits: z.number().min(0).max(1e12).default(0),
+    plan: z.enum(PLANS).default('free'),
+  })
+  .meta({ id: 'CreateAccountRequest' });
+
+export const CreateKeyRequest = z
+  .strictObject({
+    mode: z.enum(['live', 'test']).default('live'),
+    name: z.string().max(200).optional(),
+  })
+  .meta({ id: 'CreateKeyRequest' });
+
+export const CreatedKey = z
+  .object({ id: z.string(), key: z.string().describe('Shown only once; only its SHA-256 is stored.') })
+  .meta({ id: 'CreatedKey' });
+
+export const AddCreditsRequest = z
+  .strictObject({ amount: z.number().min(-1e12).max(1e12), reason: z.string().max(200).optional() })
+  .meta({ id: 'AddCreditsRequest' });
+
+export const UpdateAccountRequest = z
+  .strictObject({
+    plan: z.enum(PLANS).optional(),
+    stripe_customer: z
+      .string()
+      .regex(/^cus_[A-Za-z0-9]+$/)
+      .nullable()
+      .optional(),
+    name: z.string().min(1).max(200).optional(),
+  })
+  .meta({ id: 'UpdateAccountRequest' });

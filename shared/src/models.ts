@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { SCHEDULERS, TASKS } from './limits';
+
+/** How compute units are priced for one model: units = per_image + per_megapixel_step * MP * steps, per output. */
+export const ModelPrice = z
+  .object({
+    per_image: z.number().min(0),
+    per_megapixel_step: z.number().min(0),
+    cache_hit: z.number().min(0).describe('Units charged for a request answered from the cache.'),
+  })
+  .meta({ id: 'ModelPrice' });
+export type ModelPrice = z.infer<typeof ModelPrice>;
+
+export const ModelInfo = z
+  .object({
+    name: z.string(),
+    version: z.string().describe('Changes whenever the weights change; part of the cache fingerprint.'),
+    description: z.string(),
+    tasks: z.array(z.enum(TASKS)).min(1),
+    native_width: z.int(),
+    native_height: z.int(),
+    min_size: z.int(),
+    max_size: z.int(),
+    max_pixels: z.int().describe('Largest width * height accepted.'),
+    default_steps: z.int(),
+    max_steps: z.int(),
+    default_guidance_scale: z.number(),
+    default_scheduler: z.enum(SCHEDULERS),
+    schedulers: z.array(z.enum(SCHEDULERS)).min(1),
+    price: ModelPrice,
+  })
+  .meta({ id: 'Model' });
+export type ModelInfo = z.infer<typeof ModelInfo>;
+
+export const ModelList = z.object({ data: z.array(ModelInfo) }).meta({ id: 'ModelList' });
