@@ -1,4 +1,5 @@
 export * from './account';
+export * from './api-routes';
 export * from './error-codes';
 export * from './errors';
 export * from './generation';
