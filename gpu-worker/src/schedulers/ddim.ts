@@ -1,0 +1,133 @@
+import {
+  checkInferenceSteps,
+  PREDICTION_TYPES,
+  readBoolean,
+  readChoice,
+  readNumber,
+  rejectUnsupported,
+  TIMESTEP_SPACINGS,
+} from './config';
+import { SchedulerConfigError } from './errors';
+import { noiseScheduleFromConfig } from './noise-schedule';
+import { addNoiseAlphaBar, requireNoise, resultBuffer } from './tensor-ops';
+import { leadingTimesteps, linspaceIntegerTimesteps, trailingTimesteps } from './timestep-spacing';
+import type { Scheduler, SchedulerConfigInput, StepOptions } from './types';
+
+const f32 = Math.fround;
+
+/**
+ * DDIM, Song et al. 2020 ("Denoising Diffusion Implicit Models"), eq. 12:
+ *
+ *   x_{t-1} = sqrt(a_{t-1}) * x0_pred + sqrt(1 - a_{t-1} - s_t^2) * eps + s_t * z
+ *   x0_pred = (x_t - sqrt(1 - a_t) * eps) / sqrt(a_t)
+ *   s_t     = eta * sqrt((1 - a_{t-1}) / (1 - a_t)) * sqrt(1 - a_t / a_{t-1})     (eq. 16)
+ *
+ * with a_t = alphas_cumprod[t]. eta = 0 is the deterministic sampler. Defaults are
+ * diffusers' DDIMScheduler's.
+ */
+export function createDdim(config: SchedulerConfigInput): Scheduler {
+  const schedule = noiseScheduleFromConfig(config, {
+    beta_start: 0.0001,
+    beta_end: 0.02,
+    beta_schedule: 'linear',
+  });
+  const { alphasCumprod, numTrainTimesteps } = schedule;
+  const clipSample = readBoolean(config, 'clip_sample', true);
+  const clipRange = readNumber(config, 'clip_sample_range', 1, { min: 0 });
+  const setAlphaToOne = readBoolean(config, 'set_alpha_to_one', true);
+  const stepsOffset = readNumber(config, 'steps_offset', 0, { min: 0, integer: true });
+  const predictionType = readChoice(config, 'prediction_type', PREDICTION_TYPES, 'epsilon');
+  const spacing = readChoice(config, 'timestep_spacing', TIMESTEP_SPACINGS, 'leading');
+  rejectUnsupported(
+    config,
+    'thresholding',
+    false,
+    'dynamic thresholding is for pixel-space models, not latents',
+  );
+  // Past the last step there is no a_{t-1}; diffusers uses 1 (fully denoised) or a_0.
+  const finalAlphaCumprod = setAlphaToOne ? 1 : alphasCumprod[0];
+
+  let timesteps: number[] = [];
+  let numInferenceSteps: number | null = null;
+
+  const alphaAt = (t: number) => (t >= 0 ? alphasCumprod[t] : finalAlphaCumprod);
+
+  return {
+    name: 'ddim',
+    order: 1,
+    initNoiseSigma: 1,
+    numTrainTimesteps,
+    get timesteps() {
+      return timesteps;
+    },
+    get numInferenceSteps() {
+      return numInferenceSteps;
+    },
+    setTimesteps(n) {
+      checkInferenceSteps(n, numTrainTimesteps);
+      numInferenceSteps = n;
+      if (spacing === 'leading') timesteps = leadingTimesteps(numTrainTimesteps, n, stepsOffset);
+      else if (spacing === 'trailing') timesteps = trailingTimesteps(numTrainTimesteps, n);
+      else timesteps = linspaceIntegerTimesteps(numTrainTimesteps, n);
+    },
+    setBeginIndex() {
+      // DDIM derives everything from t itself; nothing to remember.
+    },
+    scaleModelInput(sample) {
+      return sample;
+    },
+    step(modelOutput, t, sample, options: StepOptions = {}) {
+      if (numInferenceSteps === null)
+        throw new SchedulerConfigError('timesteps', 'call setTimesteps before step');
+      if (!Number.isInteger(t) || t < 0 || t >= numTrainTimesteps) {
+        throw new SchedulerConfigError(
+          'timestep',
+          `must be an integer in [0, ${numTrainTimesteps - 1}], got ${t}`,
+        );
+      }
+      const eta = options.eta ?? 0;
+      const prevT = t - Math.floor(numTrainTimesteps / numInferenceSteps);
+      const a = alphaAt(t);
+      const aPrev = alphaAt(prevT);
+      const b = f32(1 - a);
+      const sqrtA = f32(Math.sqrt(a));
+      const sqrtB = f32(Math.sqrt(b));
+      const sqrtAPrev = f32(Math.sqrt(aPrev));
+      // eq. 16: the DDPM posterior variance between t and prevT, scaled by eta.
+      const variance = f32(f32(f32(1 - aPrev) / b) * f32(1 - f32(a / aPrev)));
+      const std = f32(eta * f32(Math.sqrt(variance)));
+      const dirCoeff = f32(Math.sqrt(f32(f32(1 - aPrev) - f32(std * std))));
+      const noise = eta > 0 ? requireNoise(options.generator, 'ddim with eta > 0', modelOutput.length) : null;
+      const useClipped = options.useClippedModelOutput === true;
+      const lo = -clipRange;
+      const hi = clipRange;
+      const out = resultBuffer(options.out, sample.length);
+      for (let i = 0; i < out.length; i++) {
+        const x = sample[i];
+        const m = modelOutput[i];
+        let x0: number;
+        let eps: number;
+        if (predictionType === 'epsilon') {
+          x0 = f32(f32(x - f32(sqrtB * m)) / sqrtA);
+          eps = m;
+        } else if (predictionType === 'v_prediction') {
+          // Salimans & Ho 2022: v = sqrt(a) eps - sqrt(1-a) x0.
+          x0 = f32(f32(sqrtA * x) - f32(sqrtB * m));
+          eps = f32(f32(sqrtA * m) + f32(sqrtB * x));
+        } else {
+          x0 = m;
+          eps = f32(f32(x - f32(sqrtA * m)) / sqrtB);
+        }
+        if (clipSample) x0 = Math.min(Math.max(x0, lo), hi);
+        if (useClipped) eps = f32(f32(x - f32(sqrtA * x0)) / sqrtB);
+        let prev = f32(f32(sqrtAPrev * x0) + f32(dirCoeff * eps));
+        if (noise) prev = f32(prev + f32(std * noise[i]));
+        out[i] = prev;
+      }
+      return out;
+    },
+    addNoise(original, noise, t) {
+      return addNoiseAlphaBar(original, noise, alphaAt(t));
+    },
+  };
+}
