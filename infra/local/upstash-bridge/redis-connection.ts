@@ -1,0 +1,106 @@
+import { connect, type Socket } from 'node:net';
+import type { RedisTarget } from './redis-url';
+import { encodeCommands } from './resp-encode';
+import { RespParser } from './resp-parser';
+import { type RedisCommand, RespError, type RespValue } from './resp-value';
+
+interface PendingBatch {
+  remaining: number;
+  replies: RespValue[];
+  resolve(replies: RespValue[]): void;
+  reject(error: Error): void;
+}
+
+/**
+ * One pipelined Redis connection. A batch of commands goes out as one write and its replies come
+ * back in order, so many HTTP requests can share the socket without waiting for each other.
+ * Writes made in the same tick are corked together into a single syscall.
+ */
+export class RedisConnection {
+  private readonly socket: Socket;
+  private readonly parser: RespParser;
+  private readonly pending: PendingBatch[] = [];
+  private corked = false;
+  private failure: Error | null = null;
+
+  constructor(target: RedisTarget) {
+    this.socket = connect({ host: target.host, port: target.port, noDelay: true, keepAlive: true });
+    this.parser = new RespParser((reply) => this.onReply(reply));
+    this.socket.on('data', (chunk: Buffer) => {
+      try {
+        this.parser.feed(chunk);
+      } catch (error) {
+        this.fail(error as Error);
+      }
+    });
+    this.socket.on('error', (error) => this.fail(error));
+    this.socket.on('close', () => this.fail(new Error('connection to Redis closed')));
+
+    // AUTH and SELECT go first on the wire, so every later command runs authenticated on the right db.
+    const setup: RedisCommand[] = [];
+    if (target.password !== undefined) {
+      setup.push(target.username ? ['AUTH', target.username, target.password] : ['AUTH', target.password]);
+    }
+    if (target.db !== 0) setup.push(['SELECT', String(target.db)]);
+    if (setup.length > 0) {
+      this.send(setup).then(
+        (replies) => {
+          const error = replies.find((r): r is RespError => r instanceof RespError);
+          if (error) this.fail(new Error(`Redis rejected the connection setup: ${error.message}`));
+        },
+        () => {},
+      );
+    }
+  }
+
+  /** Number of batches still waiting for replies; the pool uses it to spread load. */
+  get inFlight(): number {
+    return this.pending.length;
+  }
+
+  get broken(): boolean {
+    return this.failure !== null;
+  }
+
+  /** Sends the commands as one write; resolves with one reply per command, errors included as values. */
+  send(commands: readonly RedisCommand[]): Promise<RespValue[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ remaining: commands.length, replies: [], resolve, reject });
+      if (!this.corked) {
+        this.corked = true;
+        this.socket.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          this.socket.uncork();
+        });
+      }
+      this.socket.write(encodeCommands(commands));
+    });
+  }
+
+  close(): void {
+    this.fail(new Error('connection to Redis closed by the bridge'));
+  }
+
+  private onReply(reply: RespValue): void {
+    const batch = this.pending[0];
+    if (batch === undefined) {
+      this.fail(new Error('Redis sent a reply nobody asked for'));
+      return;
+    }
+    batch.replies.push(reply);
+    if (--batch.remaining === 0) {
+      this.pending.shift();
+      batch.resolve(batch.replies);
+    }
+  }
+
+  /** A broken connection fails everything in flight: whether those commands ran is unknown. */
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.socket.destroy();
+    for (const batch of this.pending.splice(0)) batch.reject(error);
+  }
+}
