@@ -1,6 +1,8 @@
 import { createDdim } from './ddim';
 import { SchedulerConfigError } from './errors';
 import { createEuler } from './euler';
+import { createEulerAncestral } from './euler-ancestral';
+import { createPndm } from './pndm';
 import type { Scheduler, SchedulerConfigInput, SchedulerName } from './types';
 import { SCHEDULER_NAMES } from './types';
 
@@ -14,6 +16,8 @@ type Factory = (config: SchedulerConfigInput) => Scheduler;
 const FACTORIES: Partial<Record<SchedulerName, Factory>> = {
   ddim: createDdim,
   euler: createEuler,
+  pndm: createPndm,
+  euler_ancestral: createEulerAncestral,
 };
 
 export function isSchedulerName(name: string): name is SchedulerName {
