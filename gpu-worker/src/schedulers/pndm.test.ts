@@ -58,9 +58,9 @@ describe('pndm timesteps', () => {
     const ddim = createScheduler('ddim', { ...SD, clip_sample: false, set_alpha_to_one: false });
     ddim.setTimesteps(5);
     const eps = new Float32Array(8).fill(0.3);
-    let a = new Float32Array(8).fill(1);
+    let a: Float32Array = new Float32Array(8).fill(1);
     for (const t of plms.timesteps) a = plms.step(eps, t, a);
-    let b = new Float32Array(8).fill(1);
+    let b: Float32Array = new Float32Array(8).fill(1);
     for (const t of ddim.timesteps) b = ddim.step(eps, t, b);
     for (let i = 0; i < 8; i++) expect(a[i]).toBeCloseTo(b[i], 4);
   });
