@@ -1,0 +1,1 @@
+"""Recipe for the demo-shapes latent diffusion model (see ../README.md)."""

@@ -1,0 +1,80 @@
+"""Stage 2 training: the UNet and the text encoder (tau-theta) learn epsilon prediction
+jointly on scaled latents, with caption dropout for classifier-free guidance.
+"""
+
+import copy
+import time
+
+import numpy as np
+import torch
+
+from .scenes import caption
+from .schedule import NUM_TRAIN_TIMESTEPS, alphas_cumprod
+from .text_encoder import TextEncoder
+from .tokenizer import encode
+from .unet import UNet
+
+CAPTION_DROPOUT = 0.1
+MIN_SNR_GAMMA = 5.0
+
+
+def random_caption(rng, meta):
+    """A fresh caption for a scene each time it is drawn: position, background and size
+    are each mentioned or not, so the model learns every optional part."""
+    return caption(
+        meta['colour'],
+        meta['shape'],
+        meta['size'] if rng.random() < 0.4 else None,
+        meta['position'] if rng.random() < 0.8 else None,
+        meta['background'] if rng.random() < 0.7 else None,
+    )
+
+
+class Denoiser(torch.nn.Module):
+    """UNet + text encoder, trained and averaged (EMA) together."""
+
+    def __init__(self, unet_base):
+        super().__init__()
+        self.text_encoder = TextEncoder()
+        self.unet = UNet(base=unet_base, context_dim=self.text_encoder.dim)
+
+
+def train_diffusion(latent_mean, latent_std, metas, scaling, steps, batch, seed, log, unet_base=64, lr=8e-4):
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    gen = torch.Generator().manual_seed(seed)
+    model = Denoiser(unet_base)
+    ema = copy.deepcopy(model).requires_grad_(False)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.05, final_div_factor=20)
+    ac = alphas_cumprod()
+    snr = ac / (1 - ac)
+    # Min-SNR weighting (Hang et al. 2023) for epsilon prediction: same optimum, faster training.
+    weight = torch.clamp(snr, max=MIN_SNR_GAMMA) / snr
+    start, running = time.time(), 0.0
+    for step in range(steps):
+        idx = rng.integers(0, len(metas), size=batch)
+        z0 = (latent_mean[idx] + latent_std[idx] * torch.randn(latent_mean[idx].shape, generator=gen)) * scaling
+        texts = ['' if rng.random() < CAPTION_DROPOUT else random_caption(rng, metas[i]) for i in idx]
+        ids = torch.tensor([encode(t) for t in texts], dtype=torch.int32)
+        t = torch.randint(0, NUM_TRAIN_TIMESTEPS, (batch,), generator=gen)
+        noise = torch.randn(z0.shape, generator=gen)
+        a = ac[t][:, None, None, None]
+        zt = a.sqrt() * z0 + (1 - a).sqrt() * noise
+        context, _ = model.text_encoder(ids)
+        pred = model.unet(zt, t, context)
+        loss = (weight[t] * (pred - noise).pow(2).mean(dim=(1, 2, 3))).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        decay = min(0.998, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for pe, pm in zip(ema.parameters(), model.parameters()):
+                pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
+        running = loss.item() if step == 0 else 0.98 * running + 0.02 * loss.item()
+        if step % 50 == 0 or step == steps - 1:
+            log(f'ldm step {step}/{steps} loss {running:.4f} lr {sched.get_last_lr()[0]:.2e} {time.time() - start:.0f}s')
+    ema.eval()
+    return ema
