@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { OPS_PATHS } from '../../gpu-worker/src/daemon/ops-paths';
+
+const text = readFileSync(join(import.meta.dirname, 'Dockerfile'), 'utf8');
+// Continuation lines joined, comments dropped: one instruction per entry.
+const instructions = text
+  .replace(/\\\n\s*/g, ' ')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'));
+const args = Object.fromEntries(
+  instructions.flatMap((l) => {
+    const m = /^ARG (\w+)=(\S+)/.exec(l);
+    return m ? [[m[1], m[2]]] : [];
+  }),
+);
+const resolve = (s: string) => s.replace(/\$\{(\w+)\}/g, (_, name: string) => args[name] ?? '');
+const stages = instructions.filter((l) => l.startsWith('FROM ')).map((l) => resolve(l).split(/\s+/)[1]);
+const runtimeStart = instructions.findIndex((l) => /^FROM .* AS runtime$/.test(l));
+const runtime = instructions.slice(runtimeStart);
+
+describe('GPU worker Dockerfile', () => {
+  it('runs on a CUDA 12 + cuDNN runtime image and checks for cuDNN 9', () => {
+    expect(stages.at(-1)).toMatch(/^nvidia\/cuda:12\.\d+\.\d+-cudnn-runtime-/);
+    expect(runtime.some((l) => /^RUN ldconfig -p \| grep -q 'libcudnn\.so\.9'/.test(l))).toBe(true);
+  });
+
+  it('carries Node 20', () => {
+    expect(args.NODE_VERSION).toMatch(/^20\./);
+    expect(runtime).toContain('COPY --from=node /usr/local/bin/node /usr/local/bin/node');
+  });
+
+  it('installs onnxruntime-node with its CUDA 12 provider before npm ci in the runtime stage', () => {
+    const env = runtime.indexOf('ENV ONNXRUNTIME_NODE_INSTALL=cuda12');
+    const ci = runtime.findIndex((l) => l.startsWith('RUN npm ci'));
+    expect(env).toBeGreaterThan(0);
+    expect(ci).toBeGreaterThan(env);
+    expect(runtime[ci]).toContain('--omit=dev');
+  });
+
+  it('runs as a non-root user with models at /models and a health check on /healthz', () => {
+    const user = runtime.filter((l) => l.startsWith('USER ')).at(-1);
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/USER (root|0)\b/);
+    expect(runtime.some((l) => l.includes('MODELS_ROOT=/models'))).toBe(true);
+    const health = runtime.find((l) => l.startsWith('HEALTHCHECK'));
+    expect(health).toContain(OPS_PATHS.health);
+    expect(runtime.at(-1)).toBe('CMD ["node", "dist/worker.mjs"]');
+  });
+});
