@@ -1,7 +1,9 @@
 import { createDdim } from './ddim';
+import { createDpmpp2m } from './dpmpp-2m';
 import { SchedulerConfigError } from './errors';
 import { createEuler } from './euler';
 import { createEulerAncestral } from './euler-ancestral';
+import { createLcm } from './lcm';
 import { createPndm } from './pndm';
 import type { Scheduler, SchedulerConfigInput, SchedulerName } from './types';
 import { SCHEDULER_NAMES } from './types';
@@ -13,11 +15,14 @@ export { SCHEDULER_NAMES } from './types';
 
 type Factory = (config: SchedulerConfigInput) => Scheduler;
 
-const FACTORIES: Partial<Record<SchedulerName, Factory>> = {
+const FACTORIES: Record<SchedulerName, Factory> = {
   ddim: createDdim,
   euler: createEuler,
   pndm: createPndm,
   euler_ancestral: createEulerAncestral,
+  dpmpp_2m: (config) => createDpmpp2m(config),
+  dpmpp_2m_karras: (config) => createDpmpp2m(config, true),
+  lcm: createLcm,
 };
 
 export function isSchedulerName(name: string): name is SchedulerName {
@@ -39,7 +44,5 @@ export function createScheduler(name: string, config: SchedulerConfigInput = {})
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw new SchedulerConfigError('scheduler_config', 'must be a JSON object');
   }
-  const factory = FACTORIES[name];
-  if (!factory) throw new SchedulerConfigError('scheduler', `${name} is not available yet`);
-  return factory(config);
+  return FACTORIES[name](config);
 }

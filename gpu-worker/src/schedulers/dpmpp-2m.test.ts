@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { absMean, absSum, dummyModel, dummyNoiseDeter, dummySampleDeter } from './diffusers-test-fixtures';
+import { createScheduler } from './index';
+import { TorchCpuGenerator } from './torch-cpu-randn';
+
+// Config and figures of diffusers' tests/schedulers/test_scheduler_dpm_multi.py.
+const BASE = {
+  num_train_timesteps: 1000,
+  beta_start: 0.0001,
+  beta_end: 0.02,
+  beta_schedule: 'linear',
+  solver_order: 2,
+  prediction_type: 'epsilon',
+  thresholding: false,
+  sample_max_value: 1.0,
+  algorithm_type: 'dpmsolver++',
+  solver_type: 'midpoint',
+  lower_order_final: false,
+  euler_at_final: false,
+  lambda_min_clipped: null, // diffusers: -inf (not representable in JSON; null takes the default)
+  variance_type: null,
+  final_sigmas_type: 'sigma_min',
+};
+const SD = { beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012, steps_offset: 1 };
+
+function fullLoop(config: Record<string, unknown> = {}, name = 'dpmpp_2m'): Float32Array {
+  const scheduler = createScheduler(name, { ...BASE, ...config });
+  scheduler.setTimesteps(10);
+  let sample = dummySampleDeter();
+  for (const t of scheduler.timesteps) sample = scheduler.step(dummyModel(sample, t), t, sample);
+  return sample;
+}
+
+describe('dpmpp_2m reproduces diffusers full-loop figures', () => {
+  it.each([
+    ['no noise', {}, 0.3301],
+    ['v_prediction', { prediction_type: 'v_prediction' }, 0.2251],
+    ['karras sigmas + v_prediction', { prediction_type: 'v_prediction', use_karras_sigmas: true }, 0.2096],
+    ['lu lambdas + v_prediction', { prediction_type: 'v_prediction', use_lu_lambdas: true }, 0.1554],
+  ] as const)('%s', (_label, config, mean) => {
+    expect(Math.abs(absMean(fullLoop(config)) - mean)).toBeLessThan(1e-3);
+  });
+
+  it('the dpmpp_2m_karras name is dpmpp_2m with Karras sigmas', () => {
+    const byName = fullLoop({ prediction_type: 'v_prediction' }, 'dpmpp_2m_karras');
+    expect(Math.abs(absMean(byName) - 0.2096)).toBeLessThan(1e-3);
+    expect(byName).toEqual(fullLoop({ prediction_type: 'v_prediction', use_karras_sigmas: true }));
+  });
+
+  it('with noise (img2img from step 5 of 10)', () => {
+    const scheduler = createScheduler('dpmpp_2m', BASE);
+    scheduler.setTimesteps(10);
+    const timesteps = scheduler.timesteps.slice(5 * scheduler.order);
+    let sample = scheduler.addNoise(dummySampleDeter(), dummyNoiseDeter(), timesteps[0]);
+    for (const t of timesteps) sample = scheduler.step(dummyModel(sample, t), t, sample);
+    expect(Math.abs(absSum(sample) - 318.4111)).toBeLessThan(1e-2);
+    expect(Math.abs(absMean(sample) - 0.4146)).toBeLessThan(1e-3);
+  });
+
+  it('every order, solver type and algorithm runs to a finite sample (test_solver_order_and_type)', () => {
+    for (const algorithm_type of ['dpmsolver++', 'sde-dpmsolver++']) {
+      for (const solver_type of ['midpoint', 'heun']) {
+        for (const solver_order of [1, 2, 3]) {
+          if (algorithm_type === 'sde-dpmsolver++' && solver_order === 3) continue;
+          for (const prediction_type of ['epsilon', 'sample']) {
+            const scheduler = createScheduler('dpmpp_2m', {
+              ...BASE,
+              algorithm_type,
+              solver_type,
+              solver_order,
+              prediction_type,
+            });
+            scheduler.setTimesteps(10);
+            const generator = new TorchCpuGenerator(0);
+            let sample = dummySampleDeter();
+            for (const t of scheduler.timesteps) {
+              sample = scheduler.step(dummyModel(sample, t), t, sample, { generator });
+            }
+            expect(sample.every(Number.isFinite)).toBe(true);
+          }
+        }
+      }
+    }
+  });
+});
+
+describe('dpmpp_2m timesteps', () => {
+  it('linspace default drops the t=0 end point', () => {
+    const scheduler = createScheduler('dpmpp_2m', {});
+    scheduler.setTimesteps(10);
+    expect(scheduler.timesteps).toEqual([999, 899, 799, 699, 599, 500, 400, 300, 200, 100]);
+  });
+
+  it('SD config with leading spacing', () => {
+    const scheduler = createScheduler('dpmpp_2m', { ...SD, timestep_spacing: 'leading' });
+    scheduler.setTimesteps(25);
+    // step ratio 1000 // 26 = 38: 25 * 38 + 1, 24 * 38 + 1, ...
+    expect(scheduler.timesteps.slice(0, 3)).toEqual([951, 913, 875]);
+    expect(scheduler.timesteps.at(-1)).toBe(39);
+  });
+
+  it('Karras sigmas for SD start at sigma_max and map back to training timesteps', () => {
+    const scheduler = createScheduler('dpmpp_2m_karras', SD);
+    scheduler.setTimesteps(20);
+    expect(scheduler.timesteps[0]).toBe(999);
+    expect(scheduler.timesteps.every((t, i, all) => i === 0 || t <= all[i - 1])).toBe(true);
+    expect(scheduler.timesteps.at(-1)).toBeLessThan(10);
+  });
+});

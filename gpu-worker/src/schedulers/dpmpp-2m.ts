@@ -1,0 +1,244 @@
+import {
+  checkInferenceSteps,
+  PREDICTION_TYPES,
+  readBoolean,
+  readChoice,
+  readNumber,
+  rejectUnsupported,
+  TIMESTEP_SPACINGS,
+} from './config';
+import type { DpmScheduleOptions } from './dpm-solver-schedule';
+import { dpmSchedule } from './dpm-solver-schedule';
+import { SchedulerConfigError } from './errors';
+import { eulerAlphasCumprod } from './euler-schedule';
+import { noiseScheduleFromConfig } from './noise-schedule';
+import { StepIndex } from './step-index';
+import { checkSameLength, requireNoise, resultBuffer } from './tensor-ops';
+import type { Scheduler, SchedulerConfigInput, StepOptions } from './types';
+
+const f32 = Math.fround;
+
+/**
+ * DPM-Solver++ multistep, Lu et al. 2022 ("DPM-Solver++: Fast Solver for Guided Sampling of
+ * Diffusion Probabilistic Models"), Algorithm 2 ("2M"). In data-prediction form with
+ * lambda = log(alpha / sigma), h = lambda_t - lambda_s:
+ *   1st order (eq. 8):  x_t = (sigma_t / sigma_s) x_s - alpha_t (e^{-h} - 1) x0_s
+ *   2M (midpoint):      x_t = (sigma_t / sigma_s) x_s - alpha_t (e^{-h} - 1) (D0 + D1 / 2),
+ *                       D0 = x0_s, D1 = (x0_s - x0_{s-1}) h / h_{s-1}
+ * `solver_type: heun` and `solver_order: 3` follow diffusers' variants; `sde-dpmsolver++`
+ * is the SDE form (section 5 of the paper) and needs a noise source.
+ * `use_karras_sigmas` (or the name dpmpp_2m_karras) uses Karras et al. 2022's sigmas.
+ * Defaults are diffusers' DPMSolverMultistepScheduler's.
+ */
+export function createDpmpp2m(config: SchedulerConfigInput, forceKarras = false): Scheduler {
+  const schedule = noiseScheduleFromConfig(config, {
+    beta_start: 0.0001,
+    beta_end: 0.02,
+    beta_schedule: 'linear',
+  });
+  const solverOrder = readNumber(config, 'solver_order', 2, { min: 1, max: 3, integer: true });
+  const predictionType = readChoice(config, 'prediction_type', PREDICTION_TYPES, 'epsilon');
+  const algorithm = readChoice(
+    config,
+    'algorithm_type',
+    ['dpmsolver++', 'sde-dpmsolver++'] as const,
+    'dpmsolver++',
+  );
+  const solverType = readChoice(config, 'solver_type', ['midpoint', 'heun'] as const, 'midpoint');
+  const lowerOrderFinal = readBoolean(config, 'lower_order_final', true);
+  const eulerAtFinal = readBoolean(config, 'euler_at_final', false);
+  const karras = forceKarras || readBoolean(config, 'use_karras_sigmas', false);
+  const exponential = readBoolean(config, 'use_exponential_sigmas', false);
+  const lu = readBoolean(config, 'use_lu_lambdas', false);
+  rejectUnsupported(
+    config,
+    'thresholding',
+    false,
+    'dynamic thresholding is for pixel-space models, not latents',
+  );
+  rejectUnsupported(config, 'use_beta_sigmas', false, 'beta-distribution sigmas are not implemented');
+  rejectUnsupported(config, 'use_flow_sigmas', false, 'flow-matching sigmas are not implemented');
+  rejectUnsupported(config, 'variance_type', null, 'learned-variance UNets are not supported');
+  if (algorithm === 'sde-dpmsolver++' && solverOrder === 3) {
+    throw new SchedulerConfigError('solver_order', 'sde-dpmsolver++ supports orders 1 and 2', 2);
+  }
+  if (Number(karras) + Number(exponential) + Number(lu) > 1) {
+    throw new SchedulerConfigError('use_karras_sigmas', 'use only one of karras, exponential or lu spacing');
+  }
+  const alphasCumprod = eulerAlphasCumprod(schedule, readBoolean(config, 'rescale_betas_zero_snr', false));
+  const scheduleOptions: DpmScheduleOptions = {
+    spacing: readChoice(config, 'timestep_spacing', TIMESTEP_SPACINGS, 'linspace'),
+    stepsOffset: readNumber(config, 'steps_offset', 0, { min: 0, integer: true }),
+    sigmaSpacing: karras ? 'karras' : exponential ? 'exponential' : lu ? 'lu' : 'interpolated',
+    finalSigma: readChoice(config, 'final_sigmas_type', ['zero', 'sigma_min'] as const, 'zero'),
+    lambdaMinClipped: readNumber(config, 'lambda_min_clipped', Number.NEGATIVE_INFINITY),
+    roundTimesteps:
+      readChoice(
+        config,
+        'beta_schedule',
+        ['linear', 'scaled_linear', 'squaredcos_cap_v2'] as const,
+        'linear',
+      ) !== 'squaredcos_cap_v2',
+  };
+  const { numTrainTimesteps } = schedule;
+
+  let timesteps: number[] = [];
+  let sigmas: Float32Array = new Float32Array(0);
+  let numInferenceSteps: number | null = null;
+  const index = new StepIndex('last');
+  // Data predictions x0 of the previous steps, newest last (at most solver_order of them).
+  let history: Float32Array[] = [];
+  let lowerOrderNums = 0;
+
+  /** alpha_t = 1 / sqrt(sigma^2 + 1), sigma_t = sigma * alpha_t, lambda_t = log(alpha_t) - log(sigma_t). */
+  function coefficients(sigma: number) {
+    const alpha = f32(1 / f32(Math.sqrt(f32(f32(sigma * sigma) + 1))));
+    const sigmaT = f32(sigma * alpha);
+    const lambda = f32(f32(Math.log(alpha)) - f32(Math.log(sigmaT)));
+    return { alpha, sigma: sigmaT, lambda };
+  }
+
+  function dataPrediction(modelOutput: Float32Array, sample: Float32Array, sigma: number): Float32Array {
+    const { alpha, sigma: s } = coefficients(sigma);
+    const x0 = new Float32Array(sample.length);
+    for (let k = 0; k < x0.length; k++) {
+      const m = modelOutput[k];
+      const x = sample[k];
+      if (predictionType === 'epsilon') x0[k] = f32(x - f32(s * m)) / alpha;
+      else if (predictionType === 'v_prediction') x0[k] = f32(alpha * x) - f32(s * m);
+      else x0[k] = m;
+    }
+    return x0;
+  }
+
+  return {
+    name: forceKarras ? 'dpmpp_2m_karras' : 'dpmpp_2m',
+    order: 1,
+    initNoiseSigma: 1,
+    numTrainTimesteps,
+    get timesteps() {
+      return timesteps;
+    },
+    get numInferenceSteps() {
+      return numInferenceSteps;
+    },
+    setTimesteps(n) {
+      checkInferenceSteps(n, numTrainTimesteps);
+      ({ timesteps, sigmas } = dpmSchedule(alphasCumprod, n, scheduleOptions));
+      numInferenceSteps = timesteps.length;
+      history = [];
+      lowerOrderNums = 0;
+      index.reset();
+    },
+    setBeginIndex(i) {
+      index.setBegin(i, timesteps.length);
+    },
+    scaleModelInput(sample) {
+      return sample;
+    },
+    step(modelOutput, t, sample, options: StepOptions = {}) {
+      if (numInferenceSteps === null)
+        throw new SchedulerConfigError('timesteps', 'call setTimesteps before step');
+      checkSameLength(sample, modelOutput, 'model_output');
+      const i = index.at(t, timesteps);
+      const count = timesteps.length;
+      // Fall back to lower orders at the very end: few steps make high-order extrapolation unstable,
+      // and a final sigma of 0 has lambda = inf where only the first-order update is defined.
+      const finalLower =
+        i === count - 1 &&
+        (eulerAtFinal || (lowerOrderFinal && count < 15) || scheduleOptions.finalSigma === 'zero');
+      const secondLower = i === count - 2 && lowerOrderFinal && count < 15;
+      const x0 = dataPrediction(modelOutput, sample, sigmas[i]);
+      history.push(x0);
+      if (history.length > solverOrder) history.shift();
+      const noise =
+        algorithm === 'sde-dpmsolver++'
+          ? requireNoise(options.generator, 'sde-dpmsolver++', sample.length)
+          : null;
+      const out = resultBuffer(options.out, sample.length);
+      const order =
+        solverOrder === 1 || lowerOrderNums < 1 || finalLower
+          ? 1
+          : solverOrder === 2 || lowerOrderNums < 2 || secondLower
+            ? 2
+            : 3;
+      update(order, i, sample, noise, out);
+      if (lowerOrderNums < solverOrder) lowerOrderNums++;
+      index.advance();
+      return out;
+    },
+    addNoise(original, noise, t) {
+      if (numInferenceSteps === null)
+        throw new SchedulerConfigError('timesteps', 'call setTimesteps before addNoise');
+      checkSameLength(original, noise, 'noise');
+      const { alpha, sigma } = coefficients(sigmas[index.forAddNoise(t, timesteps)]);
+      const out = new Float32Array(original.length);
+      for (let k = 0; k < out.length; k++) out[k] = f32(alpha * original[k]) + f32(sigma * noise[k]);
+      return out;
+    },
+  };
+
+  function update(
+    order: number,
+    i: number,
+    sample: Float32Array,
+    noise: Float32Array | null,
+    out: Float32Array,
+  ) {
+    const t = coefficients(sigmas[i + 1]);
+    const s0 = coefficients(sigmas[i]);
+    const h = f32(t.lambda - s0.lambda);
+    const expNegH = f32(Math.exp(-h));
+    const m0 = history[history.length - 1];
+    const sde = noise !== null;
+    // Coefficient of x_s and of D0; the SDE form damps x_s by e^{-h} and injects sigma_t sqrt(1 - e^{-2h}) z.
+    const expNeg2H = f32(Math.exp(f32(-2 * h)));
+    const sampleCoeff = sde ? f32(f32(t.sigma / s0.sigma) * expNegH) : f32(t.sigma / s0.sigma);
+    const d0Coeff = sde ? f32(t.alpha * f32(1 - expNeg2H)) : f32(-f32(t.alpha * f32(expNegH - 1)));
+    const noiseCoeff = sde ? f32(t.sigma * f32(Math.sqrt(f32(1 - expNeg2H)))) : 0;
+    if (order === 1) {
+      for (let k = 0; k < out.length; k++) {
+        let v = f32(f32(sampleCoeff * sample[k]) + f32(d0Coeff * m0[k]));
+        if (noise) v = f32(v + f32(noiseCoeff * noise[k]));
+        out[k] = v;
+      }
+      return;
+    }
+    const m1 = history[history.length - 2];
+    const s1 = coefficients(sigmas[i - 1]);
+    const h0 = f32(s0.lambda - s1.lambda);
+    const r0 = f32(h0 / h);
+    const invR0 = f32(1 / r0);
+    if (order === 2) {
+      let d1Coeff: number;
+      if (solverType === 'midpoint') d1Coeff = f32(0.5 * d0Coeff);
+      else if (sde) d1Coeff = f32(t.alpha * f32(f32(f32(1 - expNeg2H) / f32(-2 * h)) + 1));
+      else d1Coeff = f32(t.alpha * f32(f32(f32(expNegH - 1) / h) + 1));
+      for (let k = 0; k < out.length; k++) {
+        const d1 = f32(invR0 * f32(m0[k] - m1[k]));
+        let v = f32(f32(f32(sampleCoeff * sample[k]) + f32(d0Coeff * m0[k])) + f32(d1Coeff * d1));
+        if (noise) v = f32(v + f32(noiseCoeff * noise[k]));
+        out[k] = v;
+      }
+      return;
+    }
+    // Third order (deterministic dpmsolver++ only): D1, D2 from three data predictions.
+    const m2 = history[history.length - 3];
+    const s2 = coefficients(sigmas[i - 2]);
+    const h1 = f32(s1.lambda - s2.lambda);
+    const r1 = f32(h1 / h);
+    const invR1 = f32(1 / r1);
+    const d1Mix = f32(r0 / f32(r0 + r1));
+    const d2Scale = f32(1 / f32(r0 + r1));
+    const d1Coeff = f32(t.alpha * f32(f32(f32(expNegH - 1) / h) + 1));
+    const d2Coeff = f32(-f32(t.alpha * f32(f32(f32(f32(expNegH - 1) + h) / f32(h * h)) - 0.5)));
+    for (let k = 0; k < out.length; k++) {
+      const d10 = f32(invR0 * f32(m0[k] - m1[k]));
+      const d11 = f32(invR1 * f32(m1[k] - m2[k]));
+      const d1 = f32(d10 + f32(d1Mix * f32(d10 - d11)));
+      const d2 = f32(d2Scale * f32(d10 - d11));
+      out[k] =
+        f32(f32(f32(sampleCoeff * sample[k]) + f32(d0Coeff * m0[k])) + f32(d1Coeff * d1)) + f32(d2Coeff * d2);
+    }
+  }
+}
