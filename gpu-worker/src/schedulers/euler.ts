@@ -67,8 +67,8 @@ export function createEuler(config: SchedulerConfigInput): Scheduler {
       return scaleBySigma(sample, sigmaFor(t));
     },
     step(modelOutput, t, sample, options: StepOptions = {}) {
-      const i = index.at(t, timesteps);
       const sigma = sigmaFor(t);
+      const i = index.at(t, timesteps);
       const sChurn = options.sChurn ?? 0;
       const sTmin = options.sTmin ?? 0;
       const sTmax = options.sTmax ?? Number.POSITIVE_INFINITY;

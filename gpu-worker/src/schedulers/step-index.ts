@@ -41,6 +41,12 @@ export class StepIndex {
   /** Index for the step at t; initialised on first use. */
   at(t: number, timesteps: readonly number[]): number {
     if (this.current === null) this.current = this.begin ?? this.lookup(t, timesteps);
+    if (this.current >= timesteps.length) {
+      throw new SchedulerConfigError(
+        'timestep',
+        `more steps than the ${timesteps.length} scheduled; call setTimesteps again`,
+      );
+    }
     return this.current;
   }
 
