@@ -1,0 +1,55 @@
+import sharp from 'sharp';
+import { PipelineInputError } from '../pipeline/pipeline-input-error';
+
+/** Largest input accepted by default: 4096 x 4096. Decoding a bigger header is refused before any pixel is decoded. */
+export const DEFAULT_MAX_INPUT_PIXELS = 4096 * 4096;
+
+export interface DecodeOptions {
+  /** Name of the request field, for errors ("image", "mask"). */
+  field: string;
+  width: number;
+  height: number;
+  maxPixels?: number;
+  /** 1 channel (masks) or 3 (RGB). */
+  channels: 1 | 3;
+}
+
+/**
+ * Decodes PNG/JPEG/WebP bytes with sharp, refusing decompression bombs (sharp checks
+ * width x height from the header against `limitInputPixels`) and truncated files, applies
+ * the EXIF orientation, flattens alpha onto white and covers the requested size
+ * (resize + centre crop, as the image is going to be the whole canvas).
+ */
+export async function decodeInputImage(bytes: Uint8Array, options: DecodeOptions): Promise<Uint8Array> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_INPUT_PIXELS;
+  if (bytes.byteLength === 0) throw new PipelineInputError(options.field, 'is empty');
+  try {
+    let image = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated', pages: 1 })
+      .rotate()
+      .flatten({ background: '#ffffff' })
+      .resize(options.width, options.height, { fit: 'cover', position: 'centre' });
+    image = options.channels === 1 ? image.greyscale() : image.toColourspace('srgb');
+    const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== options.channels) {
+      // Greyscale output can come back with a spare channel on some inputs; keep the first.
+      const out = new Uint8Array(options.width * options.height * options.channels);
+      for (let i = 0, j = 0; i < out.length; i += options.channels, j += info.channels) {
+        for (let c = 0; c < options.channels; c++) out[i + c] = data[j + Math.min(c, info.channels - 1)];
+      }
+      return out;
+    }
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  } catch (error) {
+    throw new PipelineInputError(options.field, describeSharpError(error as Error, maxPixels), maxPixels);
+  }
+}
+
+function describeSharpError(error: Error, maxPixels: number): string {
+  const message = error.message;
+  if (/pixel limit/i.test(message)) return `image has more pixels than allowed (${maxPixels})`;
+  if (/unsupported image format/i.test(message)) return 'is not a PNG, JPEG or WebP image';
+  if (/truncated|premature|end of|corrupt|invalid|unexpected/i.test(message)) {
+    return `image data is truncated or corrupt (${message.split('\n')[0]})`;
+  }
+  return `cannot be decoded (${message.split('\n')[0]})`;
+}

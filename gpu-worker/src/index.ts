@@ -1,0 +1,31 @@
+/**
+ * @ldm/gpu-worker's latent diffusion library: load a diffusers/optimum ONNX Stable Diffusion
+ * export, generate images (txt2img, img2img, inpaint), encode them with their parameters.
+ */
+export { DEFAULT_MAX_INPUT_PIXELS, decodeInputImage } from './image/decode-input';
+export {
+  CONTENT_TYPES,
+  type EncodeImageOptions,
+  encodeImage,
+  type OutputFormat,
+  readImageMetadata,
+} from './image/encode-output';
+export { type GenerationMetadata, parametersText } from './image/generation-metadata';
+export { createSession, type ProviderName, type SessionOptions } from './model/create-session';
+export { DEFAULT_VAE_SCALING_FACTOR } from './model/model-config';
+export { ModelFolderError } from './model/model-folder-error';
+export {
+  batchKey,
+  type GeneratedImage,
+  type GenerateOptions,
+  type GenerateResult,
+  LatentDiffusionPipeline,
+  type LoadPipelineOptions,
+  loadPipeline,
+  type PipelineInfo,
+  type ProgressEvent,
+} from './pipeline/pipeline';
+export { GenerationCanceledError, PipelineInputError } from './pipeline/pipeline-input-error';
+export type { PipelineRequest, PipelineTask, ResolvedRequest } from './pipeline/request';
+export type { Timings } from './pipeline/timings';
+export { SchedulerConfigError } from './schedulers';

@@ -1,0 +1,70 @@
+import { relative } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { ModelFolderError } from './model-folder-error';
+
+export type ProviderName = 'cpu' | 'cuda';
+
+export interface SessionOptions {
+  /** Requested execution provider; CUDA falls back to CPU (logged) when it cannot start. */
+  provider?: ProviderName;
+  deviceId?: number;
+  /** onnxruntime intra-op threads; onnxruntime picks when omitted. */
+  threads?: number;
+  log?: (message: string) => void;
+}
+
+export interface CreatedSession {
+  session: ort.InferenceSession;
+  /** The provider actually in use. */
+  provider: ProviderName;
+}
+
+/** Seam for tests: the real factory is onnxruntime's. */
+export type SessionFactory = (
+  path: string,
+  options: ort.InferenceSession.SessionOptions,
+) => Promise<ort.InferenceSession>;
+
+const ortFactory: SessionFactory = (path, options) => ort.InferenceSession.create(path, options);
+
+/**
+ * onnxruntime-node throws when a requested provider is unavailable (it does not fall back
+ * like the Python package does), so CUDA is tried alone and, on failure, the session is
+ * created again explicitly for the CPU, and the switch is logged.
+ */
+export async function createSession(
+  modelPath: string,
+  modelDir: string,
+  options: SessionOptions = {},
+  factory: SessionFactory = ortFactory,
+): Promise<CreatedSession> {
+  const log = options.log ?? (() => {});
+  const file = relative(modelDir, modelPath);
+  const base: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+  };
+  if (options.provider === 'cuda') {
+    try {
+      const session = await factory(modelPath, {
+        ...base,
+        executionProviders: [{ name: 'cuda', deviceId: options.deviceId ?? 0 }],
+      });
+      log(`${file}: execution provider cuda (device ${options.deviceId ?? 0})`);
+      return { session, provider: 'cuda' };
+    } catch (error) {
+      log(`${file}: CUDA unavailable (${firstLine(error)}); falling back to cpu`);
+    }
+  }
+  try {
+    const session = await factory(modelPath, { ...base, executionProviders: ['cpu'] });
+    log(`${file}: execution provider cpu`);
+    return { session, provider: 'cpu' };
+  } catch (error) {
+    throw new ModelFolderError(file, `onnxruntime cannot load it: ${firstLine(error)}`);
+  }
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0];
+}

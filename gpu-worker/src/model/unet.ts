@@ -1,0 +1,126 @@
+import * as ort from 'onnxruntime-node';
+import { batchSlice, planBatches } from './batch-plan';
+import { toHalfBits } from './float16';
+import { ModelFolderError } from './model-folder-error';
+import { asFloatType, type FloatType, floatTensor, readFloats } from './onnx-tensors';
+import type { RunClock } from './run-clock';
+import { fixedDim, pickOutput, type TensorInfo, tensorInfo } from './session-metadata';
+
+export const UNET_FILE = 'unet/model.onnx';
+
+const KNOWN_INPUTS = new Set(['sample', 'timestep', 'encoder_hidden_states']);
+
+/** The noise-prediction UNet, with whatever timestep and float types the export chose. */
+export class UnetModel {
+  readonly sample: TensorInfo;
+  readonly timestep: TensorInfo;
+  readonly states: TensorInfo;
+  private readonly sampleType: FloatType;
+  private readonly statesType: FloatType;
+  private readonly output: string;
+  /** 4 for text-to-image UNets, 9 for inpainting ones (latents + mask + masked-image latents). */
+  readonly inChannels: number;
+  /** Set when the export fixed the batch dimension. */
+  readonly fixedBatch?: number;
+  /** Set when the export fixed the latent height/width. */
+  readonly fixedLatentSize?: { height: number; width: number };
+
+  constructor(
+    readonly session: ort.InferenceSession,
+    configChannels?: number,
+  ) {
+    const extra = session.inputNames.filter((n) => !KNOWN_INPUTS.has(n));
+    if (extra.length > 0) {
+      throw new ModelFolderError(
+        UNET_FILE,
+        `needs inputs this pipeline does not provide: ${extra.join(', ')} (only SD 1.x/2.x-style UNets are supported)`,
+      );
+    }
+    this.sample = tensorInfo(session, 'input', 'sample', UNET_FILE);
+    this.timestep = tensorInfo(session, 'input', 'timestep', UNET_FILE);
+    this.states = tensorInfo(session, 'input', 'encoder_hidden_states', UNET_FILE);
+    this.sampleType = asFloatType(this.sample.type, `${UNET_FILE} sample`);
+    this.statesType = asFloatType(this.states.type, `${UNET_FILE} encoder_hidden_states`);
+    if (!['int64', 'int32', 'float32', 'float16'].includes(this.timestep.type)) {
+      throw new ModelFolderError(UNET_FILE, `timestep has unsupported type ${this.timestep.type}`);
+    }
+    if (this.timestep.shape.length > 1) {
+      throw new ModelFolderError(
+        UNET_FILE,
+        `timestep must be 0-d or 1-d, has shape [${this.timestep.shape}]`,
+      );
+    }
+    this.output = pickOutput(session, ['out_sample']);
+    const channels = fixedDim(this.sample, 1) ?? configChannels ?? 4;
+    if (channels !== 4 && channels !== 9) {
+      throw new ModelFolderError(UNET_FILE, `sample has ${channels} channels; expected 4 or 9 (inpainting)`);
+    }
+    this.inChannels = channels;
+    this.fixedBatch = fixedDim(this.sample, 0);
+    const h = fixedDim(this.sample, 2);
+    const w = fixedDim(this.sample, 3);
+    if (h && w) this.fixedLatentSize = { height: h, width: w };
+  }
+
+  /**
+   * Noise prediction for `batch` samples at one timestep. `limit` caps the items per call
+   * (the benchmark uses 1 to compare against classifier-free guidance as one batch of 2).
+   */
+  async predict(
+    sample: Float32Array,
+    dims: readonly [number, number, number, number],
+    timestep: number,
+    states: Float32Array,
+    statesDims: readonly [number, number, number],
+    clock: RunClock,
+    limit?: number,
+  ): Promise<Float32Array> {
+    const [batch, channels, height, width] = dims;
+    const itemIn = channels * height * width;
+    const itemStates = statesDims[1] * statesDims[2];
+    let out: Float32Array | undefined;
+    let itemOut = 0;
+    for (const run of planBatches(batch, this.fixedBatch, limit)) {
+      const feeds = {
+        sample: floatTensor(
+          batchSlice(sample, itemIn, run),
+          [run.size, channels, height, width],
+          this.sampleType,
+        ),
+        timestep: this.timestepTensor(timestep, run.size),
+        encoder_hidden_states: floatTensor(
+          batchSlice(states, itemStates, run),
+          [run.size, statesDims[1], statesDims[2]],
+          this.statesType,
+        ),
+      };
+      const result = await clock.run(this.session, feeds, [this.output]);
+      const noise = readFloats(result[this.output], `${UNET_FILE} ${this.output}`);
+      itemOut = noise.length / run.size;
+      out ??= new Float32Array(batch * itemOut);
+      out.set(noise.subarray(0, run.count * itemOut), run.start * itemOut);
+    }
+    if (!out) throw new Error('empty batch');
+    return out;
+  }
+
+  /**
+   * diffusers' ONNX pipeline casts the scheduler's timestep to the input's dtype with numpy
+   * (float -> int truncates); the shape is 0-d, [1] or one entry per batch item.
+   */
+  private timestepTensor(t: number, batch: number): ort.Tensor {
+    const shape = this.timestep.shape;
+    const count = shape.length === 0 ? 1 : (fixedDim(this.timestep, 0) ?? batch);
+    const dims = shape.length === 0 ? [] : [count];
+    switch (this.timestep.type) {
+      case 'int64':
+        return new ort.Tensor('int64', new BigInt64Array(count).fill(BigInt(Math.trunc(t))), dims);
+      case 'int32':
+        return new ort.Tensor('int32', new Int32Array(count).fill(Math.trunc(t)), dims);
+      case 'float16':
+        return new ort.Tensor('float16', new Uint16Array(count).fill(toHalfBits(t)), dims);
+      default:
+        return new ort.Tensor('float32', new Float32Array(count).fill(t), dims);
+    }
+  }
+}

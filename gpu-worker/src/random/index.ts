@@ -1,0 +1,2 @@
+export { fillGaussian, gaussian } from './gaussian';
+export { SeededRandom } from './seeded-random';

@@ -1,0 +1,119 @@
+import { type Dim, type ElementType, OnnxGraph, onnxElementType } from './onnx-graph';
+
+/** Hidden size of the fixture text encoder; real CLIP uses 768 or 1024. */
+export const HIDDEN = 8;
+export const SEQ_LEN = 77;
+export const VOCAB_SIZE = 49408;
+
+export type TimestepVariant = 'int64' | 'float32' | 'float32-scalar' | 'float16';
+
+/** Fixed pseudo-random weights so every fixture build is byte-identical. */
+function weights(count: number, seed: number, scale: number): Float32Array {
+  const out = new Float32Array(count);
+  let s = seed >>> 0;
+  for (let i = 0; i < count; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
+  }
+  return out;
+}
+
+/** Declared input: float tensors of an fp16 export are cast to float32 right away (CPU kernels). */
+function floatInput(g: OnnxGraph, name: string, io: ElementType, shape: Dim[]): string {
+  g.input(name, io, shape);
+  return io === 'float16' ? g.node('Cast', [name], { to: onnxElementType('float32') }) : name;
+}
+
+function floatOutput(g: OnnxGraph, value: string, name: string, io: ElementType, shape: Dim[]): void {
+  g.node('Cast', [value], { to: onnxElementType(io) }, name);
+  g.output(name, io, shape);
+}
+
+export interface TextEncoderOptions {
+  idsType: 'int32' | 'int64';
+  io: 'float32' | 'float16';
+}
+
+/** Embedding lookup + position embedding + tanh: outputs depend on every token id. */
+export function textEncoder(options: TextEncoderOptions): OnnxGraph {
+  const g = new OnnxGraph();
+  g.input('input_ids', options.idsType, ['batch', 'sequence']);
+  const ids =
+    options.idsType === 'int32'
+      ? g.node('Cast', ['input_ids'], { to: onnxElementType('int64') })
+      : 'input_ids';
+  const table = g.floats(weights(VOCAB_SIZE * HIDDEN, 11, 1), [VOCAB_SIZE, HIDDEN]);
+  const embedded = g.node('Gather', [table, ids], { axis: 0 });
+  const positions = g.floats(weights(SEQ_LEN * HIDDEN, 12, 0.1), [SEQ_LEN, HIDDEN]);
+  const hidden = g.node('Tanh', [g.node('Add', [embedded, positions])]);
+  floatOutput(g, hidden, 'last_hidden_state', options.io, ['batch', 'sequence', HIDDEN]);
+  const pooled = g.node('ReduceMean', [hidden], { axes: [1], keepdims: 0 });
+  floatOutput(g, pooled, 'pooler_output', options.io, ['batch', HIDDEN]);
+  return g;
+}
+
+export interface UnetOptions {
+  inChannels: 4 | 9;
+  timestep: TimestepVariant;
+  io: 'float32' | 'float16';
+}
+
+/**
+ * A 3x3 convolution over the (possibly 9-channel) input plus terms from the text embedding
+ * and the timestep, squashed by tanh so it behaves like a bounded noise prediction.
+ */
+export function unet(options: UnetOptions): OnnxGraph {
+  const g = new OnnxGraph();
+  const c = options.inChannels;
+  const sample = floatInput(g, 'sample', options.io, ['batch', c, 'height', 'width']);
+  const timestepShape: Dim[] = options.timestep === 'float32-scalar' ? [] : ['batch'];
+  const timestepType: ElementType =
+    options.timestep === 'int64' ? 'int64' : options.timestep === 'float16' ? 'float16' : 'float32';
+  g.input('timestep', timestepType, timestepShape);
+  const states = floatInput(g, 'encoder_hidden_states', options.io, ['batch', 'sequence', HIDDEN]);
+
+  const conv = g.node('Conv', [sample, g.floats(weights(4 * c * 9, 21, 0.3), [4, c, 3, 3])], {
+    pads: [1, 1, 1, 1],
+  });
+  const column = g.ints([-1, 1, 1, 1]);
+  const text = g.node('Reshape', [g.node('ReduceMean', [states], { axes: [1, 2], keepdims: 1 }), column]);
+  const time = g.node('Reshape', [g.node('Cast', ['timestep'], { to: onnxElementType('float32') }), column]);
+  const timeTerm = g.node('Mul', [time, g.floats([0.001], [1])]);
+  const textTerm = g.node('Mul', [text, g.floats([2], [1])]);
+  const out = g.node('Tanh', [g.node('Add', [g.node('Add', [conv, textTerm]), timeTerm])]);
+  floatOutput(g, out, 'out_sample', options.io, ['batch', 4, 'height', 'width']);
+  return g;
+}
+
+export interface VaeOptions {
+  io: 'float32' | 'float16';
+  /** Pixels per latent along each side (8 for Stable Diffusion). */
+  factor: number;
+}
+
+/** 1x1 convolution to RGB, nearest upsampling by the VAE factor, tanh into [-1, 1]. */
+export function vaeDecoder(options: VaeOptions): OnnxGraph {
+  const g = new OnnxGraph();
+  const latent = floatInput(g, 'latent_sample', options.io, ['batch', 4, 'latent_height', 'latent_width']);
+  const rgb = g.node('Conv', [latent, g.floats(weights(12, 31, 0.15), [3, 4, 1, 1])]);
+  const f = options.factor;
+  const up = g.node('Resize', [rgb, '', g.floats([1, 1, f, f], [4])], { mode: 'nearest' });
+  floatOutput(g, g.node('Tanh', [up]), 'sample', options.io, ['batch', 3, 'height', 'width']);
+  return g;
+}
+
+export interface VaeEncoderOptions extends VaeOptions {
+  /** `latent_sample` (older diffusers export) or `latent_parameters` (mean and logvar, optimum). */
+  output: 'latent_sample' | 'latent_parameters';
+}
+
+export function vaeEncoder(options: VaeEncoderOptions): OnnxGraph {
+  const g = new OnnxGraph();
+  const image = floatInput(g, 'sample', options.io, ['batch', 3, 'height', 'width']);
+  const f = options.factor;
+  const pooled = g.node('AveragePool', [image], { kernel_shape: [f, f], strides: [f, f] });
+  const channels = options.output === 'latent_parameters' ? 8 : 4;
+  const latent = g.node('Conv', [pooled, g.floats(weights(channels * 3, 41, 0.8), [channels, 3, 1, 1])]);
+  floatOutput(g, latent, options.output, options.io, ['batch', channels, 'latent_height', 'latent_width']);
+  return g;
+}

@@ -1,0 +1,125 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { clipTokenizerJson, mergesTxt, vocabJson } from './clip-vocabulary';
+import type { OnnxGraph } from './onnx-graph';
+import { type TimestepVariant, textEncoder, unet, vaeDecoder, vaeEncoder } from './tiny-models';
+
+/** Every export variant seen in the wild that the loader must handle. */
+export interface TinyModelVariant {
+  idsType?: 'int32' | 'int64';
+  timestep?: TimestepVariant;
+  /** Inputs and outputs of every network in float16 (weights stay float32 on CPU). */
+  fp16?: boolean;
+  vaeEncoderOutput?: 'latent_sample' | 'latent_parameters';
+  unetChannels?: 4 | 9;
+  /** Which file holds the UNet's weights: inline, `model.onnx_data` (optimum) or `weights.pb` (diffusers). */
+  externalData?: 'none' | 'model.onnx_data' | 'weights.pb';
+  tokenizer?: 'vocab-merges' | 'tokenizer-json';
+  /** SD1 pads with `<|endoftext|>`, SD2 with `!`. */
+  padToken?: '<|endoftext|>' | '!';
+  /** Written to vae_decoder/config.json; omitted -> the loader's default must apply. */
+  scalingFactor?: number;
+  /** Pixels per latent; written as block_out_channels of that many halvings. */
+  vaeFactor?: 4 | 8;
+  /** Native size in latents (unet config `sample_size`). */
+  sampleSize?: number;
+  withVaeEncoder?: boolean;
+}
+
+async function writeGraph(dir: string, graph: OnnxGraph, externalData = 'none'): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  if (externalData === 'none') {
+    await writeFile(join(dir, 'model.onnx'), graph.encode().model);
+    return;
+  }
+  const { model, externalData: data } = graph.encode({ externalDataFile: externalData });
+  await writeFile(join(dir, 'model.onnx'), model);
+  await writeFile(join(dir, externalData), data ?? new Uint8Array());
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** Writes a complete diffusers/optimum-style ONNX Stable Diffusion folder of tiny networks. */
+export async function writeTinyModel(dir: string, variant: TinyModelVariant = {}): Promise<string> {
+  const io = variant.fp16 ? 'float16' : 'float32';
+  const factor = variant.vaeFactor ?? 8;
+  const channels = variant.unetChannels ?? 4;
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, 'model_index.json'),
+    json({
+      _class_name: channels === 9 ? 'OnnxStableDiffusionInpaintPipeline' : 'OnnxStableDiffusionPipeline',
+      _diffusers_version: '0.30.0',
+      text_encoder: ['diffusers', 'OnnxRuntimeModel'],
+      tokenizer: ['transformers', 'CLIPTokenizer'],
+      unet: ['diffusers', 'OnnxRuntimeModel'],
+      vae_decoder: ['diffusers', 'OnnxRuntimeModel'],
+      vae_encoder: ['diffusers', 'OnnxRuntimeModel'],
+      scheduler: ['diffusers', 'PNDMScheduler'],
+    }),
+  );
+  await writeGraph(join(dir, 'text_encoder'), textEncoder({ idsType: variant.idsType ?? 'int32', io }));
+  await writeGraph(
+    join(dir, 'unet'),
+    unet({ inChannels: channels, timestep: variant.timestep ?? 'int64', io }),
+    variant.externalData,
+  );
+  await writeFile(
+    join(dir, 'unet', 'config.json'),
+    json({ in_channels: channels, out_channels: 4, sample_size: variant.sampleSize ?? 8 }),
+  );
+  const vaeConfig: Record<string, unknown> = {
+    latent_channels: 4,
+    block_out_channels: Array.from({ length: Math.log2(factor) + 1 }, (_, i) => 8 * 2 ** i),
+  };
+  if (variant.scalingFactor !== undefined) vaeConfig.scaling_factor = variant.scalingFactor;
+  await writeGraph(join(dir, 'vae_decoder'), vaeDecoder({ io, factor }));
+  await writeFile(join(dir, 'vae_decoder', 'config.json'), json(vaeConfig));
+  if (variant.withVaeEncoder !== false) {
+    const output = variant.vaeEncoderOutput ?? 'latent_sample';
+    await writeGraph(join(dir, 'vae_encoder'), vaeEncoder({ io, factor, output }));
+    await writeFile(join(dir, 'vae_encoder', 'config.json'), json(vaeConfig));
+  }
+  await writeTokenizer(join(dir, 'tokenizer'), variant);
+  await mkdir(join(dir, 'scheduler'), { recursive: true });
+  await writeFile(
+    join(dir, 'scheduler', 'scheduler_config.json'),
+    json({
+      _class_name: 'PNDMScheduler',
+      beta_start: 0.00085,
+      beta_end: 0.012,
+      beta_schedule: 'scaled_linear',
+      num_train_timesteps: 1000,
+      set_alpha_to_one: false,
+      skip_prk_steps: true,
+      steps_offset: 1,
+      clip_sample: false,
+    }),
+  );
+  return dir;
+}
+
+async function writeTokenizer(dir: string, variant: TinyModelVariant): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  if (variant.tokenizer === 'tokenizer-json') {
+    await writeFile(join(dir, 'tokenizer.json'), clipTokenizerJson());
+  } else {
+    await writeFile(join(dir, 'vocab.json'), vocabJson());
+    await writeFile(join(dir, 'merges.txt'), mergesTxt());
+  }
+  const pad = variant.padToken ?? '<|endoftext|>';
+  await writeFile(
+    join(dir, 'tokenizer_config.json'),
+    json({
+      model_max_length: 77,
+      do_lower_case: true,
+      bos_token: { __type: 'AddedToken', content: '<|startoftext|>' },
+      eos_token: { __type: 'AddedToken', content: '<|endoftext|>' },
+      unk_token: { __type: 'AddedToken', content: '<|endoftext|>' },
+      pad_token: pad,
+      tokenizer_class: 'CLIPTokenizer',
+    }),
+  );
+}
