@@ -1,0 +1,92 @@
+import { keys } from '../keys';
+import { withPrelude } from './lua-prelude';
+import { type LuaScript, runScript, type ScriptRedis } from './run-script';
+import { SCRIPT_CONTEXT } from './script-context';
+
+/**
+ * Complete: the lease holder's outputs (already verified in R2 by the route) become the job's
+ * result. Credits settle (the held units are released, the charge taken), the queue entry and
+ * lease go, the account's concurrency slot frees, a seeded job becomes the cache answer for its
+ * fingerprint, and one usage event goes to the billing outbox. Repeating the call with the same
+ * token answers the same, so a worker that lost the reply can retry safely.
+ *
+ * KEYS: leases, outbox:usage   ARGV: context, job_id, lease_token, outputs JSON, inference_ms, day
+ */
+const LUA = withPrelude(`
+local job_id, token, outputs, inference_ms, day = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local now = now_ms()
+local job = load_job(job_id)
+if job and job.status == 'succeeded' and job.lease_token == token then
+  return cjson.encode({ units = tonumber(job.units), repeated = true })
+end
+if not holds_lease(job, token, now) then return LEASE_LOST end
+
+-- The price is a function of the input alone (model, size, steps, outputs) and every output was
+-- delivered, so the amount held at submit is the actual charge.
+local units = tonumber(job.units_reserved) or 0
+local acct = key(CTX.account, job.account_id)
+if units > 0 then redis.call('HINCRBYFLOAT', acct, 'reserved', -units) end
+
+local progress = {}
+if job.progress_total then progress = { 'progress_step', job.progress_total } end
+finish(job, 'succeeded', now, { 'outputs', outputs, 'inference_ms', inference_ms, 'units', units, unpack(progress) })
+
+if job.fingerprint and job.fingerprint ~= '' then
+  -- The cache answer lives as long as the job record whose outputs it points at.
+  local done = key(CTX.fp_done, job.fingerprint)
+  local ttl = redis.call('PTTL', key(CTX.job, job_id))
+  if ttl > 0 then redis.call('SET', done, job_id, 'PX', ttl) else redis.call('SET', done, job_id) end
+end
+
+local usage = key(CTX.usage_day, job.account_id, day)
+redis.call('HINCRBYFLOAT', usage, job.model .. ':units', units)
+redis.call('HINCRBY', usage, job.model .. ':jobs', 1)
+redis.call('XADD', KEYS[2], '*', 'job', job_id, 'account', job.account_id, 'model', job.model,
+  'units', units, 'at', now)
+return cjson.encode({ units = units })
+`);
+
+export const COMPLETE_JOB: LuaScript = {
+  name: 'complete-job',
+  lua: LUA,
+  sha1: 'df63d0ef735d2d471afe644c3a82237155b8c46a',
+};
+
+/** One stored output, as the job record keeps it (job-record.ts `outputs`). */
+export interface StoredOutput {
+  key: string;
+  content_type: string;
+  width: number;
+  height: number;
+  seed: number;
+}
+
+export type CompleteResult =
+  | { lease_lost: true }
+  | { lease_lost?: undefined; units: number; repeated?: boolean };
+
+export interface CompleteJobOptions {
+  jobId: string;
+  leaseToken: string;
+  outputs: StoredOutput[];
+  inferenceMs: number;
+  /** Unix ms of completion as the edge sees it; only its UTC day is used (usage ledger). */
+  nowMs?: number;
+}
+
+export function completeJob(redis: ScriptRedis, options: CompleteJobOptions): Promise<CompleteResult> {
+  const day = new Date(options.nowMs ?? Date.now()).toISOString().slice(0, 10);
+  return runScript<CompleteResult>(
+    redis,
+    COMPLETE_JOB,
+    [keys.leases(), keys.usageOutbox()],
+    [
+      SCRIPT_CONTEXT,
+      options.jobId,
+      options.leaseToken,
+      JSON.stringify(options.outputs),
+      String(options.inferenceMs),
+      day,
+    ],
+  );
+}

@@ -1,0 +1,48 @@
+import { withPrelude } from './lua-prelude';
+import { type LuaScript, runScript, type ScriptRedis } from './run-script';
+import { SCRIPT_CONTEXT } from './script-context';
+
+/**
+ * Release: a draining worker (SIGTERM) gives back a job it will not finish. The job goes back on
+ * its queue without spending an attempt, since nothing went wrong with it; a cancel asked for
+ * meanwhile ends it canceled instead.
+ *
+ * KEYS: none   ARGV: context, job_id, lease_token
+ */
+const LUA = withPrelude(`
+local job_id, token = ARGV[2], ARGV[3]
+local now = now_ms()
+local job = load_job(job_id)
+if not holds_lease(job, token, now) then return LEASE_LOST end
+if job.cancel_requested == '1' then
+  cancel_job(job, now)
+  return cjson.encode({ status = 'canceled', model = job.model })
+end
+local jk = key(CTX.job, job_id)
+redis.call('HINCRBY', jk, 'attempt', -1)
+job.attempt = tostring((tonumber(job.attempt) or 1) - 1)
+requeue(job)
+return cjson.encode({ status = 'queued', model = job.model })
+`);
+
+export const RELEASE_JOB: LuaScript = {
+  name: 'release-job',
+  lua: LUA,
+  sha1: '4682aa1c2f71b930d78ccb41fa8bb5d139b59e65',
+};
+
+export type ReleaseResult =
+  | { lease_lost: true }
+  | { lease_lost?: undefined; status: 'queued' | 'canceled'; model: string };
+
+export function releaseJob(
+  redis: ScriptRedis,
+  options: { jobId: string; leaseToken: string },
+): Promise<ReleaseResult> {
+  return runScript<ReleaseResult>(
+    redis,
+    RELEASE_JOB,
+    [],
+    [SCRIPT_CONTEXT, options.jobId, options.leaseToken],
+  );
+}

@@ -1,0 +1,74 @@
+import type { JobInput } from '@ldm/shared';
+import type { Redis } from '@upstash/redis';
+import { keys, QUEUE_GROUP } from '../../keys';
+
+/**
+ * The state the submit path leaves behind, written field by field as job-record.ts and keys.ts
+ * describe it: an account with credits held, its active counter, the job hash and its stream
+ * entry. Lets the worker-side scripts be tested against exactly that state.
+ */
+export interface SeedJobOptions {
+  jobId: string;
+  accountId?: string;
+  model?: string;
+  unitsReserved?: number;
+  maxAttempts?: number;
+  fingerprint?: string;
+  input?: Partial<JobInput>;
+}
+
+export const SEED_ACCOUNT_CREDITS = 1_000;
+
+export async function seedAccount(redis: Redis, accountId = 'acct_1'): Promise<void> {
+  await redis.hset(keys.account(accountId), { id: accountId, credits: SEED_ACCOUNT_CREDITS, reserved: 0 });
+}
+
+export async function seedQueuedJob(redis: Redis, options: SeedJobOptions): Promise<{ streamId: string }> {
+  const accountId = options.accountId ?? 'acct_1';
+  const model = options.model ?? 'demo-shapes';
+  const units = options.unitsReserved ?? 10;
+  const input: JobInput = {
+    model,
+    model_version: `${model}-v1`,
+    task: 'txt2img',
+    prompt: 'a red circle',
+    negative_prompt: '',
+    width: 64,
+    height: 64,
+    steps: 20,
+    guidance_scale: 5,
+    scheduler: 'ddim',
+    seed: 42,
+    num_outputs: 1,
+    output_format: 'png',
+    strength: 0.8,
+    ...options.input,
+  };
+  const queue = keys.queue(model);
+  // XGROUP CREATE ... MKSTREAM fails once the group exists; that is the expected steady state.
+  await redis
+    .xgroup(queue, { type: 'CREATE', group: QUEUE_GROUP, id: '$', options: { MKSTREAM: true } })
+    .catch(() => {});
+  const streamId = (await redis.xadd(queue, '*', { job: options.jobId, attempt: 1 })) as string;
+  const now = Date.now();
+  await redis.hset(keys.job(options.jobId), {
+    status: 'queued',
+    account_id: accountId,
+    model,
+    input: JSON.stringify(input),
+    request: '{}',
+    fingerprint: options.fingerprint ?? '',
+    cached: '0',
+    created_at: now,
+    attempt: 0,
+    max_attempts: options.maxAttempts ?? 3,
+    units_reserved: units,
+    stream_id: streamId,
+  });
+  await redis.hincrbyfloat(keys.account(accountId), 'credits', -units);
+  await redis.hincrbyfloat(keys.account(accountId), 'reserved', units);
+  await redis.incr(keys.accountActive(accountId));
+  await redis.sadd(keys.queuedModels(), model);
+  if (options.fingerprint) await redis.set(keys.cacheLive(options.fingerprint), options.jobId);
+  return { streamId };
+}

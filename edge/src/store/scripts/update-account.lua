@@ -1,0 +1,20 @@
+-- Changes fields of an existing account (admin PATCH, credit grants) without ever creating a
+-- half account: nothing is written when the account is missing.
+-- KEYS[1] acct:{accountId}
+-- ARGV[1] credits delta ("0" for none)
+-- ARGV[2..] field, value pairs to set; a value of "" deletes the field (back to the plan's default).
+-- Returns 1, or 0 when the account does not exist.
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return 0
+end
+if tonumber(ARGV[1]) ~= 0 then
+  redis.call('HINCRBYFLOAT', KEYS[1], 'credits', ARGV[1])
+end
+for i = 2, #ARGV, 2 do
+  if ARGV[i + 1] == '' then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+  else
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  end
+end
+return 1
