@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { keys } from '../keys';
+import { leaseJobs } from './lease-jobs';
+import { readQueueStats } from './queue-stats';
+import { type ScriptRedisFixture, startScriptRedis } from './test-support/script-redis';
+import { seedAccount, seedQueuedJob } from './test-support/seed-job';
+import { sleep } from './test-support/state-snapshot';
+
+let fx: ScriptRedisFixture;
+
+beforeAll(async () => {
+  fx = await startScriptRedis();
+});
+afterAll(() => fx?.stop());
+beforeEach(async () => {
+  await fx.redis.flushall();
+  await seedAccount(fx.redis);
+});
+
+describe('queue-stats', () => {
+  it('is empty before anything was submitted', async () => {
+    expect(await readQueueStats(fx.redis)).toEqual([]);
+  });
+
+  it('reports depth, leased and the age of the oldest waiting job per model', async () => {
+    await seedQueuedJob(fx.redis, { jobId: 'a1', model: 'model-a' });
+    await sleep(120);
+    await seedQueuedJob(fx.redis, { jobId: 'a2', model: 'model-a' });
+    await seedQueuedJob(fx.redis, { jobId: 'a3', model: 'model-a' });
+    await seedQueuedJob(fx.redis, { jobId: 'b1', model: 'model-b' });
+    await leaseJobs(fx.redis, { workerId: 'w1', models: ['model-a'], maxJobs: 1, leaseTtlMs: 30_000 });
+    await leaseJobs(fx.redis, { workerId: 'w1', models: ['model-b'], maxJobs: 1, leaseTtlMs: 30_000 });
+
+    const [a, b] = await readQueueStats(fx.redis);
+    expect(a).toMatchObject({ model: 'model-a', depth: 2, leased: 1 });
+    // a1 (leased) is not waiting: the oldest waiting is a2, enqueued just now.
+    expect(a.oldest_age_ms).toBeLessThan(100);
+    expect(b).toEqual({ model: 'model-b', depth: 0, leased: 1, oldest_age_ms: 0 });
+  });
+
+  it('ages the oldest waiting job', async () => {
+    await seedQueuedJob(fx.redis, { jobId: 'a1', model: 'model-a' });
+    await sleep(200);
+    const [a] = await readQueueStats(fx.redis);
+    expect(a.depth).toBe(1);
+    expect(a.oldest_age_ms).toBeGreaterThanOrEqual(190);
+  });
+
+  it('counts a model whose stream is gone as empty', async () => {
+    await fx.redis.sadd(keys.queuedModels(), 'model-x');
+    expect(await readQueueStats(fx.redis)).toEqual([
+      { model: 'model-x', depth: 0, leased: 0, oldest_age_ms: 0 },
+    ]);
+  });
+});

@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { keys } from '../keys';
+import { leaseJobs } from './lease-jobs';
+import { releaseJob } from './release-job';
+import { type ScriptRedisFixture, startScriptRedis } from './test-support/script-redis';
+import { seedAccount, seedQueuedJob } from './test-support/seed-job';
+import { readHash, readStream, snapshotJob } from './test-support/state-snapshot';
+
+const TTL = 30_000;
+let fx: ScriptRedisFixture;
+
+beforeAll(async () => {
+  fx = await startScriptRedis();
+});
+afterAll(() => fx?.stop());
+beforeEach(async () => {
+  await fx.redis.flushall();
+  await seedAccount(fx.redis);
+  await seedQueuedJob(fx.redis, { jobId: 'j1', maxAttempts: 1 });
+});
+
+const lease = async (workerId: string) =>
+  (await leaseJobs(fx.redis, { workerId, models: ['demo-shapes'], maxJobs: 1, leaseTtlMs: TTL })).jobs[0];
+
+describe('release-job', () => {
+  it('gives a job back to the queue without spending an attempt', async () => {
+    const grant = await lease('draining');
+    expect(await releaseJob(fx.redis, { jobId: 'j1', leaseToken: grant.lease_token })).toEqual({
+      status: 'queued',
+      model: 'demo-shapes',
+    });
+    expect(await readStream(fx.redis, keys.queue('demo-shapes'))).toEqual([{ job: 'j1', attempt: '1' }]);
+    // max_attempts is 1: had the release counted, the job could not run again.
+    const again = await lease('w2');
+    expect(again).toMatchObject({ job_id: 'j1', attempt: 1 });
+    expect((await readHash(fx.redis, keys.job('j1'))).status).toBe('running');
+  });
+
+  it('refuses a stale token with lease_lost and changes nothing', async () => {
+    await lease('w1');
+    const before = await snapshotJob(fx.redis, 'j1');
+    expect(await releaseJob(fx.redis, { jobId: 'j1', leaseToken: 'lt_stale' })).toEqual({ lease_lost: true });
+    expect(await snapshotJob(fx.redis, 'j1')).toEqual(before);
+  });
+});
