@@ -107,6 +107,14 @@ describe('malformed requests', () => {
     expect(res.json.error).toMatch(message);
   });
 
+  it('a request for raw RESP2 replies is refused rather than answered in JSON', async () => {
+    const res = await request('/', { body: '["PING"]', headers: { 'upstash-response-format': 'resp2' } });
+    expect(res).toEqual({
+      status: 400,
+      json: { error: 'ERR only Upstash-Response-Format: json is supported by this bridge' },
+    });
+  });
+
   it('other methods get 405', async () => {
     const res = await request('/', { method: 'PUT', body: '["PING"]' });
     expect(res.status).toBe(405);

@@ -32,6 +32,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     });
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
     req.on('error', reject);
+    // A client that hangs up mid-body never sends 'end'; settle so nothing waits on it forever.
+    req.on('close', () => reject(new BadRequest(400, 'ERR request body was cut off')));
   });
 }
 

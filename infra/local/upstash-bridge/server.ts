@@ -71,6 +71,14 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
       );
       return;
     }
+    if (
+      req.headers['upstash-response-format'] !== undefined &&
+      req.headers['upstash-response-format'] !== 'json'
+    ) {
+      // Better a clear refusal than JSON to a caller that asked for raw RESP2.
+      send(res, 400, '{"error":"ERR only Upstash-Response-Format: json is supported by this bridge"}');
+      return;
+    }
     const base64 = String(req.headers['upstash-encoding']).toLowerCase() === 'base64';
     const body = parseJson(await readBody(req, maxRequestBytes));
 
