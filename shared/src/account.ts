@@ -79,5 +79,12 @@ export const UpdateAccountRequest = z
       .nullable()
       .optional(),
     name: z.string().min(1).max(200).optional(),
+    limits: z
+      .strictObject({
+        requests_per_minute: z.int().min(1).max(1_000_000).nullable().optional(),
+        concurrent_jobs: z.int().min(1).max(100_000).nullable().optional(),
+      })
+      .optional()
+      .describe("Per-account overrides of the plan's limits; null returns to the plan's."),
   })
   .meta({ id: 'UpdateAccountRequest' });

@@ -6,7 +6,7 @@ const dimension = (name: 'width' | 'height') =>
     .int()
     .min(LIMITS.dimensionMin)
     .max(LIMITS.dimensionMax)
-    .refine((v) => v % LIMITS.dimensionMultiple === 0, {
+    .multipleOf(LIMITS.dimensionMultiple, {
       message: `${name} must be a multiple of ${LIMITS.dimensionMultiple}`,
     })
     .optional()

@@ -24,6 +24,10 @@
  * units             units charged (settled)
  * inference_ms      reported by the worker
  * stream_id         id of the current stream entry (for XACK)
+ * leader            set on a coalesced follower: the job whose work answers it (keys.ts)
+ * units_cache_hit   units a follower is charged if the leader's outputs answer it
+ * idempotency_key   the idem:{...} key that points at this job, when one was sent
+ * image_sha256, mask_sha256  digests of stored input images (part of the fingerprint)
  */
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];

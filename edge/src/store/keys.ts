@@ -22,7 +22,24 @@
  * Cache and dedup (DESIGN decision 6):
  *   fp:done:{fingerprint}         job id whose outputs answer this fingerprint
  *   fp:live:{fingerprint}         job id in flight for this fingerprint (coalescing)
+ *   job:{leaderId}:followers      list of follower job ids coalesced onto the leader (see below)
  *   idem:{accountId}:{sha256(idempotency key)}  "{jobId}:{bodyHash}", 24 h TTL
+ *
+ * Coalescing contract (submit-generation.lua writes it; the worker-side complete/fail scripts
+ * and cancel-queued.lua read it). A request whose fingerprint is in `fp:live:` gets its own job
+ * (its own id, account, credits reserved at the full price, counted in its account's active
+ * jobs) with `leader` = the leader's id and the leader's status; it is not put on the stream
+ * but RPUSHed to `job:{leader}:followers`. When the leader reaches a terminal state:
+ *   succeeded -> every follower: status succeeded, cached "1", outputs = the leader's outputs
+ *                (same R2 keys), started_at/completed_at = the leader's, units = the model's
+ *                cache_hit price (field `units_cache_hit`, written at submit), credits settled
+ *                (reserved -= units_reserved; credits += units_reserved - units), active -1.
+ *   failed    -> every follower: status failed, error = the leader's, credits released, active -1.
+ *   canceled  -> the first follower is promoted: `leader` field removed, XADDed to q:{model},
+ *                `fp:live:` repointed to it, the rest of the list moved to its followers list
+ *                (their `leader` field rewritten). Someone else's cancel never fails a follower.
+ * Then `fp:live:{fp}` (if it still names the leader) and the followers list are deleted.
+ * Rate limits: @upstash/ratelimit keeps its counters under `rl:{sha256(key)}:{window}`.
  * Billing and webhooks (DESIGN decisions 7, 8):
  *   outbox:usage                  stream of settled usage events for Stripe
  *   usage:{accountId}:{yyyy-mm-dd}  hash model -> units / jobs (ledger)

@@ -1,0 +1,40 @@
+import { type ModelInfo, SCHEDULERS } from '@ldm/shared';
+
+/**
+ * The built-in model catalog. `demo-shapes` is the small LDM the project trains and ships
+ * (64x64 pixels, 8x8 latents); larger deployments add models through the `MODELS_JSON` var,
+ * which is merged over this list by name (see env.ts).
+ */
+export const BUILTIN_MODELS: ModelInfo[] = [
+  {
+    name: 'demo-shapes',
+    version: 'demo-shapes-v1',
+    description: 'Small text-to-image latent diffusion model trained on coloured shapes (64x64 native).',
+    tasks: ['txt2img', 'img2img', 'inpaint'],
+    native_width: 64,
+    native_height: 64,
+    min_size: 64,
+    max_size: 512,
+    max_pixels: 512 * 512,
+    default_steps: 20,
+    max_steps: 150,
+    default_guidance_scale: 5,
+    default_scheduler: 'dpmpp_2m',
+    schedulers: [...SCHEDULERS],
+    price: { per_image: 1, per_megapixel_step: 10, cache_hit: 0 },
+  },
+];
+
+/** Compute units for one job: per output, a fixed part plus one proportional to megapixels x steps. */
+export function priceUnits(
+  model: ModelInfo,
+  width: number,
+  height: number,
+  steps: number,
+  outputs: number,
+): number {
+  const megapixels = (width * height) / 1_000_000;
+  const perOutput = model.price.per_image + model.price.per_megapixel_step * megapixels * steps;
+  // Rounded to 1e-6 so the Lua side (HINCRBYFLOAT) and the API agree on the printed figure.
+  return Math.round(perOutput * outputs * 1e6) / 1e6;
+}

@@ -1,0 +1,23 @@
+import type { Redis } from '@upstash/redis/cloudflare';
+import type { Config } from './env';
+
+/** Who is calling, once api-key auth has run. */
+export interface Caller {
+  accountId: string;
+  keyId: string;
+  keyHash: string;
+  mode: 'live' | 'test';
+  plan: string;
+  /** Effective limits: the plan's, or the operator's override on the account. */
+  rpmLimit: number;
+  concurrencyLimit: number;
+}
+
+export interface AppVariables {
+  requestId: string;
+  config: Config;
+  redis: Redis;
+  caller: Caller;
+}
+
+export type AppEnv = { Bindings: Env; Variables: AppVariables };

@@ -1,0 +1,114 @@
+import { ModelInfo } from '@ldm/shared';
+import { z } from 'zod';
+import { BUILTIN_MODELS } from './config/models';
+import { mergePlanLimits, type PlanLimits, PlanLimitsOverride, type PlanName } from './config/plans';
+
+/** A JSON-valued var: parsed, then checked by `schema`; a parse failure is reported on that var. */
+const jsonVar = <T extends z.ZodType>(schema: T, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+/** Every var and secret the edge reads (wrangler.toml names them; worker-configuration.d.ts types them). */
+const EnvSchema = z.object({
+  UPSTASH_REDIS_REST_URL: z.url(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+  WORKER_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+  URL_SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters'),
+  // Billing is optional for a local stack; the billing code checks for presence itself.
+  STRIPE_SECRET_KEY: z.string().default(''),
+  STRIPE_WEBHOOK_SECRET: z.string().default(''),
+  DEPLOY_MODE: z.enum(['local', 'production']).default('production'),
+  DEFAULT_MODEL: z.string().min(1).default('demo-shapes'),
+  MODELS_JSON: jsonVar(z.array(ModelInfo), '[]'),
+  PLAN_LIMITS_JSON: jsonVar(PlanLimitsOverride, '{}'),
+  JOB_RETENTION_SECONDS: seconds(7 * 24 * 3600),
+  OUTPUT_URL_TTL_SECONDS: seconds(3600),
+  IDEMPOTENCY_TTL_SECONDS: seconds(24 * 3600),
+  /** Lease length handed to workers; a lease not renewed by a heartbeat within it is reclaimed. */
+  LEASE_TTL_MS: z.coerce.number().int().min(1_000).default(60_000),
+  /** Attempts (leases) before a job fails for good. */
+  MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  /** How often `Prefer: wait` and the SSE stream re-read a job, in ms. */
+  POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(5_000).default(250),
+});
+
+export interface Config {
+  mode: 'local' | 'production';
+  redis: { url: string; token: string };
+  adminToken: string;
+  workerToken: string;
+  urlSigningSecret: string;
+  stripe: { secretKey: string; webhookSecret: string };
+  defaultModel: string;
+  models: ReadonlyMap<string, ModelInfo>;
+  plans: Record<PlanName, PlanLimits>;
+  jobRetentionSeconds: number;
+  outputUrlTtlSeconds: number;
+  idempotencyTtlSeconds: number;
+  leaseTtlMs: number;
+  maxAttempts: number;
+  pollIntervalMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(issues: string[]) {
+    // Names the variable and the rule only: values may be secrets and are never echoed.
+    super(`edge configuration is invalid: ${issues.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseConfig(env: Record<string, unknown>): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const models = new Map<string, ModelInfo>();
+  for (const model of [...BUILTIN_MODELS, ...e.MODELS_JSON]) models.set(model.name, model);
+  if (!models.has(e.DEFAULT_MODEL))
+    throw new ConfigError([`DEFAULT_MODEL: unknown model ${e.DEFAULT_MODEL}`]);
+  return {
+    mode: e.DEPLOY_MODE,
+    redis: { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN },
+    adminToken: e.ADMIN_TOKEN,
+    workerToken: e.WORKER_TOKEN,
+    urlSigningSecret: e.URL_SIGNING_SECRET,
+    stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET },
+    defaultModel: e.DEFAULT_MODEL,
+    models,
+    plans: mergePlanLimits(e.PLAN_LIMITS_JSON),
+    jobRetentionSeconds: e.JOB_RETENTION_SECONDS,
+    outputUrlTtlSeconds: e.OUTPUT_URL_TTL_SECONDS,
+    idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS,
+    leaseTtlMs: e.LEASE_TTL_MS,
+    maxAttempts: e.MAX_ATTEMPTS,
+    pollIntervalMs: e.POLL_INTERVAL_MS,
+  };
+}
+
+// The Worker runtime hands the same env object to every request of an isolate, so parsing
+// once per env object is parsing once at start.
+const parsedByEnv = new WeakMap<object, Config>();
+
+export function configFor(env: object): Config {
+  let config = parsedByEnv.get(env);
+  if (!config) {
+    config = parseConfig(env as Record<string, unknown>);
+    parsedByEnv.set(env, config);
+  }
+  return config;
+}

@@ -1,0 +1,12 @@
+import { createApp } from './app';
+import { runScheduled } from './scheduled';
+
+const app = createApp();
+
+/** The Worker: the Hono app for HTTP, the cron trigger for housekeeping. */
+export default {
+  fetch: app.fetch,
+  scheduled(controller, env, ctx) {
+    ctx.waitUntil(runScheduled(env, controller.scheduledTime));
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,98 @@
+import { Ratelimit } from '@upstash/ratelimit';
+import type { Redis } from '@upstash/redis/cloudflare';
+import type { Context } from 'hono';
+import type { AppEnv, Caller } from '../../context';
+import { ApiError } from '../../errors/api-error';
+
+export type RateDecision = Awaited<ReturnType<Ratelimit['limit']>>;
+
+export interface KeyRateLimitOptions {
+  /** Window of the sliding-window limit, in seconds; limits are "per minute" so 60. */
+  windowSeconds?: number;
+  /** Redis key prefix of the limiter's counters. */
+  prefix?: string;
+  /** Most keys whose limit is remembered per isolate (see `hints`). */
+  maxHints?: number;
+}
+
+/**
+ * Per-key request limits with @upstash/ratelimit (sliding window). A key's limit depends on its
+ * account (plan or override), which only the auth lookup reveals; waiting for it would cost a
+ * second round trip. So the limit is *hinted* from what this isolate saw last for the key (the
+ * plan default the first time) and the limiter's EVALSHA rides in the same auto-pipelined REST
+ * request as the auth lookup. When the hint was wrong and the request was refused, it is judged
+ * again with the right limit; a wrong hint that allowed a request lets that one through.
+ */
+export class KeyRateLimit {
+  private readonly window: number;
+  private readonly prefix: string;
+  private readonly maxHints: number;
+  private readonly limiters = new WeakMap<Redis, Map<number, Ratelimit>>();
+  private readonly hints = new Map<string, number>();
+
+  constructor(options: KeyRateLimitOptions = {}) {
+    this.window = options.windowSeconds ?? 60;
+    this.prefix = options.prefix ?? 'rl';
+    this.maxHints = options.maxHints ?? 10_000;
+  }
+
+  private limiter(redis: Redis, rpm: number): Ratelimit {
+    let byLimit = this.limiters.get(redis);
+    if (!byLimit) {
+      byLimit = new Map();
+      this.limiters.set(redis, byLimit);
+    }
+    let limiter = byLimit.get(rpm);
+    if (!limiter) {
+      limiter = new Ratelimit({
+        // Ratelimit narrows the client to evalsha/get/set; the Workers build of the client is the same class.
+        redis: redis as unknown as ConstructorParameters<typeof Ratelimit>[0]['redis'],
+        limiter: Ratelimit.slidingWindow(rpm, `${this.window} s`),
+        prefix: this.prefix,
+        analytics: false,
+      });
+      byLimit.set(rpm, limiter);
+    }
+    return limiter;
+  }
+
+  /** Issues the limiter's command now (same tick as the caller's auth lookup). */
+  start(redis: Redis, keyHash: string, defaultRpm: number): { rpm: number; decision: Promise<RateDecision> } {
+    const rpm = this.hints.get(keyHash) ?? defaultRpm;
+    return { rpm, decision: this.limiter(redis, rpm).limit(keyHash) };
+  }
+
+  /** Reconciles a hinted decision with the caller's real limit, remembering it for next time. */
+  async settle(
+    redis: Redis,
+    caller: Caller,
+    hinted: { rpm: number; decision: RateDecision },
+  ): Promise<RateDecision> {
+    if (this.hints.get(caller.keyHash) !== caller.rpmLimit) {
+      if (this.hints.size >= this.maxHints) this.hints.delete(this.hints.keys().next().value as string);
+      this.hints.set(caller.keyHash, caller.rpmLimit);
+    }
+    if (hinted.rpm === caller.rpmLimit || hinted.decision.success) return hinted.decision;
+    return this.limiter(redis, caller.rpmLimit).limit(caller.keyHash);
+  }
+}
+
+/** Writes the RateLimit-* headers (IETF draft names) and refuses with 429 when the decision says so. */
+export function applyRateDecision(c: Context<AppEnv>, decision: RateDecision): void {
+  c.executionCtx.waitUntil(decision.pending);
+  const resetSeconds = Math.max(0, Math.ceil((decision.reset - Date.now()) / 1000));
+  const headers = {
+    'RateLimit-Limit': String(decision.limit),
+    'RateLimit-Remaining': String(decision.remaining),
+    'RateLimit-Reset': String(resetSeconds),
+  };
+  if (!decision.success) {
+    throw new ApiError(
+      'rate_limited',
+      `Rate limit of ${decision.limit} requests per minute reached; retry in ${Math.max(1, resetSeconds)} s.`,
+      undefined,
+      { ...headers, 'Retry-After': String(Math.max(1, resetSeconds)) },
+    );
+  }
+  for (const [name, value] of Object.entries(headers)) c.header(name, value);
+}

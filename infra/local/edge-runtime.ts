@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Miniflare, type MiniflareOptions } from 'miniflare';
+import { getFreePort } from './free-port';
+
+/**
+ * Durable Object bindings of the edge (wrangler.toml [[durable_objects.bindings]]): binding ->
+ * class exported by the bundle. The queue waker parks long-polling lease calls (decision 2).
+ */
+export const EDGE_DURABLE_OBJECTS: Record<string, string> = {};
+
+const WRANGLER_TOML = fileURLToPath(new URL('../../wrangler.toml', import.meta.url));
+
+/** compatibility_date and flags come from wrangler.toml so local and deployed runtimes agree. */
+function compatibility(): { date: string; flags: string[] } {
+  const toml = readFileSync(WRANGLER_TOML, 'utf8');
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+  if (!date) throw new Error(`no compatibility_date in ${WRANGLER_TOML}`);
+  const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1];
+  return { date, flags: flags ? [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1]) : [] };
+}
+
+export interface EdgeRuntimeOptions {
+  /** `dist/edge/index.js` from `npm run build:edge` (wrangler's own bundle). */
+  bundlePath: string;
+  /** Port on 127.0.0.1; a free one when omitted or 0. */
+  port?: number;
+  /** Vars and secrets, by their wrangler.toml names. */
+  bindings: Record<string, string>;
+  /** R2 and Durable Object state live here (survives restarts); in memory when omitted. */
+  persistDir?: string;
+  /** Log lines from the Worker (console.*) go here; default: inherited stdout. */
+  verbose?: boolean;
+}
+
+export interface EdgeRuntime {
+  url: string;
+  port: number;
+  mf: Miniflare;
+  stop(): Promise<void>;
+}
+
+/** The Miniflare options that run the edge bundle as `wrangler deploy` would deploy it. */
+export function edgeMiniflareOptions(options: EdgeRuntimeOptions & { port: number }): MiniflareOptions {
+  const { date, flags } = compatibility();
+  return {
+    name: 'ldm-edge',
+    modules: true,
+    scriptPath: options.bundlePath,
+    modulesRoot: join(options.bundlePath, '..'),
+    modulesRules: [{ type: 'Text', include: ['**/*.lua'] }],
+    compatibilityDate: date,
+    compatibilityFlags: flags,
+    host: '127.0.0.1',
+    port: options.port,
+    bindings: options.bindings,
+    r2Buckets: ['OUTPUTS'],
+    durableObjects: EDGE_DURABLE_OBJECTS,
+    ...(options.persistDir
+      ? {
+          r2Persist: join(options.persistDir, 'r2'),
+          durableObjectsPersist: join(options.persistDir, 'do'),
+        }
+      : {}),
+    verbose: options.verbose ?? false,
+  };
+}
+
+/** Starts the edge in workerd through Miniflare's API and resolves once it listens. */
+export async function startEdgeRuntime(options: EdgeRuntimeOptions): Promise<EdgeRuntime> {
+  const port = options.port || (await getFreePort());
+  const mf = new Miniflare(edgeMiniflareOptions({ ...options, port }));
+  const ready = await mf.ready;
+  return {
+    url: ready.origin,
+    port,
+    mf,
+    stop: () => mf.dispose(),
+  };
+}
