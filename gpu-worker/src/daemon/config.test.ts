@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadWorkerConfig } from './config';
+
+const base = { EDGE_URL: 'http://127.0.0.1:8787/', WORKER_TOKEN: 'wrk_secret_value', MODELS_ROOT: '/models' };
+
+describe('worker configuration', () => {
+  it('fills defaults and trims the edge URL', () => {
+    const c = loadWorkerConfig(base);
+    expect(c.edgeUrl).toBe('http://127.0.0.1:8787');
+    expect(c).toMatchObject({ executionProvider: 'cpu', concurrency: 1, maxBatch: 4, drainGraceMs: 120_000 });
+    expect(c.workerId).toMatch(/-\d+$/);
+  });
+
+  it('parses MODEL_DIRS as name=path pairs', () => {
+    const c = loadWorkerConfig({ ...base, MODELS_ROOT: '', MODEL_DIRS: 'a=/m/a, b = /m/b' });
+    expect(c.modelDirs).toEqual({ a: '/m/a', b: '/m/b' });
+  });
+
+  it('names the bad variable and its limit, never the token', () => {
+    const attempt = () =>
+      loadWorkerConfig({ ...base, MAX_BATCH: '17', EXECUTION_PROVIDER: 'tpu', WORKER_TOKEN: 'short' });
+    expect(attempt).toThrow(ConfigError);
+    const message = (() => {
+      try {
+        attempt();
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    expect(message).toMatch(/MAX_BATCH: .*16/);
+    expect(message).toMatch(/EXECUTION_PROVIDER/);
+    expect(message).toMatch(/WORKER_TOKEN: WORKER_TOKEN must be at least 8 characters/);
+    expect(message).not.toContain('short');
+  });
+
+  it('requires a model source', () => {
+    expect(() => loadWorkerConfig({ EDGE_URL: base.EDGE_URL, WORKER_TOKEN: base.WORKER_TOKEN })).toThrow(
+      /MODEL_DIRS: set MODEL_DIRS/,
+    );
+    expect(() => loadWorkerConfig({ ...base, MODELS_ROOT: '', MODEL_DIRS: 'nopath' })).toThrow(
+      /expected name=path/,
+    );
+  });
+});

@@ -1,0 +1,257 @@
+import {
+  type CompleteRequest,
+  type FailRequest,
+  type HeartbeatRequest,
+  HeartbeatResponse,
+  type LeaseRequest,
+  LeaseResponse,
+  QueueStats,
+  UploadedOutput,
+} from '@ldm/shared';
+import type { z } from 'zod';
+import { backoffDelay, sleep } from './backoff';
+import { EdgeRequestError, EdgeUnavailableError, LeaseLostError } from './edge-errors';
+import type { Logger } from './logger';
+
+export interface EdgeClientOptions {
+  baseUrl: string;
+  token: string;
+  log: Logger;
+  /** Cap of one backoff sleep. */
+  retryMaxDelayMs?: number;
+  fetch?: typeof fetch;
+  /** Called on every failed attempt that will be retried or given up (metrics). */
+  onFailure?: (route: string) => void;
+}
+
+interface CallOptions<T> {
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  json?: unknown;
+  body?: Uint8Array;
+  headers?: Record<string, string>;
+  schema?: z.ZodType<T>;
+  /** Attempts before giving up; Infinity retries until `signal` aborts (results must not be dropped). */
+  attempts: number;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** The job a 409 (and, for job routes, 404) refers to: such answers become LeaseLostError. */
+  jobId?: string;
+  /** An input download's 404 means a missing object, not a missing job. */
+  notFoundIsError?: boolean;
+}
+
+/**
+ * The worker's only way out: the worker protocol over HTTPS with the worker token. Network
+ * errors, 429 and 5xx are retried with exponential backoff and jitter; 409 lease_lost and 404 on
+ * a job become LeaseLostError; other 4xx are EdgeRequestError (a bug or bad input, not retried).
+ */
+export class EdgeClient {
+  /** Unix ms of the last HTTP answer of any status: the edge is reachable (readiness). */
+  lastContactAt = 0;
+  private readonly fetch: typeof fetch;
+  private readonly maxDelay: number;
+
+  constructor(private readonly options: EdgeClientOptions) {
+    this.fetch = options.fetch ?? fetch;
+    this.maxDelay = options.retryMaxDelayMs ?? 15_000;
+  }
+
+  lease(request: LeaseRequest, signal?: AbortSignal): Promise<LeaseResponse> {
+    return this.call({
+      method: 'POST',
+      path: '/worker/v1/lease',
+      json: request,
+      schema: LeaseResponse,
+      attempts: Number.POSITIVE_INFINITY,
+      // The edge holds the call up to wait_ms; allow for that plus a slow answer.
+      timeoutMs: request.wait_ms + 15_000,
+      signal,
+    });
+  }
+
+  heartbeat(jobId: string, request: HeartbeatRequest, signal?: AbortSignal): Promise<HeartbeatResponse> {
+    return this.call({
+      method: 'POST',
+      path: `/worker/v1/jobs/${encodeURIComponent(jobId)}/heartbeat`,
+      json: request,
+      schema: HeartbeatResponse,
+      // The next tick retries anyway; a few quick attempts ride out a blip without piling up.
+      attempts: 3,
+      timeoutMs: 10_000,
+      signal,
+      jobId,
+    });
+  }
+
+  uploadOutput(
+    jobId: string,
+    index: number,
+    leaseToken: string,
+    bytes: Uint8Array,
+    contentType: string,
+    signal?: AbortSignal,
+  ): Promise<UploadedOutput> {
+    return this.call({
+      method: 'PUT',
+      path: `/worker/v1/jobs/${encodeURIComponent(jobId)}/outputs/${index}`,
+      body: bytes,
+      headers: { 'content-type': contentType, 'x-lease-token': leaseToken },
+      schema: UploadedOutput,
+      attempts: Number.POSITIVE_INFINITY,
+      timeoutMs: 60_000,
+      signal,
+      jobId,
+    });
+  }
+
+  complete(jobId: string, request: CompleteRequest, signal?: AbortSignal): Promise<unknown> {
+    return this.call({
+      method: 'POST',
+      path: `/worker/v1/jobs/${encodeURIComponent(jobId)}/complete`,
+      json: request,
+      attempts: Number.POSITIVE_INFINITY,
+      timeoutMs: 30_000,
+      signal,
+      jobId,
+    });
+  }
+
+  fail(jobId: string, request: FailRequest, signal?: AbortSignal): Promise<unknown> {
+    return this.call({
+      method: 'POST',
+      path: `/worker/v1/jobs/${encodeURIComponent(jobId)}/fail`,
+      json: request,
+      attempts: Number.POSITIVE_INFINITY,
+      timeoutMs: 30_000,
+      signal,
+      jobId,
+    });
+  }
+
+  /** An input image of a leased job; `url` is the LeasedJob's image_url/mask_url (absolute or edge-relative). */
+  async downloadInput(
+    jobId: string,
+    url: string,
+    leaseToken: string,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array> {
+    const path = url.startsWith('http') ? url : url.startsWith('/') ? url : `/${url}`;
+    const response = await this.call<Response>({
+      method: 'GET',
+      path,
+      headers: { 'x-lease-token': leaseToken },
+      attempts: 8,
+      timeoutMs: 60_000,
+      signal,
+      jobId,
+      notFoundIsError: true,
+    });
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  queueStats(signal?: AbortSignal): Promise<QueueStats> {
+    return this.call({
+      method: 'GET',
+      path: '/worker/v1/queue',
+      schema: QueueStats,
+      attempts: 1,
+      timeoutMs: 5_000,
+      signal,
+    });
+  }
+
+  private async call<T>(options: CallOptions<T>): Promise<T> {
+    const url = options.path.startsWith('http') ? options.path : `${this.options.baseUrl}${options.path}`;
+    const route = new URL(url).pathname;
+    for (let attempt = 0; ; attempt++) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      let failure: string;
+      try {
+        const response = await this.fetch(url, {
+          method: options.method,
+          headers: {
+            authorization: `Bearer ${this.options.token}`,
+            ...(options.json === undefined ? {} : { 'content-type': 'application/json' }),
+            ...options.headers,
+          },
+          body: options.json === undefined ? options.body : JSON.stringify(options.json),
+          signal: withTimeout(options.signal, options.timeoutMs),
+        });
+        this.lastContactAt = Date.now();
+        if (response.ok) {
+          if (!options.schema) return (options.method === 'GET' ? response : await readJson(response)) as T;
+          return options.schema.parse(await response.json());
+        }
+        const error = await readError(response);
+        const jobGone = response.status === 404 && !options.notFoundIsError;
+        if (options.jobId && (error.code === 'lease_lost' || response.status === 409 || jobGone)) {
+          throw new LeaseLostError(options.jobId, jobGone ? 'not_found' : 'lease_lost');
+        }
+        if (response.status !== 429 && response.status < 500) {
+          throw new EdgeRequestError(response.status, error.code, error.message, route);
+        }
+        failure = `${response.status} ${error.code}`;
+      } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        if (error instanceof LeaseLostError || error instanceof EdgeRequestError) throw error;
+        if ((error as Error).name === 'ZodError') throw error;
+        failure = describeNetworkError(error);
+      }
+      this.options.onFailure?.(routeName(route));
+      if (attempt + 1 >= options.attempts) {
+        throw new EdgeUnavailableError(
+          `${options.method} ${route}: ${failure} after ${attempt + 1} attempts`,
+        );
+      }
+      const delay = backoffDelay(attempt, { maxMs: this.maxDelay });
+      // First failure and then every 10th: an outage of minutes should not flood the log.
+      if (attempt % 10 === 0) {
+        this.options.log.warn('edge call failed, retrying', {
+          route,
+          failure,
+          attempt: attempt + 1,
+          delay_ms: delay,
+        });
+      }
+      await sleep(delay, options.signal);
+    }
+  }
+}
+
+/** `/worker/v1/jobs/abc/outputs/0` -> `jobs/:id/outputs`: a bounded label set for metrics. */
+function routeName(path: string): string {
+  return path
+    .replace(/^\/worker\/v1\//, '')
+    .replace(/jobs\/[^/]+/, 'jobs/:id')
+    .replace(/\/\d+$/, '');
+}
+
+function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {
+  const timeout = AbortSignal.timeout(ms);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  const text = await response.text();
+  return text ? JSON.parse(text) : undefined;
+}
+
+async function readError(response: Response): Promise<{ code: string; message: string }> {
+  const text = await response.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
+    return {
+      code: body.error?.code ?? `http_${response.status}`,
+      message: body.error?.message ?? text.slice(0, 200),
+    };
+  } catch {
+    return { code: `http_${response.status}`, message: text.slice(0, 200) };
+  }
+}
+
+function describeNetworkError(error: unknown): string {
+  const e = error as Error & { cause?: { code?: string } };
+  if (e?.name === 'TimeoutError') return 'timeout';
+  return e?.cause?.code ?? e?.message ?? String(error);
+}

@@ -1,0 +1,89 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type LatentDiffusionPipeline, loadPipeline } from '../index';
+import type { Logger } from './logger';
+
+export interface ModelRegistryOptions {
+  modelDirs: Record<string, string>;
+  modelsRoot?: string;
+  provider: 'cpu' | 'cuda';
+  deviceId: number;
+  log: Logger;
+}
+
+/** Model name -> folder: every subfolder of `modelsRoot` holding a model_index.json, then `modelDirs` over them. */
+export function discoverModels(
+  modelsRoot: string | undefined,
+  modelDirs: Record<string, string>,
+): Record<string, string> {
+  const found: Record<string, string> = {};
+  if (modelsRoot) {
+    for (const entry of readdirSync(modelsRoot, { withFileTypes: true })) {
+      const dir = join(modelsRoot, entry.name);
+      if (entry.isDirectory() && existsSync(join(dir, 'model_index.json'))) found[entry.name] = resolve(dir);
+    }
+  }
+  for (const [name, dir] of Object.entries(modelDirs)) found[name] = resolve(dir);
+  return found;
+}
+
+/**
+ * The models this worker serves, loaded and warmed before it leases anything: the first real job
+ * should not pay for session creation, kernel selection (cuDNN autotuning on CUDA) or allocator growth.
+ */
+export class ModelRegistry {
+  private constructor(readonly pipelines: ReadonlyMap<string, LatentDiffusionPipeline>) {}
+
+  static async load(options: ModelRegistryOptions): Promise<ModelRegistry> {
+    const dirs = discoverModels(options.modelsRoot, options.modelDirs);
+    const names = Object.keys(dirs);
+    if (names.length === 0) {
+      throw new Error(`no model folders found (MODELS_ROOT=${options.modelsRoot ?? ''}, MODEL_DIRS empty)`);
+    }
+    const pipelines = new Map<string, LatentDiffusionPipeline>();
+    for (const name of names) {
+      const started = performance.now();
+      const log = options.log.child({ model: name });
+      const pipeline = await loadPipeline(dirs[name], {
+        provider: options.provider,
+        deviceId: options.deviceId,
+        log: (message) => log.info(message),
+      });
+      const loadedMs = performance.now() - started;
+      await warmUp(pipeline);
+      log.info('model ready', {
+        dir: dirs[name],
+        provider: pipeline.info.provider,
+        native: `${pipeline.info.nativeWidth}x${pipeline.info.nativeHeight}`,
+        load_ms: Math.round(loadedMs),
+        warm_ms: Math.round(performance.now() - started - loadedMs),
+      });
+      pipelines.set(name, pipeline);
+    }
+    return new ModelRegistry(pipelines);
+  }
+
+  get names(): string[] {
+    return [...this.pipelines.keys()];
+  }
+
+  get(model: string): LatentDiffusionPipeline | undefined {
+    return this.pipelines.get(model);
+  }
+
+  async close(): Promise<void> {
+    for (const pipeline of this.pipelines.values()) await pipeline.release();
+  }
+}
+
+/** One step at the native size through every network (text encoder, UNet with CFG, VAE decoder). */
+async function warmUp(pipeline: LatentDiffusionPipeline): Promise<void> {
+  await pipeline.generate({
+    prompt: 'warm-up',
+    steps: 1,
+    guidance_scale: 2,
+    seed: 0,
+    width: pipeline.info.nativeWidth,
+    height: pipeline.info.nativeHeight,
+  });
+}

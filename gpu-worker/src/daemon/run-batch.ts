@@ -1,0 +1,263 @@
+import type { LeasedJob } from '@ldm/shared';
+import { CONTENT_TYPES, encodeImage, type GenerateResult, type LatentDiffusionPipeline } from '../index';
+import type { EdgeClient } from './edge-client';
+import { EdgeRequestError, isLeaseLost } from './edge-errors';
+import { classifyFailure, type Failure, InputImageError } from './failure';
+import type { HeldLease } from './held-lease';
+import { pipelineRequest } from './job-batches';
+import type { Logger } from './logger';
+import type { JobOutcome, WorkerMetrics } from './metrics';
+import type { OutputToSpool, Spool, SpooledResult } from './spool';
+
+/** A leased job and the lease this worker holds on it (heartbeats already running). */
+export interface LeasedWork {
+  job: LeasedJob;
+  lease: HeldLease;
+}
+
+export interface BatchRunnerDeps {
+  client: EdgeClient;
+  spool: Spool;
+  metrics: WorkerMetrics;
+  log: Logger;
+  pipelineFor(model: string): LatentDiffusionPipeline | undefined;
+  /** Aborts when the drain grace period is over: unfinished work goes back to the queue. */
+  releaseSignal: AbortSignal;
+  /** How long a fail call may keep retrying (past it, the lease expires and the edge re-queues anyway). */
+  failDeadlineMs(): number;
+  /** Takes a spooled result to the edge (in the background) and settles the job. */
+  deliver(result: SpooledResult, work: LeasedWork): void;
+  /** Called once per job that ends here (failed, canceled, discarded, released) rather than in delivery. */
+  settled(work: LeasedWork): void;
+}
+
+const RELEASED: Failure = {
+  code: 'internal_error',
+  message: 'worker shutting down before the job finished; released back to the queue',
+  retryable: true,
+};
+
+/**
+ * Runs one batch of compatible leased jobs through the pipeline and takes each job to its end:
+ * spooled for delivery, failed with a code, canceled, discarded (lease lost) or released.
+ */
+export class BatchRun {
+  private readonly pending = new Set<LeasedWork>();
+  private readonly controller = new AbortController();
+
+  constructor(
+    private readonly work: LeasedWork[],
+    private readonly deps: BatchRunnerDeps,
+  ) {}
+
+  async run(): Promise<void> {
+    for (const w of this.work) this.pending.add(w);
+    const model = this.work[0].job.input.model;
+    const log = this.deps.log.child({ model, batch: this.work.map((w) => w.job.job_id) });
+    const pipeline = this.deps.pipelineFor(model);
+    if (!pipeline) {
+      await this.settleAll({
+        code: 'model_not_loaded',
+        message: `model ${model} is not loaded here`,
+        retryable: true,
+      });
+      return;
+    }
+    if (this.deps.releaseSignal.aborted) return this.settleAll(RELEASED);
+
+    const requests = new Map<LeasedWork, Awaited<ReturnType<typeof this.requestFor>>>();
+    for (const w of this.work) {
+      try {
+        requests.set(w, await this.requestFor(w));
+      } catch (error) {
+        await this.settle(w, isLeaseLost(error) ? 'lost' : classifyFailure(error));
+      }
+    }
+    const running = this.work.filter((w) => this.pending.has(w) && !w.lease.signal.aborted);
+    for (const w of this.work)
+      if (this.pending.has(w) && w.lease.signal.aborted) await this.settle(w, 'stopped');
+    if (running.length === 0) return;
+
+    this.watch(running);
+    const started = performance.now();
+    this.deps.metrics.batchSize.observe({ model }, running.length);
+    log.info('batch started', { jobs: running.length });
+    let results: GenerateResult[];
+    try {
+      results = await pipeline.generateBatch(
+        running.map((w) => requests.get(w) as NonNullable<ReturnType<typeof requests.get>>),
+        {
+          signal: this.controller.signal,
+          onProgress: ({ step, total }) => {
+            for (const w of running) w.lease.progress = { step, total };
+          },
+        },
+      );
+    } catch (error) {
+      const stoppedAfter = (error as { step?: number }).step;
+      for (const w of running) {
+        if (!this.pending.has(w)) continue;
+        if (w.lease.signal.aborted) await this.settle(w, 'stopped', stoppedAfter);
+        else if (this.deps.releaseSignal.aborted) await this.settle(w, RELEASED);
+        else await this.settle(w, classifyFailure(error));
+      }
+      if (!this.controller.signal.aborted) log.error('batch failed', { error });
+      return;
+    }
+    const inferenceMs = Math.round(performance.now() - started);
+    this.deps.metrics.inferenceSeconds.observe({ model }, inferenceMs / 1000);
+    for (const ms of results[0].timings.unetStepMs) {
+      this.deps.metrics.stepSeconds.observe({ model, batch_size: String(running.length) }, ms / 1000);
+    }
+    log.info('batch finished', { jobs: running.length, inference_ms: inferenceMs });
+
+    for (const [i, w] of running.entries()) {
+      if (!this.pending.has(w)) continue;
+      if (w.lease.signal.aborted) {
+        await this.settle(w, 'stopped');
+        continue;
+      }
+      try {
+        const outputs = await encodeOutputs(w.job, results[i]);
+        const spooled = await this.deps.spool.save(
+          { job_id: w.job.job_id, lease_token: w.lease.token, model, inference_ms: inferenceMs },
+          outputs,
+        );
+        this.pending.delete(w);
+        this.deps.deliver(spooled, w);
+      } catch (error) {
+        await this.settle(w, classifyFailure(error));
+      }
+    }
+  }
+
+  /** Input images are fetched per job; a missing or refused one fails that job only. */
+  private async requestFor(w: LeasedWork) {
+    const request = pipelineRequest(w.job);
+    const fetchInput = async (url: string | undefined, field: 'image' | 'mask') => {
+      if (!url) return undefined;
+      try {
+        return await this.deps.client.downloadInput(w.job.job_id, url, w.lease.token, w.lease.signal);
+      } catch (error) {
+        if (error instanceof EdgeRequestError) throw new InputImageError(`${field}: ${error.message}`);
+        throw error;
+      }
+    };
+    request.image = await fetchInput(w.job.image_url, 'image');
+    request.mask = await fetchInput(w.job.mask_url, 'mask');
+    if (w.job.input.task !== 'txt2img' && !request.image) {
+      throw new InputImageError(
+        `image: job ${w.job.job_id} of task ${w.job.input.task} came without image_url`,
+      );
+    }
+    return request;
+  }
+
+  /**
+   * The batch stops (within one denoising step) when the drain deadline passes or when no job
+   * in it is wanted any more. A job canceled while its batch mates go on is answered at once and
+   * its images dropped at the end: its owner does not wait for the others.
+   */
+  private watch(running: LeasedWork[]): void {
+    const release = () => this.controller.abort(new Error('released'));
+    this.deps.releaseSignal.addEventListener('abort', release, { once: true });
+    for (const w of running) {
+      w.lease.signal.addEventListener(
+        'abort',
+        () => {
+          if (running.every((r) => r.lease.signal.aborted)) this.controller.abort(new Error('stopped'));
+          else void this.settle(w, 'stopped');
+        },
+        { once: true },
+      );
+    }
+  }
+
+  private async settleAll(how: Failure): Promise<void> {
+    for (const w of this.work) await this.settle(w, how);
+  }
+
+  /** Ends one job here: `stopped` follows its lease (canceled or lost); a Failure is reported with `fail`. */
+  private async settle(
+    w: LeasedWork,
+    how: Failure | 'stopped' | 'lost',
+    stoppedAfterStep?: number,
+  ): Promise<void> {
+    if (!this.pending.delete(w)) return;
+    const jobId = w.job.job_id;
+    const model = w.job.input.model;
+    let outcome: JobOutcome;
+    let code = '';
+    if (how === 'lost' || (how === 'stopped' && w.lease.state === 'lost')) {
+      outcome = 'lease_lost';
+      this.deps.log.warn('job discarded: lease lost', { job_id: jobId });
+    } else {
+      const failure: Failure =
+        how === 'stopped' ? { code: 'canceled', message: 'canceled by request', retryable: false } : how;
+      outcome = failure.code === 'canceled' ? 'canceled' : failure === RELEASED ? 'released' : 'failed';
+      code = failure.code;
+      const stepFields =
+        how === 'stopped'
+          ? {
+              canceled_at_step: w.lease.stoppedAtStep,
+              stopped_after_step: stoppedAfterStep ?? w.lease.progress?.step ?? 0,
+            }
+          : {};
+      this.deps.log.info(`job ${outcome}`, {
+        job_id: jobId,
+        code: failure.code,
+        retryable: failure.retryable,
+        ...stepFields,
+      });
+      try {
+        await this.deps.client.fail(
+          jobId,
+          {
+            lease_token: w.lease.token,
+            error: { code: failure.code, message: failure.message },
+            retryable: failure.retryable,
+          },
+          AbortSignal.timeout(this.deps.failDeadlineMs()),
+        );
+      } catch (error) {
+        if (isLeaseLost(error)) outcome = 'lease_lost';
+        // Unreachable edge: the lease runs out and the edge re-queues or ends the job by itself.
+        else this.deps.log.warn('fail call not delivered', { job_id: jobId, error });
+      }
+    }
+    this.deps.metrics.jobs.inc({ model, outcome, code });
+    await w.lease.stop();
+    this.deps.settled(w);
+  }
+}
+
+async function encodeOutputs(job: LeasedJob, result: GenerateResult): Promise<OutputToSpool[]> {
+  const format = job.input.output_format;
+  const r = result.request;
+  return Promise.all(
+    result.images.map(async (image, index) => ({
+      index,
+      bytes: await encodeImage(image.rgb, image.width, image.height, {
+        format,
+        metadata: {
+          prompt: r.prompt,
+          negative_prompt: r.negative_prompt,
+          seed: image.seed,
+          steps: r.steps,
+          scheduler: r.scheduler,
+          guidance_scale: r.guidance_scale,
+          model: job.input.model,
+          width: image.width,
+          height: image.height,
+          task: r.task,
+          ...(r.task === 'txt2img' ? {} : { strength: r.strength }),
+        },
+      }),
+      contentType: CONTENT_TYPES[format],
+      extension: format === 'jpeg' ? 'jpg' : format,
+      width: image.width,
+      height: image.height,
+      seed: image.seed,
+    })),
+  );
+}
