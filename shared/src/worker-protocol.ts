@@ -6,6 +6,17 @@ import { JobInput } from './generation';
  * token: it leases jobs, heartbeats, uploads outputs and completes or fails, every call fenced
  * by the lease token so a worker whose lease expired changes nothing (409 lease_lost).
  */
+/** Limits of the worker protocol, named in its 4xx errors. */
+export const WORKER_LIMITS = {
+  /** One uploaded output image. */
+  outputMaxBytes: 32 * 1024 * 1024,
+  /** JSON bodies (lease, heartbeat, complete, fail, release). */
+  jsonBodyMaxBytes: 64 * 1024,
+} as const;
+
+/** Upload and input download carry the lease token in this header (their bodies are image bytes). */
+export const LEASE_TOKEN_HEADER = 'X-Lease-Token';
+
 export const LeaseRequest = z
   .strictObject({
     worker_id: z.string().min(1).max(200),
@@ -89,6 +100,22 @@ export const FailRequest = z
   })
   .meta({ id: 'FailRequest' });
 export type FailRequest = z.infer<typeof FailRequest>;
+
+/** A draining worker (SIGTERM) gives a job back unfinished; it is requeued without spending an attempt. */
+export const ReleaseRequest = z
+  .strictObject({ lease_token: z.string().min(1) })
+  .meta({ id: 'ReleaseRequest' });
+export type ReleaseRequest = z.infer<typeof ReleaseRequest>;
+
+/** Where a job stands after complete, fail or release. */
+export const WorkerJobStatus = z
+  .object({
+    job_id: z.string(),
+    status: z.enum(['queued', 'succeeded', 'failed', 'canceled']),
+    units: z.number().optional().describe('Units charged, on success.'),
+  })
+  .meta({ id: 'WorkerJobStatus' });
+export type WorkerJobStatus = z.infer<typeof WorkerJobStatus>;
 
 export const QueueStats = z
   .object({
