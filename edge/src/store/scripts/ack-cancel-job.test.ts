@@ -36,8 +36,10 @@ describe('ack-cancel-job', () => {
     expect(beat).toMatchObject({ cancel: true });
 
     expect(await ackCancelJob(fx.redis, { jobId: 'j1', leaseToken: grant.lease_token })).toEqual({
+      outcome: 'ok',
       status: 'canceled',
       model: 'demo-shapes',
+      repeated: false,
     });
     const job = await readHash(fx.redis, keys.job('j1'));
     expect(job.status).toBe('canceled');
@@ -52,15 +54,13 @@ describe('ack-cancel-job', () => {
     // The heartbeat after the end is refused: the worker must stop.
     expect(
       await heartbeatJob(fx.redis, { jobId: 'j1', leaseToken: grant.lease_token, leaseTtlMs: TTL }),
-    ).toEqual({
-      lease_lost: true,
-    });
+    ).toEqual({ outcome: 'lease_lost' });
   });
 
   it('refuses to acknowledge a cancel nobody asked for, changing nothing', async () => {
     const before = await snapshotJob(fx.redis, 'j1');
     expect(await ackCancelJob(fx.redis, { jobId: 'j1', leaseToken: grant.lease_token })).toEqual({
-      not_requested: true,
+      outcome: 'not_requested',
     });
     expect(await snapshotJob(fx.redis, 'j1')).toEqual(before);
   });
@@ -69,7 +69,7 @@ describe('ack-cancel-job', () => {
     await fx.redis.hset(keys.job('j1'), { cancel_requested: '1' });
     const before = await snapshotJob(fx.redis, 'j1');
     expect(await ackCancelJob(fx.redis, { jobId: 'j1', leaseToken: 'lt_stale' })).toEqual({
-      lease_lost: true,
+      outcome: 'lease_lost',
     });
     expect(await snapshotJob(fx.redis, 'j1')).toEqual(before);
   });

@@ -1,5 +1,5 @@
 import { withPrelude } from './lua-prelude';
-import { type LuaScript, runScript, type ScriptRedis } from './run-script';
+import { type LuaScript, type Refusal, refusalOf, runScript, type ScriptRedis } from './run-script';
 import { SCRIPT_CONTEXT } from './script-context';
 
 /**
@@ -13,6 +13,7 @@ const LUA = withPrelude(`
 local job_id, token = ARGV[2], ARGV[3]
 local now = now_ms()
 local job = load_job(job_id)
+if job == nil then return NOT_FOUND end
 if job and job.lease_token == token and job.status == 'canceled' then
   return cjson.encode({ status = 'canceled', model = job.model, repeated = true })
 end
@@ -25,28 +26,32 @@ return cjson.encode({ status = 'canceled', model = job.model })
 export const ACK_CANCEL_JOB: LuaScript = {
   name: 'ack-cancel-job',
   lua: LUA,
-  sha1: 'dd7fd9bc7afc2184168b29261ad9f9331eeeeeb9',
+  sha1: '809d83b6eacf9202b3f1141c800de6bf0752bc70',
 };
 
 export type AckCancelResult =
-  | { lease_lost: true }
-  | { not_requested: true; lease_lost?: undefined }
-  | {
-      lease_lost?: undefined;
-      not_requested?: undefined;
-      status: 'canceled';
-      model: string;
-      repeated?: boolean;
-    };
+  | Refusal
+  /** The job holds a valid lease but nobody asked to cancel it: nothing changed. */
+  | { outcome: 'not_requested' }
+  | { outcome: 'ok'; status: 'canceled'; model: string; repeated: boolean };
 
-export function ackCancelJob(
+export async function ackCancelJob(
   redis: ScriptRedis,
   options: { jobId: string; leaseToken: string },
 ): Promise<AckCancelResult> {
-  return runScript<AckCancelResult>(
-    redis,
-    ACK_CANCEL_JOB,
-    [],
-    [SCRIPT_CONTEXT, options.jobId, options.leaseToken],
+  const reply = await runScript<{
+    not_requested?: boolean;
+    status: 'canceled';
+    model: string;
+    repeated?: boolean;
+  }>(redis, ACK_CANCEL_JOB, [], [SCRIPT_CONTEXT, options.jobId, options.leaseToken]);
+  if (reply.not_requested) return { outcome: 'not_requested' };
+  return (
+    refusalOf(reply) ?? {
+      outcome: 'ok',
+      status: reply.status,
+      model: reply.model,
+      repeated: reply.repeated === true,
+    }
   );
 }

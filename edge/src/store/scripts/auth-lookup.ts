@@ -1,8 +1,12 @@
 import { keys } from '../keys';
-import { LuaScript, type ScriptClient } from '../lua-script';
-import source from './auth-lookup.lua';
+import lua from './auth-lookup.lua';
+import { type LuaScript, runScript, type ScriptRedis } from './run-script';
 
-export const AUTH_LOOKUP = new LuaScript('auth-lookup', source);
+export const AUTH_LOOKUP: LuaScript = {
+  name: 'auth-lookup',
+  lua,
+  sha1: '32bac3d392ca14337fefa13c527a0e605160c295',
+};
 
 export interface KeyLookup {
   accountId: string;
@@ -14,20 +18,29 @@ export interface KeyLookup {
   concurrencyLimit: number | null;
 }
 
+interface Reply {
+  account_id?: string;
+  key_id: string;
+  mode: string;
+  revoked: string;
+  plan: string;
+  rpm_limit: string;
+  concurrency_limit: string;
+}
+
 const optionalInt = (text: string) => (text === '' ? null : Number.parseInt(text, 10));
 
-/** Issues the lookup (synchronously once `AUTH_LOOKUP.ready()` resolved) and decodes its reply. */
-export async function lookupApiKey(client: ScriptClient, keyHash: string): Promise<KeyLookup | null> {
-  const reply = await AUTH_LOOKUP.run<string[] | null>(client, [keys.apiKey(keyHash)], [keys.account('')]);
-  if (!reply) return null;
-  const [accountId, keyId, mode, revoked, plan, rpm, concurrency] = reply;
+/** Issues the lookup synchronously (so it can share an auto-pipelined request) and decodes it. */
+export async function lookupApiKey(redis: ScriptRedis, keyHash: string): Promise<KeyLookup | null> {
+  const reply = await runScript<Reply>(redis, AUTH_LOOKUP, [keys.apiKey(keyHash)], [keys.account('')]);
+  if (!reply.account_id) return null;
   return {
-    accountId,
-    keyId,
-    mode: mode === 'test' ? 'test' : 'live',
-    revoked: revoked === '1',
-    plan,
-    rpmLimit: optionalInt(rpm),
-    concurrencyLimit: optionalInt(concurrency),
+    accountId: reply.account_id,
+    keyId: reply.key_id,
+    mode: reply.mode === 'test' ? 'test' : 'live',
+    revoked: reply.revoked === '1',
+    plan: reply.plan,
+    rpmLimit: optionalInt(reply.rpm_limit),
+    concurrencyLimit: optionalInt(reply.concurrency_limit),
   };
 }

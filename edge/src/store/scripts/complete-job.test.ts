@@ -56,7 +56,7 @@ const complete = (extra: Partial<CompleteJobOptions> = {}) =>
 
 describe('complete-job', () => {
   it('stores the outputs and ends the job succeeded', async () => {
-    expect(await complete()).toEqual({ units: 12.5 });
+    expect(await complete()).toEqual({ outcome: 'ok', units: 12.5, repeated: false });
     const job = await readHash(fx.redis, keys.job('j1'));
     expect(job).toMatchObject({
       status: 'succeeded',
@@ -105,13 +105,13 @@ describe('complete-job', () => {
   it('answers a repeated call with the same token the same, without billing twice', async () => {
     await complete();
     const after = await snapshotJob(fx.redis, 'j1');
-    expect(await complete()).toEqual({ units: 12.5, repeated: true });
+    expect(await complete()).toEqual({ outcome: 'ok', units: 12.5, repeated: true });
     expect(await snapshotJob(fx.redis, 'j1')).toEqual(after);
   });
 
   it('refuses a stale token with lease_lost and changes nothing', async () => {
     const before = await snapshotJob(fx.redis, 'j1');
-    expect(await complete({ leaseToken: 'lt_stale' })).toEqual({ lease_lost: true });
+    expect(await complete({ leaseToken: 'lt_stale' })).toEqual({ outcome: 'lease_lost' });
     expect(await snapshotJob(fx.redis, 'j1')).toEqual(before);
     expect(await fx.redis.get(keys.cacheDone('fp1'))).toBeNull();
   });

@@ -1,6 +1,6 @@
 import { keys } from '../keys';
 import { withPrelude } from './lua-prelude';
-import { type LuaScript, runScript, type ScriptRedis } from './run-script';
+import { type LuaScript, type Refusal, refusalOf, runScript, type ScriptRedis } from './run-script';
 import { SCRIPT_CONTEXT } from './script-context';
 
 /**
@@ -16,6 +16,7 @@ const LUA = withPrelude(`
 local job_id, token, outputs, inference_ms, day = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local now = now_ms()
 local job = load_job(job_id)
+if job == nil then return NOT_FOUND end
 if job and job.status == 'succeeded' and job.lease_token == token then
   return cjson.encode({ units = tonumber(job.units), repeated = true })
 end
@@ -49,7 +50,7 @@ return cjson.encode({ units = units })
 export const COMPLETE_JOB: LuaScript = {
   name: 'complete-job',
   lua: LUA,
-  sha1: 'df63d0ef735d2d471afe644c3a82237155b8c46a',
+  sha1: '4b62a55cd0f235fc53e7b78d2c0a07bf43b97b64',
 };
 
 /** One stored output, as the job record keeps it (job-record.ts `outputs`). */
@@ -61,9 +62,7 @@ export interface StoredOutput {
   seed: number;
 }
 
-export type CompleteResult =
-  | { lease_lost: true }
-  | { lease_lost?: undefined; units: number; repeated?: boolean };
+export type CompleteResult = Refusal | { outcome: 'ok'; units: number; repeated: boolean };
 
 export interface CompleteJobOptions {
   jobId: string;
@@ -74,9 +73,9 @@ export interface CompleteJobOptions {
   nowMs?: number;
 }
 
-export function completeJob(redis: ScriptRedis, options: CompleteJobOptions): Promise<CompleteResult> {
+export async function completeJob(redis: ScriptRedis, options: CompleteJobOptions): Promise<CompleteResult> {
   const day = new Date(options.nowMs ?? Date.now()).toISOString().slice(0, 10);
-  return runScript<CompleteResult>(
+  const reply = await runScript<{ units: number; repeated?: boolean }>(
     redis,
     COMPLETE_JOB,
     [keys.leases(), keys.usageOutbox()],
@@ -89,4 +88,5 @@ export function completeJob(redis: ScriptRedis, options: CompleteJobOptions): Pr
       day,
     ],
   );
+  return refusalOf(reply) ?? { outcome: 'ok', units: reply.units, repeated: reply.repeated === true };
 }

@@ -1,8 +1,12 @@
 import { keys } from '../keys';
-import { LuaScript, type ScriptClient } from '../lua-script';
-import source from './create-api-key.lua';
+import lua from './create-api-key.lua';
+import { type LuaScript, runScript, type ScriptRedis } from './run-script';
 
-export const CREATE_API_KEY = new LuaScript('create-api-key', source);
+export const CREATE_API_KEY: LuaScript = {
+  name: 'create-api-key',
+  lua,
+  sha1: 'db045bd3c5cab71a5de3d60f2ec0ab1bc8367ea1',
+};
 
 export interface NewApiKey {
   accountId: string;
@@ -14,16 +18,17 @@ export interface NewApiKey {
 }
 
 /** False when the account does not exist (nothing is written then). */
-export async function createApiKey(client: ScriptClient, key: NewApiKey): Promise<boolean> {
-  const reply = await CREATE_API_KEY.run<number>(
-    client,
+export async function createApiKey(redis: ScriptRedis, key: NewApiKey): Promise<boolean> {
+  const reply = await runScript<{ ok: boolean }>(
+    redis,
+    CREATE_API_KEY,
     [
       keys.account(key.accountId),
       keys.apiKey(key.keyHash),
       keys.keyId(key.keyId),
       keys.accountKeys(key.accountId),
     ],
-    [key.accountId, key.keyId, key.keyHash, key.mode, key.name, key.createdAt],
+    [key.accountId, key.keyId, key.keyHash, key.mode, key.name, String(key.createdAt)],
   );
-  return Number(reply) === 1;
+  return reply.ok;
 }

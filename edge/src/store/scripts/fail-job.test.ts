@@ -44,7 +44,12 @@ async function expectCreditsReleased() {
 describe('fail-job', () => {
   it('requeues a retryable failure as a new entry; the next lease is attempt 2', async () => {
     const first = await lease();
-    expect(await fail(first)).toEqual({ status: 'queued', model: 'demo-shapes' });
+    expect(await fail(first)).toEqual({
+      outcome: 'ok',
+      status: 'queued',
+      model: 'demo-shapes',
+      repeated: false,
+    });
 
     const job = await readHash(fx.redis, keys.job('j1'));
     expect(job.status).toBe('queued');
@@ -60,7 +65,12 @@ describe('fail-job', () => {
 
   it('fails for good once the attempts are spent, releasing the credits', async () => {
     await fail(await lease());
-    expect(await fail(await lease())).toEqual({ status: 'failed', model: 'demo-shapes' });
+    expect(await fail(await lease())).toEqual({
+      outcome: 'ok',
+      status: 'failed',
+      model: 'demo-shapes',
+      repeated: false,
+    });
     const job = await readHash(fx.redis, keys.job('j1'));
     expect(job.status).toBe('failed');
     expect(JSON.parse(job.error)).toEqual({ code: 'out_of_memory', message: 'CUDA out of memory' });
@@ -75,7 +85,7 @@ describe('fail-job', () => {
       retryable: false,
       error: { code: 'invalid_input_image', message: 'not a PNG' },
     });
-    expect(result).toEqual({ status: 'failed', model: 'demo-shapes' });
+    expect(result).toEqual({ outcome: 'ok', status: 'failed', model: 'demo-shapes', repeated: false });
     expect((await readHash(fx.redis, keys.job('j1'))).status).toBe('failed');
     await expectCreditsReleased();
     // A retry of the same call (reply lost) gets the same answer.
@@ -85,14 +95,19 @@ describe('fail-job', () => {
   it('ends the job canceled when a cancel was requested meanwhile', async () => {
     const grant = await lease();
     await fx.redis.hset(keys.job('j1'), { cancel_requested: '1' });
-    expect(await fail(grant)).toEqual({ status: 'canceled', model: 'demo-shapes' });
+    expect(await fail(grant)).toEqual({
+      outcome: 'ok',
+      status: 'canceled',
+      model: 'demo-shapes',
+      repeated: false,
+    });
     await expectCreditsReleased();
   });
 
   it('refuses a stale token with lease_lost and changes nothing', async () => {
     await lease();
     const before = await snapshotJob(fx.redis, 'j1');
-    expect(await fail({ lease_token: 'lt_stale' } as LeaseGrant)).toEqual({ lease_lost: true });
+    expect(await fail({ lease_token: 'lt_stale' } as LeaseGrant)).toEqual({ outcome: 'lease_lost' });
     expect(await snapshotJob(fx.redis, 'j1')).toEqual(before);
   });
 });

@@ -1,5 +1,5 @@
 import { withPrelude } from './lua-prelude';
-import { type LuaScript, runScript, type ScriptRedis } from './run-script';
+import { type LuaScript, type Refusal, refusalOf, runScript, type ScriptRedis } from './run-script';
 import { SCRIPT_CONTEXT } from './script-context';
 
 /**
@@ -14,6 +14,7 @@ const LUA = withPrelude(`
 local job_id, token, err, retryable = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
 local now = now_ms()
 local job = load_job(job_id)
+if job == nil then return NOT_FOUND end
 if job and job.lease_token == token and (job.status == 'failed' or job.status == 'canceled') then
   return cjson.encode({ status = job.status, model = job.model, repeated = true })
 end
@@ -36,12 +37,12 @@ return cjson.encode({ status = 'failed', model = job.model })
 export const FAIL_JOB: LuaScript = {
   name: 'fail-job',
   lua: LUA,
-  sha1: '277c4f3f68807497b45f01beff512ea8e4c75a06',
+  sha1: '85e4637950419184e81408b7891869f82be25bb8',
 };
 
 export type FailResult =
-  | { lease_lost: true }
-  | { lease_lost?: undefined; status: 'queued' | 'failed' | 'canceled'; model: string; repeated?: boolean };
+  | Refusal
+  | { outcome: 'ok'; status: 'queued' | 'failed' | 'canceled'; model: string; repeated: boolean };
 
 export interface FailJobOptions {
   jobId: string;
@@ -50,8 +51,12 @@ export interface FailJobOptions {
   retryable: boolean;
 }
 
-export function failJob(redis: ScriptRedis, options: FailJobOptions): Promise<FailResult> {
-  return runScript<FailResult>(
+export async function failJob(redis: ScriptRedis, options: FailJobOptions): Promise<FailResult> {
+  const reply = await runScript<{
+    status: 'queued' | 'failed' | 'canceled';
+    model: string;
+    repeated?: boolean;
+  }>(
     redis,
     FAIL_JOB,
     [],
@@ -62,5 +67,13 @@ export function failJob(redis: ScriptRedis, options: FailJobOptions): Promise<Fa
       JSON.stringify(options.error),
       options.retryable ? '1' : '0',
     ],
+  );
+  return (
+    refusalOf(reply) ?? {
+      outcome: 'ok',
+      status: reply.status,
+      model: reply.model,
+      repeated: reply.repeated === true,
+    }
   );
 }

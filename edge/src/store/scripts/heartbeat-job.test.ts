@@ -32,7 +32,7 @@ describe('heartbeat-job', () => {
       leaseTtlMs: TTL,
       progress: { step: 7, total: 20 },
     });
-    if (beat.lease_lost) throw new Error('lease lost');
+    if (beat.outcome !== 'ok') throw new Error(beat.outcome);
     expect(beat.cancel).toBe(false);
     expect(beat.lease_expires_at).toBeGreaterThan(grant.lease_expires_at);
 
@@ -73,7 +73,7 @@ describe('heartbeat-job', () => {
       leaseTtlMs: TTL,
       progress: { step: 5, total: 20 },
     });
-    expect(beat).toEqual({ lease_lost: true });
+    expect(beat).toEqual({ outcome: 'lease_lost' });
     expect(await snapshotJob(fx.redis, 'j1')).toEqual(before);
   });
 
@@ -88,17 +88,13 @@ describe('heartbeat-job', () => {
     const before = await snapshotJob(fx.redis, 'j1');
     expect(
       await heartbeatJob(fx.redis, { jobId: 'j1', leaseToken: short.lease_token, leaseTtlMs: TTL }),
-    ).toEqual({
-      lease_lost: true,
-    });
+    ).toEqual({ outcome: 'lease_lost' });
     expect(await snapshotJob(fx.redis, 'j1')).toEqual(before);
   });
 
-  it('answers lease_lost for a job that does not exist', async () => {
+  it('answers not_found for a job that does not exist', async () => {
     expect(
       await heartbeatJob(fx.redis, { jobId: 'nope', leaseToken: grant.lease_token, leaseTtlMs: TTL }),
-    ).toEqual({
-      lease_lost: true,
-    });
+    ).toEqual({ outcome: 'not_found' });
   });
 });

@@ -1,6 +1,6 @@
 import { keys } from '../keys';
 import { withPrelude } from './lua-prelude';
-import { type LuaScript, runScript, type ScriptRedis } from './run-script';
+import { type LuaScript, type Refusal, refusalOf, runScript, type ScriptRedis } from './run-script';
 import { SCRIPT_CONTEXT } from './script-context';
 
 /**
@@ -15,6 +15,7 @@ local job_id, token, ttl = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local step, total = tonumber(ARGV[5]), tonumber(ARGV[6])
 local now = now_ms()
 local job = load_job(job_id)
+if job == nil then return NOT_FOUND end
 if not holds_lease(job, token, now) then return LEASE_LOST end
 
 local jk = key(CTX.job, job_id)
@@ -31,12 +32,10 @@ return cjson.encode({ lease_expires_at = expires, cancel = job.cancel_requested 
 export const HEARTBEAT_JOB: LuaScript = {
   name: 'heartbeat-job',
   lua: LUA,
-  sha1: '39b21b6813cd5c7f6d1264268d1e978d884c57f6',
+  sha1: 'bcfc9921af9399b8445423ad04ce5ab9de7d4e00',
 };
 
-export type HeartbeatResult =
-  | { lease_lost: true }
-  | { lease_lost?: undefined; lease_expires_at: number; cancel: boolean };
+export type HeartbeatResult = Refusal | { outcome: 'ok'; lease_expires_at: number; cancel: boolean };
 
 export interface HeartbeatJobOptions {
   jobId: string;
@@ -45,8 +44,11 @@ export interface HeartbeatJobOptions {
   progress?: { step: number; total: number };
 }
 
-export function heartbeatJob(redis: ScriptRedis, options: HeartbeatJobOptions): Promise<HeartbeatResult> {
-  return runScript<HeartbeatResult>(
+export async function heartbeatJob(
+  redis: ScriptRedis,
+  options: HeartbeatJobOptions,
+): Promise<HeartbeatResult> {
+  const reply = await runScript<{ lease_expires_at: number; cancel: boolean }>(
     redis,
     HEARTBEAT_JOB,
     [keys.leases()],
@@ -58,5 +60,8 @@ export function heartbeatJob(redis: ScriptRedis, options: HeartbeatJobOptions): 
       options.progress ? String(options.progress.step) : '',
       options.progress ? String(options.progress.total) : '',
     ],
+  );
+  return (
+    refusalOf(reply) ?? { outcome: 'ok', lease_expires_at: reply.lease_expires_at, cancel: reply.cancel }
   );
 }

@@ -106,7 +106,7 @@ describe('lease-jobs', () => {
       leaseToken: first.lease_token,
       leaseTtlMs: TTL,
     });
-    expect(stale).toEqual({ lease_lost: true });
+    expect(stale).toEqual({ outcome: 'lease_lost' });
   });
 
   it('does not reclaim a lease its worker keeps alive with heartbeats', async () => {
@@ -119,7 +119,7 @@ describe('lease-jobs', () => {
         leaseToken: grant.lease_token,
         leaseTtlMs: 400,
       });
-      expect(beat.lease_lost).toBeUndefined();
+      expect(beat.outcome).toBe('ok');
     }
     // 600 ms after the lease began, longer than its TTL, the job is still w1's.
     expect((await lease('w2', { leaseTtlMs: 400 })).jobs).toEqual([]);

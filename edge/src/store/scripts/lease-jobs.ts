@@ -92,7 +92,7 @@ return cjson.encode({ now = now, jobs = leased, ended = ended })
 export const LEASE_JOBS: LuaScript = {
   name: 'lease-jobs',
   lua: LUA,
-  sha1: '2771c0a1770607ed6405a3eb6b149fb582cb5a83',
+  sha1: 'e8f783c06fbb423133eb4dc2b43bb6104aba4e48',
 };
 
 export interface LeaseGrant {

@@ -117,6 +117,7 @@ local function end_expired(job, now)
 end
 
 local LEASE_LOST = cjson.encode({ lease_lost = true })
+local NOT_FOUND = cjson.encode({ not_found = true })
 `;
 
 /** Joins the prelude and a script body; the pinned hash covers exactly this text. */

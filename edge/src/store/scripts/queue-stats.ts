@@ -39,7 +39,7 @@ return cjson.encode({ now = now, models = out })
 export const QUEUE_STATS: LuaScript = {
   name: 'queue-stats',
   lua: LUA,
-  sha1: 'a01421de633c8ef325a20b96874b13e0b9e72079',
+  sha1: '9213670ef5ab7d7c018edfa97b1f959bc48d7990',
 };
 
 export interface ModelQueueStats {

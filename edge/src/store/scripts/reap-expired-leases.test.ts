@@ -37,9 +37,7 @@ describe('reap-expired-leases', () => {
     expect(second).toMatchObject({ job_id: 'j1', attempt: 2 });
     expect(
       await heartbeatJob(fx.redis, { jobId: 'j1', leaseToken: first.lease_token, leaseTtlMs: 30_000 }),
-    ).toEqual({
-      lease_lost: true,
-    });
+    ).toEqual({ outcome: 'lease_lost' });
   });
 
   it('fails the job at the retry limit and releases its credits', async () => {

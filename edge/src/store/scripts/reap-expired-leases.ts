@@ -38,7 +38,7 @@ return cjson.encode({ scanned = #due, requeued = requeued, ended = ended })
 export const REAP_EXPIRED_LEASES: LuaScript = {
   name: 'reap-expired-leases',
   lua: LUA,
-  sha1: '0aea4f0372e7c9de32a1a29ac16e2b2d4c67ae26',
+  sha1: '3e9ae318a3a4b45806544d1abdd7d041e953118c',
 };
 
 export interface ReapResult {

@@ -26,6 +26,7 @@ describe('release-job', () => {
   it('gives a job back to the queue without spending an attempt', async () => {
     const grant = await lease('draining');
     expect(await releaseJob(fx.redis, { jobId: 'j1', leaseToken: grant.lease_token })).toEqual({
+      outcome: 'ok',
       status: 'queued',
       model: 'demo-shapes',
     });
@@ -39,7 +40,9 @@ describe('release-job', () => {
   it('refuses a stale token with lease_lost and changes nothing', async () => {
     await lease('w1');
     const before = await snapshotJob(fx.redis, 'j1');
-    expect(await releaseJob(fx.redis, { jobId: 'j1', leaseToken: 'lt_stale' })).toEqual({ lease_lost: true });
+    expect(await releaseJob(fx.redis, { jobId: 'j1', leaseToken: 'lt_stale' })).toEqual({
+      outcome: 'lease_lost',
+    });
     expect(await snapshotJob(fx.redis, 'j1')).toEqual(before);
   });
 });

@@ -1,5 +1,5 @@
 import { withPrelude } from './lua-prelude';
-import { type LuaScript, runScript, type ScriptRedis } from './run-script';
+import { type LuaScript, type Refusal, refusalOf, runScript, type ScriptRedis } from './run-script';
 import { SCRIPT_CONTEXT } from './script-context';
 
 /**
@@ -13,6 +13,7 @@ const LUA = withPrelude(`
 local job_id, token = ARGV[2], ARGV[3]
 local now = now_ms()
 local job = load_job(job_id)
+if job == nil then return NOT_FOUND end
 if not holds_lease(job, token, now) then return LEASE_LOST end
 if job.cancel_requested == '1' then
   cancel_job(job, now)
@@ -28,21 +29,20 @@ return cjson.encode({ status = 'queued', model = job.model })
 export const RELEASE_JOB: LuaScript = {
   name: 'release-job',
   lua: LUA,
-  sha1: '4682aa1c2f71b930d78ccb41fa8bb5d139b59e65',
+  sha1: '237561bd4a7dcac443b46a5c863b6be67795cdae',
 };
 
-export type ReleaseResult =
-  | { lease_lost: true }
-  | { lease_lost?: undefined; status: 'queued' | 'canceled'; model: string };
+export type ReleaseResult = Refusal | { outcome: 'ok'; status: 'queued' | 'canceled'; model: string };
 
-export function releaseJob(
+export async function releaseJob(
   redis: ScriptRedis,
   options: { jobId: string; leaseToken: string },
 ): Promise<ReleaseResult> {
-  return runScript<ReleaseResult>(
+  const reply = await runScript<{ status: 'queued' | 'canceled'; model: string }>(
     redis,
     RELEASE_JOB,
     [],
     [SCRIPT_CONTEXT, options.jobId, options.leaseToken],
   );
+  return refusalOf(reply) ?? { outcome: 'ok', status: reply.status, model: reply.model };
 }

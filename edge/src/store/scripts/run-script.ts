@@ -45,3 +45,14 @@ function decodeReply<T>(script: LuaScript, reply: unknown): T {
 export function asList<T>(value: unknown): T[] {
   return Array.isArray(value) ? (value as T[]) : [];
 }
+
+/** Why a fenced script refused to act; it changed nothing. */
+export type Refusal = { outcome: 'lease_lost' } | { outcome: 'not_found' };
+
+/** Lua markers (LEASE_LOST, NOT_FOUND in lua-prelude.ts) as a typed refusal, or null to go on. */
+export function refusalOf(reply: object): Refusal | null {
+  const marker = reply as { lease_lost?: boolean; not_found?: boolean };
+  if (marker.lease_lost) return { outcome: 'lease_lost' };
+  if (marker.not_found) return { outcome: 'not_found' };
+  return null;
+}

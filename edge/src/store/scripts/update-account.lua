@@ -3,9 +3,9 @@
 -- KEYS[1] acct:{accountId}
 -- ARGV[1] credits delta ("0" for none)
 -- ARGV[2..] field, value pairs to set; a value of "" deletes the field (back to the plan's default).
--- Returns 1, or 0 when the account does not exist.
+-- Returns JSON { ok }: false when the account does not exist.
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  return 0
+  return cjson.encode({ ok = false })
 end
 if tonumber(ARGV[1]) ~= 0 then
   redis.call('HINCRBYFLOAT', KEYS[1], 'credits', ARGV[1])
@@ -17,4 +17,4 @@ for i = 2, #ARGV, 2 do
     redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
   end
 end
-return 1
+return cjson.encode({ ok = true })

@@ -1,26 +1,31 @@
 import { keys } from '../keys';
-import { LuaScript, type ScriptClient } from '../lua-script';
-import source from './update-account.lua';
+import { type LuaScript, runScript, type ScriptRedis } from './run-script';
+import lua from './update-account.lua';
 
-export const UPDATE_ACCOUNT = new LuaScript('update-account', source);
+export const UPDATE_ACCOUNT: LuaScript = {
+  name: 'update-account',
+  lua,
+  sha1: '66b5d20181687bece819ffce9675bec7c02cecbd',
+};
 
 export interface AccountChange {
   creditsDelta?: number;
-  /** Field -> value; "" deletes the field. */
+  /** Field -> value; "" deletes the field (back to the plan's default). */
   fields?: Record<string, string>;
 }
 
 /** False when the account does not exist (nothing is written then). */
 export async function updateAccount(
-  client: ScriptClient,
+  redis: ScriptRedis,
   accountId: string,
   change: AccountChange,
 ): Promise<boolean> {
   const pairs = Object.entries(change.fields ?? {}).flat();
-  const reply = await UPDATE_ACCOUNT.run<number>(
-    client,
+  const reply = await runScript<{ ok: boolean }>(
+    redis,
+    UPDATE_ACCOUNT,
     [keys.account(accountId)],
-    [change.creditsDelta ?? 0, ...pairs],
+    [String(change.creditsDelta ?? 0), ...pairs],
   );
-  return Number(reply) === 1;
+  return reply.ok;
 }

@@ -1,0 +1,32 @@
+import { hashFromReply } from '../hash-reply';
+import { keys, QUEUE_GROUP } from '../keys';
+import lua from './cancel-generation.lua';
+import { type LuaScript, runScript, type ScriptRedis } from './run-script';
+
+export const CANCEL_GENERATION: LuaScript = { name: 'cancel-generation', lua, sha1: '842326c2c3976eae182e48d12e087ab99e2a0a2f' };
+
+const TEMPLATES = JSON.stringify({
+  job: keys.job('{}'),
+  followers: keys.jobFollowers('{}'),
+  account: keys.account('{}'),
+  active: keys.accountActive('{}'),
+  queue: keys.queue('{}'),
+  fp_live: keys.cacheLive('{}'),
+  group: QUEUE_GROUP,
+});
+
+export type CancelResult =
+  | { outcome: 'canceled' | 'cancel_requested' | 'unchanged' | 'invalid_state'; job: Record<string, string> }
+  | { outcome: 'not_found' };
+
+/** Runs cancel-generation.lua for the caller's account. */
+export async function cancelGeneration(redis: ScriptRedis, accountId: string, jobId: string): Promise<CancelResult> {
+  const reply = await runScript<{ outcome: CancelResult['outcome']; job?: unknown }>(
+    redis,
+    CANCEL_GENERATION,
+    [keys.job(jobId)],
+    [TEMPLATES, accountId],
+  );
+  if (reply.outcome === 'not_found') return { outcome: 'not_found' };
+  return { outcome: reply.outcome, job: hashFromReply(reply.job) ?? {} };
+}

@@ -1,0 +1,151 @@
+-- Submit: everything a new generation needs, atomically, in one EVAL (one REST round trip).
+-- In order: idempotency replay or conflict; the result cache (a seeded request already answered);
+-- the account's concurrency cap; the credit reservation; coalescing onto an identical job in
+-- flight; else a new job on its model's stream. See keys.ts for the coalescing contract.
+--
+-- KEYS[1] acct:{a}          KEYS[2] acct:{a}:active    KEYS[3] acct:{a}:jobs
+-- KEYS[4] job:{new}         KEYS[5] q:{model}          KEYS[6] models:queued
+-- KEYS[7] idem:{a}:{h}      KEYS[8] fp:done:{fp}       KEYS[9] fp:live:{fp}
+-- KEYS[10] outbox:usage
+-- ARGV[1] JSON key templates { job, followers, usage_day, group } ('{}' stands for an id)
+-- ARGV[2] new job id        ARGV[3] JSON flat list of job fields to write (field, value, ...)
+-- ARGV[4] units to reserve  ARGV[5] units a cache answer costs  ARGV[6] concurrency limit
+-- ARGV[7] retention s       ARGV[8] body hash ('' = no Idempotency-Key)  ARGV[9] idempotency TTL s
+-- ARGV[10] fingerprint ('' = not cacheable)  ARGV[11] model  ARGV[12] UTC day (usage ledger)
+-- Returns JSON { outcome, job_id, job = flat HGETALL of the job, ... } where outcome is one of
+-- created | coalesced | cached | replayed | idempotency_conflict | concurrency_limited |
+-- insufficient_credits | no_account.
+local ctx = cjson.decode(ARGV[1])
+local job_id, fields = ARGV[2], cjson.decode(ARGV[3])
+local units, cache_units = tonumber(ARGV[4]), tonumber(ARGV[5])
+local concurrency_limit, retention = tonumber(ARGV[6]), tonumber(ARGV[7])
+local body_hash, idem_ttl = ARGV[8], tonumber(ARGV[9])
+local fingerprint, model, day = ARGV[10], ARGV[11], ARGV[12]
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+local function key(template, id)
+  return (string.gsub(template, '{}', id, 1))
+end
+
+local function answer(outcome, id, extra)
+  local result = extra or {}
+  result.outcome = outcome
+  result.job_id = id
+  if id then result.job = redis.call('HGETALL', key(ctx.job, id)) end
+  return cjson.encode(result)
+end
+
+-- 1. Idempotency: the same key with the same body is the same generation, whatever happened since.
+if body_hash ~= '' then
+  local previous = redis.call('GET', KEYS[7])
+  if previous then
+    local sep = string.find(previous, ':', 1, true)
+    local previous_id, previous_hash = string.sub(previous, 1, sep - 1), string.sub(previous, sep + 1)
+    if previous_hash ~= body_hash then
+      return cjson.encode({ outcome = 'idempotency_conflict', job_id = previous_id })
+    end
+    if redis.call('EXISTS', key(ctx.job, previous_id)) == 1 then
+      return answer('replayed', previous_id)
+    end
+    -- The job record outlived its retention: the key starts over.
+  end
+end
+
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return cjson.encode({ outcome = 'no_account' })
+end
+
+local function credits()
+  return tonumber(redis.call('HGET', KEYS[1], 'credits')) or 0
+end
+
+-- Writes the new job record, indexes it for the account's list and binds the idempotency key.
+local function write_job(status, extra)
+  redis.call('HSET', KEYS[4], unpack(fields))
+  redis.call('HSET', KEYS[4], 'status', status, 'created_at', now, 'attempt', 0, unpack(extra))
+  redis.call('EXPIRE', KEYS[4], retention)
+  redis.call('ZADD', KEYS[3], now, job_id)
+  -- The index never holds ids whose records expired long ago.
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (now - retention * 1000))
+  redis.call('EXPIRE', KEYS[3], retention)
+  if body_hash ~= '' then
+    redis.call('SET', KEYS[7], job_id .. ':' .. body_hash, 'EX', idem_ttl)
+  end
+end
+
+-- 2. Result cache: a seeded request identical to one that succeeded is answered from its outputs.
+if fingerprint ~= '' then
+  local done = redis.call('GET', KEYS[8])
+  if done then
+    local source = redis.call('HMGET', key(ctx.job, done), 'status', 'outputs')
+    if source[1] == 'succeeded' and source[2] then
+      if credits() < cache_units then
+        return cjson.encode({ outcome = 'insufficient_credits', available = credits(), needed = cache_units })
+      end
+      write_job('succeeded', { 'cached', '1', 'cache_source', done, 'outputs', source[2], 'started_at', now,
+        'completed_at', now, 'units_reserved', 0, 'units', cache_units, 'inference_ms', 0 })
+      -- Charged at once (nothing to hold); the ledger counts the job, the billing outbox only
+      -- hears of it when there is something to bill.
+      local account_id = redis.call('HGET', KEYS[4], 'account_id')
+      local usage = string.gsub(string.gsub(ctx.usage_day, '{}', account_id, 1), '{}', day, 1)
+      redis.call('HINCRBYFLOAT', usage, model .. ':units', cache_units)
+      redis.call('HINCRBY', usage, model .. ':jobs', 1)
+      if cache_units > 0 then
+        redis.call('HINCRBYFLOAT', KEYS[1], 'credits', -cache_units)
+        redis.call('XADD', KEYS[10], '*', 'job', job_id, 'account', account_id, 'model', model,
+          'units', cache_units, 'at', now)
+      end
+      return answer('cached', job_id)
+    end
+  end
+end
+
+-- 3. Concurrency cap: queued + running jobs of the account.
+local active = tonumber(redis.call('GET', KEYS[2])) or 0
+if active >= concurrency_limit then
+  return cjson.encode({ outcome = 'concurrency_limited', active = active, limit = concurrency_limit })
+end
+
+-- 4. Credits: held now, settled by the worker-side scripts when the job ends.
+local available = credits()
+if available < units then
+  return cjson.encode({ outcome = 'insufficient_credits', available = available, needed = units })
+end
+redis.call('HINCRBYFLOAT', KEYS[1], 'credits', -units)
+redis.call('HINCRBYFLOAT', KEYS[1], 'reserved', units)
+redis.call('INCR', KEYS[2])
+
+-- 5. Coalescing: an identical seeded job is queued or running; follow it instead of queueing.
+if fingerprint ~= '' then
+  local leader = redis.call('GET', KEYS[9])
+  if leader then
+    local l = redis.call('HMGET', key(ctx.job, leader), 'status', 'started_at', 'progress_step', 'progress_total')
+    if l[1] == 'queued' or l[1] == 'running' then
+      local extra = { 'leader', leader, 'units_reserved', units, 'cached', '0' }
+      if l[2] then
+        extra[#extra + 1] = 'started_at'
+        extra[#extra + 1] = l[2]
+      end
+      write_job(l[1], extra)
+      local followers = key(ctx.followers, leader)
+      redis.call('RPUSH', followers, job_id)
+      redis.call('EXPIRE', followers, retention)
+      return answer('coalesced', job_id, { leader = leader })
+    end
+  end
+end
+
+-- 6. A new job at the back of its model's stream.
+write_job('queued', { 'units_reserved', units, 'cached', '0' })
+if redis.call('SADD', KEYS[6], model) == 1 or redis.call('EXISTS', KEYS[5]) == 0 then
+  -- First job ever for this model (or its stream was deleted): create the consumer group.
+  redis.pcall('XGROUP', 'CREATE', KEYS[5], ctx.group, '0', 'MKSTREAM')
+end
+local stream_id = redis.call('XADD', KEYS[5], '*', 'job', job_id, 'attempt', 1)
+redis.call('HSET', KEYS[4], 'stream_id', stream_id)
+if fingerprint ~= '' then
+  redis.call('SET', KEYS[9], job_id, 'EX', retention)
+end
+return answer('created', job_id)

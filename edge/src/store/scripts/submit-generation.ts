@@ -1,0 +1,105 @@
+import { hashFromReply } from '../hash-reply';
+import { keys, QUEUE_GROUP } from '../keys';
+import { type LuaScript, runScript, type ScriptRedis } from './run-script';
+import lua from './submit-generation.lua';
+
+export const SUBMIT_GENERATION: LuaScript = { name: 'submit-generation', lua, sha1: '470f7bd0a0bb2f6389319403a64aa113e0b4740a' };
+
+const TEMPLATES = JSON.stringify({
+  job: keys.job('{}'),
+  followers: keys.jobFollowers('{}'),
+  usage_day: keys.usageDay('{}', '{}'),
+  group: QUEUE_GROUP,
+});
+
+export interface SubmitParams {
+  accountId: string;
+  jobId: string;
+  model: string;
+  /** Job record fields (job-record.ts) the edge resolved; the script adds status, times, attempt. */
+  fields: Record<string, string>;
+  units: number;
+  cacheHitUnits: number;
+  concurrencyLimit: number;
+  retentionSeconds: number;
+  idempotency?: { keyHash: string; bodyHash: string; ttlSeconds: number };
+  /** '' when the request is not cacheable (no seed). */
+  fingerprint: string;
+  /** UTC day, YYYY-MM-DD, for the usage ledger of a cache answer. */
+  day: string;
+}
+
+export type SubmitResult =
+  | { outcome: 'created' | 'cached' | 'replayed'; jobId: string; job: Record<string, string> }
+  | { outcome: 'coalesced'; jobId: string; job: Record<string, string>; leader: string }
+  | { outcome: 'idempotency_conflict'; jobId: string }
+  | { outcome: 'concurrency_limited'; active: number; limit: number }
+  | { outcome: 'insufficient_credits'; available: number; needed: number }
+  | { outcome: 'no_account' };
+
+interface Reply {
+  outcome: SubmitResult['outcome'];
+  job_id?: string;
+  job?: unknown;
+  leader?: string;
+  active?: number;
+  limit?: number;
+  available?: number;
+  needed?: number;
+}
+
+/** Runs submit-generation.lua: one EVALSHA, whatever the outcome. */
+export async function submitGeneration(redis: ScriptRedis, p: SubmitParams): Promise<SubmitResult> {
+  const idemKey = p.idempotency ? keys.idempotency(p.accountId, p.idempotency.keyHash) : keys.idempotency(p.accountId, '');
+  const reply = await runScript<Reply>(
+    redis,
+    SUBMIT_GENERATION,
+    [
+      keys.account(p.accountId),
+      keys.accountActive(p.accountId),
+      keys.accountJobs(p.accountId),
+      keys.job(p.jobId),
+      keys.queue(p.model),
+      keys.queuedModels(),
+      idemKey,
+      keys.cacheDone(p.fingerprint),
+      keys.cacheLive(p.fingerprint),
+      keys.usageOutbox(),
+    ],
+    [
+      TEMPLATES,
+      p.jobId,
+      JSON.stringify(Object.entries(p.fields).flat()),
+      String(p.units),
+      String(p.cacheHitUnits),
+      String(p.concurrencyLimit),
+      String(p.retentionSeconds),
+      p.idempotency?.bodyHash ?? '',
+      String(p.idempotency?.ttlSeconds ?? 0),
+      p.fingerprint,
+      p.model,
+      p.day,
+    ],
+  );
+  switch (reply.outcome) {
+    case 'created':
+    case 'cached':
+    case 'replayed':
+      return { outcome: reply.outcome, jobId: reply.job_id as string, job: hashFromReply(reply.job) ?? {} };
+    case 'coalesced':
+      return {
+        outcome: 'coalesced',
+        jobId: reply.job_id as string,
+        job: hashFromReply(reply.job) ?? {},
+        leader: reply.leader as string,
+      };
+    case 'idempotency_conflict':
+      return { outcome: 'idempotency_conflict', jobId: reply.job_id as string };
+    case 'concurrency_limited':
+      return { outcome: 'concurrency_limited', active: Number(reply.active), limit: Number(reply.limit) };
+    case 'insufficient_credits':
+      return { outcome: 'insufficient_credits', available: Number(reply.available), needed: Number(reply.needed) };
+    default:
+      return { outcome: 'no_account' };
+  }
+}
