@@ -24,7 +24,7 @@ describe('queue-stats', () => {
 
   it('reports depth, leased and the age of the oldest waiting job per model', async () => {
     await seedQueuedJob(fx.redis, { jobId: 'a1', model: 'model-a' });
-    await sleep(120);
+    await sleep(400);
     await seedQueuedJob(fx.redis, { jobId: 'a2', model: 'model-a' });
     await seedQueuedJob(fx.redis, { jobId: 'a3', model: 'model-a' });
     await seedQueuedJob(fx.redis, { jobId: 'b1', model: 'model-b' });
@@ -33,8 +33,8 @@ describe('queue-stats', () => {
 
     const [a, b] = await readQueueStats(fx.redis);
     expect(a).toMatchObject({ model: 'model-a', depth: 2, leased: 1 });
-    // a1 (leased) is not waiting: the oldest waiting is a2, enqueued just now.
-    expect(a.oldest_age_ms).toBeLessThan(100);
+    // a1 (leased, 400 ms old) is not waiting: the oldest waiting is a2, enqueued just before.
+    expect(a.oldest_age_ms).toBeLessThan(400);
     expect(b).toEqual({ model: 'model-b', depth: 0, leased: 1, oldest_age_ms: 0 });
   });
 
