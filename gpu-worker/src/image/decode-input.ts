@@ -40,16 +40,14 @@ export async function decodeInputImage(bytes: Uint8Array, options: DecodeOptions
     }
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   } catch (error) {
-    throw new PipelineInputError(options.field, describeSharpError(error as Error, maxPixels), maxPixels);
+    const message = (error as Error).message;
+    const first = message.split('\n')[0];
+    if (/pixel limit/i.test(message)) {
+      throw new PipelineInputError(options.field, 'has more pixels than allowed', maxPixels);
+    }
+    if (/unsupported image format/i.test(message)) {
+      throw new PipelineInputError(options.field, 'is not a PNG, JPEG or WebP image');
+    }
+    throw new PipelineInputError(options.field, `is truncated or corrupt (${first})`);
   }
-}
-
-function describeSharpError(error: Error, maxPixels: number): string {
-  const message = error.message;
-  if (/pixel limit/i.test(message)) return `image has more pixels than allowed (${maxPixels})`;
-  if (/unsupported image format/i.test(message)) return 'is not a PNG, JPEG or WebP image';
-  if (/truncated|premature|end of|corrupt|invalid|unexpected/i.test(message)) {
-    return `image data is truncated or corrupt (${message.split('\n')[0]})`;
-  }
-  return `cannot be decoded (${message.split('\n')[0]})`;
 }

@@ -57,6 +57,7 @@ export async function denoise(slots: DenoiseSlot[], ctx: DenoiseContext): Promis
   });
   const sample = new Float32Array(rows.length * channels * plane);
   const total = ctx.timesteps.length;
+  ctx.timings.unetBatchSize = rows.length;
 
   for (let step = 0; step < total; step++) {
     if (ctx.signal?.aborted) throw new GenerationCanceledError(step);
@@ -72,6 +73,7 @@ export async function denoise(slots: DenoiseSlot[], ctx: DenoiseContext): Promis
     ctx.timings.schedulerMs += performance.now() - schedulerStart;
 
     const unetStart = performance.now();
+    const runsBefore = ctx.clock.runs;
     const prediction = await ctx.unet.predict(
       sample,
       [rows.length, channels, ctx.latentHeight, ctx.latentWidth],
@@ -82,6 +84,7 @@ export async function denoise(slots: DenoiseSlot[], ctx: DenoiseContext): Promis
       ctx.unetBatchLimit,
     );
     ctx.timings.unetStepMs.push(performance.now() - unetStart);
+    ctx.timings.unetRuns += ctx.clock.runs - runsBefore;
 
     schedulerStart = performance.now();
     const item = LATENT_CHANNELS * plane;

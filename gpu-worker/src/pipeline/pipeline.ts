@@ -56,6 +56,8 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   /** Items per UNet call (benchmarks: 1 = CFG as two separate runs). Default: one call per step. */
   unetBatchLimit?: number;
+  /** Also return each image's final latents (scaled, before VAE decode). */
+  keepLatents?: boolean;
 }
 
 export interface GeneratedImage {
@@ -64,6 +66,8 @@ export interface GeneratedImage {
   width: number;
   height: number;
   seed: number;
+  /** Final latents [4, height / f, width / f], when `keepLatents` was set. */
+  latents?: Float32Array;
 }
 
 export interface GenerateResult {
@@ -152,6 +156,7 @@ export class LatentDiffusionPipeline {
     const started = performance.now();
     if (requests.length === 0) throw new PipelineInputError('requests', 'at least one request is needed');
     const resolved = requests.map((r) => this.resolve(r));
+    for (const r of resolved) createScheduler(r.scheduler, this.model.config.schedulerConfig); // fail fast on a bad name
     const key = batchKey(resolved[0]);
     resolved.forEach((r, i) => {
       if (batchKey(r) !== key) {
@@ -206,7 +211,11 @@ export class LatentDiffusionPipeline {
               clock,
             ),
         );
-        images.push({ ...image, seed: request.seed + k });
+        images.push({
+          ...image,
+          seed: request.seed + k,
+          ...(options.keepLatents ? { latents: slot.latents } : {}),
+        });
       }
       results.push({ images, request, truncated: perRequest[i].truncated, timings });
     }

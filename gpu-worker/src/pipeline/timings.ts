@@ -12,6 +12,9 @@ export interface Timings {
   /** Wall time inside onnxruntime's run() over all networks. */
   onnxRunMs: number;
   onnxRuns: number;
+  /** Rows per denoising step (2 per image with guidance) and the onnxruntime calls they took. */
+  unetBatchSize: number;
+  unetRuns: number;
 }
 
 export function emptyTimings(): Timings {
@@ -25,6 +28,8 @@ export function emptyTimings(): Timings {
     totalMs: 0,
     onnxRunMs: 0,
     onnxRuns: 0,
+    unetBatchSize: 0,
+    unetRuns: 0,
   };
 }
 

@@ -1,0 +1,68 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeTinyModel } from '../../test-fixtures/tiny-sd-folder';
+import { createSession, type SessionFactory } from './create-session';
+import { ModelFolderError } from './model-folder-error';
+
+let dir: string;
+let unetPath: string;
+
+beforeAll(async () => {
+  dir = await writeTinyModel(await mkdtemp(join(tmpdir(), 'ldm-session-')));
+  unetPath = join(dir, 'unet', 'model.onnx');
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('execution provider selection', () => {
+  it('falls back to the CPU, explicitly and logged, when CUDA cannot start (this machine has no CUDA)', async () => {
+    const logs: string[] = [];
+    const created = await createSession(unetPath, dir, { provider: 'cuda', log: (m) => logs.push(m) });
+    expect(created.provider).toBe('cpu');
+    expect(created.session.inputNames).toContain('sample');
+    expect(logs[0]).toMatch(/^unet\/model\.onnx: CUDA unavailable \(.+\); falling back to cpu$/);
+    expect(logs[1]).toBe('unet/model.onnx: execution provider cpu');
+    await created.session.release();
+  });
+
+  it('asks for CUDA alone with the device id, then for the CPU alone', async () => {
+    const calls: ort.InferenceSession.SessionOptions[] = [];
+    const failingCuda: SessionFactory = async (_path, options) => {
+      calls.push(options);
+      throw new Error('no CUDA\nsecond line');
+    };
+    await expect(
+      createSession(unetPath, dir, { provider: 'cuda', deviceId: 1 }, failingCuda),
+    ).rejects.toThrow(ModelFolderError);
+    expect(calls.map((c) => c.executionProviders)).toEqual([[{ name: 'cuda', deviceId: 1 }], ['cpu']]);
+  });
+
+  it('keeps CUDA when it starts', async () => {
+    const logs: string[] = [];
+    const session = {} as ort.InferenceSession;
+    const cudaWorks: SessionFactory = async (_path, options) => {
+      const first = options.executionProviders?.[0];
+      if (typeof first === 'object' && first.name === 'cuda') return session;
+      throw new Error('unexpected CPU attempt');
+    };
+    const created = await createSession(
+      unetPath,
+      dir,
+      { provider: 'cuda', log: (m) => logs.push(m) },
+      cudaWorks,
+    );
+    expect(created).toEqual({ session, provider: 'cuda' });
+    expect(logs).toEqual(['unet/model.onnx: execution provider cuda (device 0)']);
+  });
+
+  it('never tries CUDA when the CPU is asked for', async () => {
+    const created = await createSession(unetPath, dir, { provider: 'cpu' });
+    expect(created.provider).toBe('cpu');
+    await created.session.release();
+  });
+});
