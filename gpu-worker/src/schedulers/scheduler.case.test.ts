@@ -268,6 +268,14 @@ describe('timestep counts and spacings', () => {
     expect(make('lcm', 4)).toEqual([999, 759, 499, 259]);
   });
 
+  it('leading spacing uses floor(T / N) when N does not divide T (SD, 30 steps: 958, 925, ..., 1)', () => {
+    for (const name of ['ddim', 'euler', 'euler_ancestral'] as const) {
+      const scheduler = createScheduler(name, { ...SD_CONFIG, timestep_spacing: 'leading' });
+      scheduler.setTimesteps(30);
+      expect(scheduler.timesteps, name).toEqual(Array.from({ length: 30 }, (_, i) => 958 - 33 * i));
+    }
+  });
+
   it('rejects 0 steps and more steps than training timesteps', () => {
     for (const name of SCHEDULER_NAMES) {
       const scheduler = createScheduler(name, SD_CONFIG);
