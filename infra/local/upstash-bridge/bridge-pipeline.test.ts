@@ -1,6 +1,8 @@
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisWithBridge, startRedisWithBridge } from '../test-stack';
+import { RedisConnection } from './redis-connection';
+import { parseRedisUrl } from './redis-url';
 
 let stack: RedisWithBridge;
 let redis: Redis;
@@ -97,16 +99,36 @@ describe('transactions', () => {
     expect(await redis.get('tx:discarded')).toBeNull();
   });
 
-  it('is atomic: concurrent readers never see the inside of a transaction', async () => {
-    const seen = new Set<unknown>();
-    const transactions = Array.from({ length: 40 }, () =>
-      redis.multi().set('tx:flag', 'inside').incr('tx:count').del('tx:flag').exec(),
-    );
-    const reader = new Redis({ url: stack.bridgeUrl, token: stack.token, enableAutoPipelining: false });
-    const reads = Array.from({ length: 80 }, () => reader.get('tx:flag').then((v) => seen.add(v)));
-    await Promise.all([...transactions, ...reads]);
-    expect([...seen]).toEqual([null]);
-    expect(await redis.get('tx:count')).toBe(40);
+  it('is atomic: a concurrent reader never sees the inside of a transaction', async () => {
+    // Redis reads a connection's input 16 KiB at a time and serves other clients in between, so a
+    // ~200 KiB transaction sent without MULTI/EXEC would let the reader catch the flag set.
+    const tx = redis.multi().set('tx:flag', 'inside');
+    for (let i = 0; i < 200; i++) tx.set(`tx:pad:${i}`, 'p'.repeat(1024));
+    tx.del('tx:flag');
+    let done = false;
+    const seen = new Set<string>();
+    const observer = new RedisConnection(parseRedisUrl(stack.redisUrl));
+    const observe = async () => {
+      while (!done) {
+        const replies = await observer.send(Array.from({ length: 50 }, () => ['GET', 'tx:flag']));
+        for (const reply of replies) seen.add(String(reply));
+      }
+    };
+    const execCalls = async () => {
+      const [stats] = await observer.send([['INFO', 'commandstats']]);
+      return Number(/cmdstat_exec:calls=(\d+)/.exec(String(stats))?.[1] ?? 0);
+    };
+    const execsBefore = await execCalls();
+    const watching = Promise.all([observe(), observe(), observe(), observe()]);
+    const results = await Promise.all(Array.from({ length: 30 }, () => tx.exec()));
+    done = true;
+    await watching;
+    // The mechanism, counted by Redis itself: one EXEC per transaction (the observer is probabilistic).
+    const execsAfter = await execCalls();
+    observer.close();
+    expect((results as unknown[][]).every((r) => r.length === 202)).toBe(true);
+    expect([...seen]).toEqual(['null']);
+    expect(execsAfter - execsBefore).toBe(30);
   });
 
   it('refuses commands that would leave the shared connection in a transaction', async () => {
