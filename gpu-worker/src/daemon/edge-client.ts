@@ -3,10 +3,13 @@ import {
   type FailRequest,
   type HeartbeatRequest,
   HeartbeatResponse,
+  LEASE_TOKEN_HEADER,
   type LeaseRequest,
   LeaseResponse,
   QueueStats,
+  type ReleaseRequest,
   UploadedOutput,
+  WorkerJobStatus,
 } from '@ldm/shared';
 import type { z } from 'zod';
 import { backoffDelay, sleep } from './backoff';
@@ -96,7 +99,7 @@ export class EdgeClient {
       method: 'PUT',
       path: `/worker/v1/jobs/${encodeURIComponent(jobId)}/outputs/${index}`,
       body: bytes,
-      headers: { 'content-type': contentType, 'x-lease-token': leaseToken },
+      headers: { 'content-type': contentType, [LEASE_TOKEN_HEADER]: leaseToken },
       schema: UploadedOutput,
       attempts: Number.POSITIVE_INFINITY,
       timeoutMs: 60_000,
@@ -105,11 +108,12 @@ export class EdgeClient {
     });
   }
 
-  complete(jobId: string, request: CompleteRequest, signal?: AbortSignal): Promise<unknown> {
+  complete(jobId: string, request: CompleteRequest, signal?: AbortSignal): Promise<WorkerJobStatus> {
     return this.call({
       method: 'POST',
       path: `/worker/v1/jobs/${encodeURIComponent(jobId)}/complete`,
       json: request,
+      schema: WorkerJobStatus,
       attempts: Number.POSITIVE_INFINITY,
       timeoutMs: 30_000,
       signal,
@@ -117,11 +121,26 @@ export class EdgeClient {
     });
   }
 
-  fail(jobId: string, request: FailRequest, signal?: AbortSignal): Promise<unknown> {
+  fail(jobId: string, request: FailRequest, signal?: AbortSignal): Promise<WorkerJobStatus> {
     return this.call({
       method: 'POST',
       path: `/worker/v1/jobs/${encodeURIComponent(jobId)}/fail`,
       json: request,
+      schema: WorkerJobStatus,
+      attempts: Number.POSITIVE_INFINITY,
+      timeoutMs: 30_000,
+      signal,
+      jobId,
+    });
+  }
+
+  /** Gives a job back unfinished (drain): the edge re-queues it without spending an attempt. */
+  release(jobId: string, request: ReleaseRequest, signal?: AbortSignal): Promise<WorkerJobStatus> {
+    return this.call({
+      method: 'POST',
+      path: `/worker/v1/jobs/${encodeURIComponent(jobId)}/release`,
+      json: request,
+      schema: WorkerJobStatus,
       attempts: Number.POSITIVE_INFINITY,
       timeoutMs: 30_000,
       signal,
@@ -140,7 +159,7 @@ export class EdgeClient {
     const response = await this.call<Response>({
       method: 'GET',
       path,
-      headers: { 'x-lease-token': leaseToken },
+      headers: { [LEASE_TOKEN_HEADER]: leaseToken },
       attempts: 8,
       timeoutMs: 60_000,
       signal,

@@ -6,7 +6,7 @@ export type JobOutcome = (typeof JOB_OUTCOMES)[number];
 /** The worker's Prometheus metrics, on their own registry (no global state between tests). */
 export function createWorkerMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'ldm_worker_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'ldm_worker_' });
   return {
     registry,
     jobs: new Counter({

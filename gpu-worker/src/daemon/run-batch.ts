@@ -143,8 +143,14 @@ export class BatchRun {
         throw error;
       }
     };
-    request.image = await fetchInput(w.job.image_url, 'image');
-    request.mask = await fetchInput(w.job.mask_url, 'mask');
+    const inputUrl = (kind: 'image' | 'mask') =>
+      `/worker/v1/jobs/${encodeURIComponent(w.job.job_id)}/inputs/${kind}`;
+    const i = w.job.input;
+    request.image = await fetchInput(
+      w.job.image_url ?? (i.image_key ? inputUrl('image') : undefined),
+      'image',
+    );
+    request.mask = await fetchInput(w.job.mask_url ?? (i.mask_key ? inputUrl('mask') : undefined), 'mask');
     if (w.job.input.task !== 'txt2img' && !request.image) {
       throw new InputImageError(
         `image: job ${w.job.job_id} of task ${w.job.input.task} came without image_url`,
