@@ -62,9 +62,9 @@ describe('edge client', () => {
     let body = '';
     await serve((_req, res, b) => {
       body = b;
-      json(res, 200, { ok: true });
+      json(res, 200, { job_id: 'gen_2', status: 'succeeded', units: 1 });
     }, port);
-    await expect(done).resolves.toEqual({ ok: true });
+    await expect(done).resolves.toEqual({ job_id: 'gen_2', status: 'succeeded', units: 1 });
     expect(JSON.parse(body).lease_token).toBe('lt');
     expect(c.lastContactAt).toBeGreaterThan(0);
   });
