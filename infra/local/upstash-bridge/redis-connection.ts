@@ -4,6 +4,14 @@ import { encodeCommands } from './resp-encode';
 import { RespParser } from './resp-parser';
 import { type RedisCommand, RespError, type RespValue } from './resp-value';
 
+/** Redis could not be reached, or the connection broke with these commands in flight. */
+export class RedisUnavailableError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'RedisUnavailableError';
+  }
+}
+
 interface PendingBatch {
   remaining: number;
   replies: RespValue[];
@@ -21,7 +29,7 @@ export class RedisConnection {
   private readonly parser: RespParser;
   private readonly pending: PendingBatch[] = [];
   private corked = false;
-  private failure: Error | null = null;
+  private failure: RedisUnavailableError | null = null;
 
   constructor(target: RedisTarget) {
     this.socket = connect({ host: target.host, port: target.port, noDelay: true, keepAlive: true });
@@ -30,11 +38,11 @@ export class RedisConnection {
       try {
         this.parser.feed(chunk);
       } catch (error) {
-        this.fail(error as Error);
+        this.fail((error as Error).message);
       }
     });
-    this.socket.on('error', (error) => this.fail(error));
-    this.socket.on('close', () => this.fail(new Error('connection to Redis closed')));
+    this.socket.on('error', (error) => this.fail(error.message));
+    this.socket.on('close', () => this.fail('connection to Redis closed'));
 
     // AUTH and SELECT go first on the wire, so every later command runs authenticated on the right db.
     const setup: RedisCommand[] = [];
@@ -46,7 +54,7 @@ export class RedisConnection {
       this.send(setup).then(
         (replies) => {
           const error = replies.find((r): r is RespError => r instanceof RespError);
-          if (error) this.fail(new Error(`Redis rejected the connection setup: ${error.message}`));
+          if (error) this.fail(`Redis rejected the connection setup: ${error.message}`);
         },
         () => {},
       );
@@ -80,13 +88,13 @@ export class RedisConnection {
   }
 
   close(): void {
-    this.fail(new Error('connection to Redis closed by the bridge'));
+    this.fail('connection to Redis closed by the bridge');
   }
 
   private onReply(reply: RespValue): void {
     const batch = this.pending[0];
     if (batch === undefined) {
-      this.fail(new Error('Redis sent a reply nobody asked for'));
+      this.fail('Redis sent a reply nobody asked for');
       return;
     }
     batch.replies.push(reply);
@@ -97,8 +105,9 @@ export class RedisConnection {
   }
 
   /** A broken connection fails everything in flight: whether those commands ran is unknown. */
-  private fail(error: Error): void {
+  private fail(reason: string): void {
     if (this.failure) return;
+    const error = new RedisUnavailableError(reason);
     this.failure = error;
     this.socket.destroy();
     for (const batch of this.pending.splice(0)) batch.reject(error);

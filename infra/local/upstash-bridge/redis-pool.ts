@@ -1,4 +1,4 @@
-import { RedisConnection } from './redis-connection';
+import { RedisConnection, RedisUnavailableError } from './redis-connection';
 import type { RedisTarget } from './redis-url';
 import type { RedisCommand, RespValue } from './resp-value';
 
@@ -25,7 +25,7 @@ export class RedisPool {
    * order, so MULTI ... EXEC sent through here is atomic even with other requests on the socket.
    */
   send(commands: readonly RedisCommand[]): Promise<RespValue[]> {
-    if (this.closed) return Promise.reject(new Error('the Redis pool is closed'));
+    if (this.closed) return Promise.reject(new RedisUnavailableError('the bridge is shutting down'));
     return this.pick().send(commands);
   }
 

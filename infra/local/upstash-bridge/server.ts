@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createBearerCheck } from './bearer-auth';
 import { CommandRunner } from './command-runner';
+import { RedisUnavailableError } from './redis-connection';
 import { RedisPool } from './redis-pool';
 import { parseRedisUrl, type RedisTarget } from './redis-url';
 import { entryJson } from './reply-json';
@@ -33,6 +34,8 @@ export interface UpstashBridgeHandle {
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
+/** A health check that hangs is worse than one that says no. */
+const HEALTH_TIMEOUT_MS = 2_000;
 
 /**
  * An HTTP server speaking the REST protocol of Upstash Redis (`POST /`, `/pipeline`,
@@ -50,7 +53,13 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = pathOf(req.url);
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
-      const [pong] = await pool.send([['PING']]).catch((error: Error) => [new RespError(error.message)]);
+      const pong = await Promise.race([
+        pool.send([['PING']]).then(
+          ([reply]) => reply,
+          () => null,
+        ),
+        new Promise<null>((resolve) => setTimeout(resolve, HEALTH_TIMEOUT_MS, null)),
+      ]);
       const healthy = pong instanceof RespStatus && pong.text === 'PONG';
       send(res, healthy ? 200 : 503, healthy ? '{"status":"ok"}' : '{"status":"redis unavailable"}');
       return;
@@ -104,8 +113,11 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
         // After a refused oversized body the rest of it is not read, so the socket cannot be reused.
         if (error.status === 413) res.setHeader('connection', 'close');
         send(res, error.status, JSON.stringify({ error: error.message }));
-      } else {
+      } else if (error instanceof RedisUnavailableError) {
         send(res, 502, JSON.stringify({ error: `ERR the bridge could not reach Redis: ${error.message}` }));
+      } else {
+        console.error('upstash-bridge: request failed:', error);
+        send(res, 500, JSON.stringify({ error: `ERR internal bridge error: ${error.message}` }));
       }
     });
   });
