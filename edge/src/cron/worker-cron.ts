@@ -1,0 +1,47 @@
+import { wakeWorkers } from '../durable/wake-workers';
+import { configFor } from '../env';
+import type { ScheduledTask } from '../scheduled';
+import { redisFor } from '../store/redis';
+import { REAP_BATCH, type ReapResult, reapExpiredLeases } from '../store/scripts/reap-expired-leases';
+import type { ScriptRedis } from '../store/scripts/run-script';
+
+/** Batches per cron run: a backlog beyond this many batches is left for the next minute. */
+const MAX_ROUNDS = 10;
+
+/**
+ * The lease reaper: expired leases of every model (also models no worker is polling, which the
+ * lease call's own reclaim never sees) are requeued or ended, and the parked workers of each model
+ * that got a job back are woken.
+ */
+export async function reapLeases(env: Pick<Env, 'QUEUE_WAKER'>, redis: ScriptRedis): Promise<ReapResult> {
+  const total: ReapResult = { scanned: 0, requeued: [], ended: [] };
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const result = await reapExpiredLeases(redis, REAP_BATCH);
+    total.scanned += result.scanned;
+    total.requeued.push(...result.requeued);
+    total.ended.push(...result.ended);
+    if (result.scanned < REAP_BATCH) break;
+  }
+  await Promise.all([...new Set(total.requeued.map((r) => r.model))].map((model) => wakeWorkers(env, model)));
+  if (total.requeued.length || total.ended.length) {
+    console.log(
+      `lease reaper: ${total.requeued.length} requeued, ${total.ended.length} ended (${total.ended
+        .map((e) => `${e.job_id}:${e.status}`)
+        .join(' ')})`,
+    );
+  }
+  return total;
+}
+
+/** For the cron's task list (scheduled.ts SCHEDULED_TASKS). */
+export const leaseReaperTask: ScheduledTask = {
+  name: 'lease-reaper',
+  run: async ({ env, redis }) => {
+    await reapLeases(env, redis);
+  },
+};
+
+/** The worker side's cron work, for a `scheduled` handler that does not use the task list. */
+export function runWorkerCron(env: Env): Promise<ReapResult> {
+  return reapLeases(env, redisFor(configFor(env)));
+}

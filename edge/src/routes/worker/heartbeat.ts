@@ -1,0 +1,21 @@
+import { HeartbeatRequest, type HeartbeatResponse } from '@ldm/shared';
+import { Hono } from 'hono';
+import type { AppEnv } from '../../context';
+import { parseJsonBody } from '../../lib/json-body';
+import { heartbeatJob } from '../../store/scripts/heartbeat-job';
+import { jobIdParam, refusalError } from './leased-job';
+
+/** POST /jobs/{id}/heartbeat: extends the lease, records progress, says whether to stop. */
+export const heartbeatRoute = new Hono<AppEnv>().post('/:id/heartbeat', async (c) => {
+  const jobId = jobIdParam(c);
+  const { data } = await parseJsonBody(c, HeartbeatRequest);
+  const result = await heartbeatJob(c.var.redis, {
+    jobId,
+    leaseToken: data.lease_token,
+    leaseTtlMs: c.var.config.leaseTtlMs,
+    progress: data.progress,
+  });
+  if (result.outcome !== 'ok') throw refusalError(result, jobId);
+  const body: HeartbeatResponse = { lease_expires_at: result.lease_expires_at, cancel: result.cancel };
+  return c.json(body);
+});

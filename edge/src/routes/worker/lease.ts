@@ -1,0 +1,64 @@
+import { type JobInput, type LeasedJob, LeaseRequest, type LeaseResponse } from '@ldm/shared';
+import { Hono } from 'hono';
+import type { AppEnv } from '../../context';
+import { waitForWork } from '../../durable/wake-workers';
+import { fieldError } from '../../errors/api-error';
+import { parseJsonBody } from '../../lib/json-body';
+import { type LeaseGrant, leaseJobs } from '../../store/scripts/lease-jobs';
+
+/**
+ * Safety net under the Durable Object wake-ups: a parked lease call re-reads Redis at least this
+ * often, so a lost wake (object restarted, requeue by an expiry nobody announced) delays a job by
+ * at most this much. One lease read per 10 s keeps an idle worker far under one Redis command/s.
+ */
+export const SAFETY_POLL_MS = 10_000;
+
+/**
+ * POST /lease: up to max_jobs jobs of the asked models, each with its lease token. When there is
+ * nothing, the call parks on the models' QueueWaker objects until a submit wakes it or wait_ms
+ * runs out (long poll), reading Redis again after each wake and at each safety poll.
+ */
+export const leaseRoute = new Hono<AppEnv>().post('/', async (c) => {
+  const { data } = await parseJsonBody(c, LeaseRequest);
+  const { config, redis } = c.var;
+  const models = [...new Set(data.models)];
+  data.models.forEach((model, i) => {
+    if (!config.models.has(model)) throw fieldError(`models.${i}`, `unknown model ${JSON.stringify(model)}`);
+  });
+  const base = new URL(c.req.url);
+  base.pathname = base.pathname.replace(/\/lease\/?$/, '');
+  base.search = '';
+
+  const deadline = Date.now() + data.wait_ms;
+  for (;;) {
+    const { jobs } = await leaseJobs(redis, {
+      workerId: data.worker_id,
+      models,
+      maxJobs: data.max_jobs,
+      leaseTtlMs: config.leaseTtlMs,
+    });
+    const remaining = deadline - Date.now();
+    if (jobs.length > 0 || remaining <= 0) {
+      const body: LeaseResponse = {
+        jobs: jobs.map((grant) => leasedJob(grant, base.href)),
+        lease_ttl_ms: config.leaseTtlMs,
+      };
+      return c.json(body);
+    }
+    await waitForWork(c.env, models, Math.min(remaining, SAFETY_POLL_MS));
+  }
+});
+
+function leasedJob(grant: LeaseGrant, base: string): LeasedJob {
+  const input = JSON.parse(grant.input) as JobInput;
+  const inputUrl = (kind: 'image' | 'mask') => `${base}/jobs/${grant.job_id}/inputs/${kind}`;
+  return {
+    job_id: grant.job_id,
+    lease_token: grant.lease_token,
+    lease_expires_at: grant.lease_expires_at,
+    attempt: grant.attempt,
+    input,
+    ...(input.image_key ? { image_url: inputUrl('image') } : {}),
+    ...(input.mask_key ? { mask_url: inputUrl('mask') } : {}),
+  };
+}
