@@ -98,9 +98,14 @@ export function createDpmpp2m(config: SchedulerConfigInput, forceKarras = false)
     return { alpha, sigma: sigmaT, lambda };
   }
 
-  function dataPrediction(modelOutput: Float32Array, sample: Float32Array, sigma: number): Float32Array {
+  function dataPrediction(
+    modelOutput: Float32Array,
+    sample: Float32Array,
+    sigma: number,
+    recycled: Float32Array | undefined,
+  ): Float32Array {
     const { alpha, sigma: s } = coefficients(sigma);
-    const x0 = new Float32Array(sample.length);
+    const x0 = recycled?.length === sample.length ? recycled : new Float32Array(sample.length);
     for (let k = 0; k < x0.length; k++) {
       const m = modelOutput[k];
       const x = sample[k];
@@ -148,9 +153,9 @@ export function createDpmpp2m(config: SchedulerConfigInput, forceKarras = false)
         i === count - 1 &&
         (eulerAtFinal || (lowerOrderFinal && count < 15) || scheduleOptions.finalSigma === 'zero');
       const secondLower = i === count - 2 && lowerOrderFinal && count < 15;
-      const x0 = dataPrediction(modelOutput, sample, sigmas[i]);
-      history.push(x0);
-      if (history.length > solverOrder) history.shift();
+      // Once the history is full, the oldest prediction's buffer is reused for the newest.
+      const recycled = history.length === solverOrder ? history.shift() : undefined;
+      history.push(dataPrediction(modelOutput, sample, sigmas[i], recycled));
       const noise =
         algorithm === 'sde-dpmsolver++'
           ? requireNoise(options.generator, 'sde-dpmsolver++', sample.length)

@@ -115,7 +115,7 @@ function trainedBetas(raw: unknown): Float32Array {
 export function noiseScheduleFromConfig(
   config: SchedulerConfigInput,
   defaults: NoiseScheduleDefaults,
-  options: { allowZeroSnrRescale: boolean } = { allowZeroSnrRescale: true },
+  options: { hasZeroSnrKey: boolean } = { hasZeroSnrKey: true },
 ): NoiseSchedule {
   let betas: Float32Array;
   if (config.trained_betas !== undefined && config.trained_betas !== null) {
@@ -139,11 +139,8 @@ export function noiseScheduleFromConfig(
       betas = cosineBetas(numTrainTimesteps);
     }
   }
-  const rescale = readBoolean(config, 'rescale_betas_zero_snr', false);
-  if (rescale) {
-    if (!options.allowZeroSnrRescale) {
-      throw new SchedulerConfigError('rescale_betas_zero_snr', 'is not supported by this scheduler', 'false');
-    }
+  // A class without the key (PNDM) ignores it, as diffusers ignores keys a class does not declare.
+  if (options.hasZeroSnrKey && readBoolean(config, 'rescale_betas_zero_snr', false)) {
     betas = rescaleZeroTerminalSnr(betas);
   }
   const alphasCumprod = new Float32Array(betas.length);

@@ -23,7 +23,7 @@ export function createPndm(config: SchedulerConfigInput): Scheduler {
   const schedule = noiseScheduleFromConfig(
     config,
     { beta_start: 0.0001, beta_end: 0.02, beta_schedule: 'linear' },
-    { allowZeroSnrRescale: false },
+    { hasZeroSnrKey: false },
   );
   const { alphasCumprod, numTrainTimesteps } = schedule;
   const skipPrkSteps = readBoolean(config, 'skip_prk_steps', false);
@@ -47,6 +47,8 @@ export function createPndm(config: SchedulerConfigInput): Scheduler {
   let counter = 0;
   let curModelOutput: Float32Array | null = null;
   let curSample: Float32Array | null = null;
+  // The combined epsilon of a PLMS step; only read within the step, so one buffer is reused.
+  let epsScratch = new Float32Array(0);
 
   /** eq. 11: x_{t-d} = sqrt(a'/a) x_t - (a' - a) eps / (a sqrt(1-a') + sqrt(a (1-a) a')). */
   function prevSample(sample: Float32Array, t: number, prevT: number, eps: Float32Array, out: Float32Array) {
@@ -112,15 +114,17 @@ export function createPndm(config: SchedulerConfigInput): Scheduler {
     let prevT = t - stride;
     let curT = t;
     if (counter !== 1) {
-      ets = ets.slice(-3);
-      ets.push(modelOutput.slice());
+      // Keep the last four epsilons; the dropped one's buffer takes the new copy.
+      const recycled = ets.length > 3 ? ets.splice(0, ets.length - 3)[0] : undefined;
+      ets.push(copyInto(recycled, modelOutput));
     } else {
       // Second call of the pseudo-improved-Euler warm-up: redo the first step from its start.
       prevT = t;
       curT = t + stride;
     }
     const len = modelOutput.length;
-    const eps = new Float32Array(len);
+    if (epsScratch.length !== len) epsScratch = new Float32Array(len);
+    const eps = epsScratch;
     let x = sample;
     const k = ets.length;
     if (k === 1 && counter === 0) {
@@ -219,4 +223,10 @@ export function createPndm(config: SchedulerConfigInput): Scheduler {
 function accumulate(target: Float32Array, values: Float32Array, weight: number): void {
   const w = f32(weight);
   for (let i = 0; i < target.length; i++) target[i] = target[i] + f32(w * values[i]);
+}
+
+function copyInto(target: Float32Array | undefined, source: Float32Array): Float32Array {
+  if (target?.length !== source.length) return source.slice();
+  target.set(source);
+  return target;
 }
