@@ -4,6 +4,7 @@ import {
   type HeartbeatRequest,
   HeartbeatResponse,
   LEASE_TOKEN_HEADER,
+  LeasedJob,
   type LeaseRequest,
   LeaseResponse,
   QueueStats,
@@ -11,10 +12,19 @@ import {
   UploadedOutput,
   WorkerJobStatus,
 } from '@ldm/shared';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { backoffDelay, sleep } from './backoff';
 import { EdgeRequestError, EdgeUnavailableError, LeaseLostError } from './edge-errors';
 import type { Logger } from './logger';
+
+/**
+ * The lease answer, plus `queued_at` (Unix ms the job entered the queue) when the edge sends it:
+ * the worker's queue-wait histogram needs it and LeasedJob does not carry it yet.
+ */
+const LeaseAnswer = LeaseResponse.extend({
+  jobs: z.array(LeasedJob.extend({ queued_at: z.int().optional() })),
+});
+export type LeaseAnswer = z.infer<typeof LeaseAnswer>;
 
 export interface EdgeClientOptions {
   baseUrl: string;
@@ -60,12 +70,12 @@ export class EdgeClient {
     this.maxDelay = options.retryMaxDelayMs ?? 15_000;
   }
 
-  lease(request: LeaseRequest, signal?: AbortSignal): Promise<LeaseResponse> {
+  lease(request: LeaseRequest, signal?: AbortSignal): Promise<LeaseAnswer> {
     return this.call({
       method: 'POST',
       path: '/worker/v1/lease',
       json: request,
-      schema: LeaseResponse,
+      schema: LeaseAnswer,
       attempts: Number.POSITIVE_INFINITY,
       // The edge holds the call up to wait_ms; allow for that plus a slow answer.
       timeoutMs: request.wait_ms + 15_000,

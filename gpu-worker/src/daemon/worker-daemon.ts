@@ -2,7 +2,7 @@ import type { LeasedJob } from '@ldm/shared';
 import { backoffDelay, sleep } from './backoff';
 import type { WorkerConfig } from './config';
 import { deliverResult } from './deliver';
-import type { EdgeClient } from './edge-client';
+import type { EdgeClient, LeaseAnswer } from './edge-client';
 import { EdgeRequestError } from './edge-errors';
 import { HeldLease } from './held-lease';
 import { groupIntoBatches } from './job-batches';
@@ -99,7 +99,7 @@ export class WorkerDaemon {
     let failures = 0;
     while (!this.leasing.signal.aborted) {
       const asked = performance.now();
-      let jobs: LeasedJob[];
+      let jobs: LeaseAnswer['jobs'];
       try {
         const response = await client.lease(
           {
@@ -126,6 +126,13 @@ export class WorkerDaemon {
       }
       if (jobs.length === 0) continue;
       metrics.leaseWaitSeconds.observe((performance.now() - asked) / 1000);
+      for (const job of jobs) {
+        if (job.queued_at)
+          metrics.queueWaitSeconds.observe(
+            { model: job.input.model },
+            Math.max(0, Date.now() - job.queued_at) / 1000,
+          );
+      }
       log.info('leased', { slot, jobs: jobs.map((j) => j.job_id) });
       const work = jobs.map((job) => ({ job, lease: this.hold(job.job_id, job.lease_token) }));
       const byJob = new Map(work.map((w) => [w.job, w]));
