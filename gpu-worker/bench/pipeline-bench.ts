@@ -1,0 +1,140 @@
+/**
+ * Pipeline benchmark: `npm run bench:pipeline -- [--model <dir>] [--steps 25] [--runs 5]`.
+ * Times every stage of txt2img at the model's native size (tokenize, text encoder, each UNet
+ * step, scheduler, VAE decode, PNG encode), images/s, peak RSS, the share of wall time spent
+ * outside onnxruntime's run() (target <= 3% on the demo model), and classifier-free guidance
+ * as one UNet batch of 2 against two separate runs. Without --model it uses
+ * models/demo-shapes when present, else builds the tiny test fixture (whose networks are so
+ * small that the JS share is not meaningful).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { encodeImage, type GenerateResult, loadPipeline } from '../src/index';
+import { exists } from '../src/model/read-config';
+import { writeTinyModel } from '../test-fixtures/tiny-sd-folder';
+import { median, ms, percentile, sum } from './pipeline-stats';
+
+const DEMO_MODEL = 'models/demo-shapes';
+
+interface Sample {
+  result: GenerateResult;
+  encodeMs: number;
+  wallMs: number;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      model: { type: 'string' },
+      steps: { type: 'string', default: '25' },
+      runs: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '1' },
+      scheduler: { type: 'string', default: 'ddim' },
+      threads: { type: 'string' },
+      width: { type: 'string' },
+      height: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      spinning: { type: 'boolean', default: false },
+    },
+  });
+  let fixtureDir: string | undefined;
+  let modelDir = values.model;
+  if (!modelDir) {
+    if (await exists(join(DEMO_MODEL, 'model_index.json'))) modelDir = DEMO_MODEL;
+    else {
+      fixtureDir = await mkdtemp(join(tmpdir(), 'ldm-bench-'));
+      modelDir = await writeTinyModel(join(fixtureDir, 'tiny'));
+    }
+  }
+  const steps = Number(values.steps);
+  const runs = Number(values.runs);
+  const warmup = Number(values.warmup);
+  // No embedding cache: every run pays tokenize + text encoder, as a new prompt would.
+  const pipeline = await loadPipeline(modelDir, {
+    embeddingCacheSize: 0,
+    allowSpinning: values.spinning,
+    threads: values.threads ? Number(values.threads) : undefined,
+  });
+  const request = {
+    prompt: 'a red circle in the top left on a blue background',
+    negative_prompt: '',
+    steps,
+    scheduler: values.scheduler,
+    guidance_scale: 7.5,
+    width: values.width ? Number(values.width) : undefined,
+    height: values.height ? Number(values.height) : undefined,
+  };
+
+  const measure = async (unetBatchLimit?: number): Promise<Sample[]> => {
+    const samples: Sample[] = [];
+    for (let i = 0; i < warmup + runs; i++) {
+      const start = performance.now();
+      const result = await pipeline.generate({ ...request, seed: i }, { unetBatchLimit });
+      const image = result.images[0];
+      const encodeStart = performance.now();
+      await encodeImage(image.rgb, image.width, image.height, { format: 'png', metadata: undefined });
+      const encodeMs = performance.now() - encodeStart;
+      if (i >= warmup) samples.push({ result, encodeMs, wallMs: performance.now() - start });
+    }
+    return samples;
+  };
+
+  const batched = await measure();
+  const separate = await measure(1);
+  await pipeline.release();
+  if (fixtureDir) await rm(fixtureDir, { recursive: true, force: true });
+
+  const t = (s: Sample) => s.result.timings;
+  const allSteps = batched.flatMap((s) => t(s).unetStepMs);
+  const wall = median(batched.map((s) => s.wallMs));
+  // Outside run(): everything in generate() + PNG encode that is not onnxruntime's run().
+  const outsideShare = batched.map((s) => (s.wallMs - t(s).onnxRunMs) / s.wallMs);
+  const stepBatched = median(allSteps);
+  const stepSeparate = median(separate.flatMap((s) => t(s).unetStepMs));
+  const r = batched[0].result;
+  const report = {
+    model: modelDir,
+    size: `${r.images[0].width}x${r.images[0].height}`,
+    steps,
+    scheduler: r.request.scheduler,
+    runs,
+    tokenizeMs: median(batched.map((s) => t(s).tokenizeMs)),
+    textEncoderMs: median(batched.map((s) => t(s).textEncoderMs)),
+    unetStepMedianMs: stepBatched,
+    unetStepP95Ms: percentile(allSteps, 95),
+    unetTotalMs: median(batched.map((s) => sum(t(s).unetStepMs))),
+    schedulerTotalMs: median(batched.map((s) => t(s).schedulerMs)),
+    vaeDecodeMs: median(batched.map((s) => t(s).vaeDecodeMs)),
+    pngEncodeMs: median(batched.map((s) => s.encodeMs)),
+    wallMs: wall,
+    imagesPerSecond: 1000 / wall,
+    outsideRunShare: median(outsideShare),
+    cfgBatchOf2StepMs: stepBatched,
+    cfgTwoRunsStepMs: stepSeparate,
+    cfgSpeedup: stepSeparate / stepBatched,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  };
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `model ${report.model}  ${report.size}  ${steps} steps  ${report.scheduler}  guidance 7.5  median of ${runs} runs`,
+    `  tokenize            ${ms(report.tokenizeMs)}`,
+    `  text encoder        ${ms(report.textEncoderMs)}  (prompt + negative prompt)`,
+    `  UNet per step       ${ms(report.unetStepMedianMs)} median, ${ms(report.unetStepP95Ms)} p95  (batch of 2)`,
+    `  UNet all steps      ${ms(report.unetTotalMs)}`,
+    `  scheduler + CFG     ${ms(report.schedulerTotalMs)} over all steps`,
+    `  VAE decode          ${ms(report.vaeDecodeMs)}`,
+    `  PNG encode          ${ms(report.pngEncodeMs)}`,
+    `  wall per image      ${ms(report.wallMs)}  = ${report.imagesPerSecond.toFixed(2)} images/s`,
+    `  outside run()       ${(report.outsideRunShare * 100).toFixed(2)} % of wall time (target <= 3 % on the demo model)`,
+    `  CFG per step        one batch of 2: ${ms(report.cfgBatchOf2StepMs)}, two runs: ${ms(report.cfgTwoRunsStepMs)} (x${report.cfgSpeedup.toFixed(2)})`,
+    `  peak RSS            ${report.peakRssMiB.toFixed(0)} MiB`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+await main();
