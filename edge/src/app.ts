@@ -6,28 +6,34 @@ import { KeyRateLimit } from './middleware/rate-limit';
 import { requestId } from './middleware/request-id';
 import { services } from './middleware/services';
 import { adminApi } from './routes/admin';
+import { generations } from './routes/generations';
+import { outputs } from './routes/outputs';
 import { account } from './routes/public/account';
 import { health } from './routes/system/health';
 import { models } from './routes/system/models';
 
 /**
- * The whole edge as one Hono app. Mount points:
- *   /healthz, /v1/models, /openapi.json, /docs   public
- *   /v1/outputs                                  owner's API key or a signed URL
- *   /v1/...                                      API key (+ rate limit)
- *   /admin/v1                                    ADMIN_TOKEN
- *   /worker/v1                                   WORKER_TOKEN: the sub-app exported by routes/worker/index.ts
+ * The whole edge as one Hono app. Mount points, in the order they match:
+ *   /healthz, /v1/models                 public
+ *   /v1/outputs                          a signed URL or the owner's API key
+ *   /v1/...                              API key (+ per-key rate limit in the same round trip)
+ *   /admin/v1                            ADMIN_TOKEN
+ *   /worker/v1                           WORKER_TOKEN: the sub-app exported by routes/worker/index.ts
  */
 export function createApp(): Hono<AppEnv> {
   const rateLimit = new KeyRateLimit();
 
-  const publicApi = new Hono<AppEnv>().use(apiKeyAuth({ rateLimit })).route('/account', account);
+  const publicApi = new Hono<AppEnv>()
+    .use(apiKeyAuth({ rateLimit }))
+    .route('/account', account)
+    .route('/generations', generations);
 
   const app = new Hono<AppEnv>()
     .use(requestId())
     .use(services())
     .route('/healthz', health)
     .route('/v1/models', models)
+    .route('/v1/outputs', outputs(rateLimit))
     .route('/admin/v1', adminApi)
     .route('/v1', publicApi);
 

@@ -16,3 +16,15 @@ export function hashFromReply(reply: unknown): Record<string, string> | null {
   }
   return null;
 }
+
+/** HMGET as a positional list (null for a missing field), whichever shape the client returned. */
+export async function hmget(
+  redis: { hmget: (key: string, ...fields: string[]) => Promise<unknown> },
+  key: string,
+  ...fields: string[]
+): Promise<(string | null)[]> {
+  const reply = await redis.hmget(key, ...fields);
+  if (Array.isArray(reply)) return reply.map((v) => (v === null || v === undefined ? null : String(v)));
+  const record = (reply ?? {}) as Record<string, unknown>;
+  return fields.map((f) => (record[f] === null || record[f] === undefined ? null : String(record[f])));
+}

@@ -61,6 +61,7 @@ export const keys = {
   queuedModels: () => 'models:queued',
   cacheDone: (fingerprint: string) => `fp:done:${fingerprint}`,
   cacheLive: (fingerprint: string) => `fp:live:${fingerprint}`,
+  jobFollowers: (leaderId: string) => `job:${leaderId}:followers`,
   idempotency: (accountId: string, keyHash: string) => `idem:${accountId}:${keyHash}`,
   usageOutbox: () => 'outbox:usage',
   usageDay: (accountId: string, day: string) => `usage:${accountId}:${day}`,

@@ -3,7 +3,7 @@ import type { AppEnv, Caller } from '../../context';
 import { ApiError } from '../../errors/api-error';
 import { sha256Hex } from '../../lib/crypto';
 import { API_KEY_PATTERN } from '../../lib/ids';
-import { AUTH_LOOKUP, lookupApiKey } from '../../store/scripts/auth-lookup';
+import { lookupApiKey } from '../../store/scripts/auth-lookup';
 import { applyRateDecision, type KeyRateLimit } from '../rate-limit';
 import { bearerToken } from './bearer';
 
@@ -27,7 +27,6 @@ export function apiKeyAuth(options: ApiKeyAuthOptions = {}): MiddlewareHandler<A
       throw unauthorized('Malformed API key: expected ldm_live_... or ldm_test_...');
     const keyHash = await sha256Hex(key);
     const { redis, config } = c.var;
-    await AUTH_LOOKUP.ready();
 
     // Both commands are issued in this tick, so auto-pipelining sends them as one REST request.
     const lookup = lookupApiKey(redis, keyHash);

@@ -3,7 +3,11 @@ import { keys, QUEUE_GROUP } from '../keys';
 import lua from './cancel-generation.lua';
 import { type LuaScript, runScript, type ScriptRedis } from './run-script';
 
-export const CANCEL_GENERATION: LuaScript = { name: 'cancel-generation', lua, sha1: '842326c2c3976eae182e48d12e087ab99e2a0a2f' };
+export const CANCEL_GENERATION: LuaScript = {
+  name: 'cancel-generation',
+  lua,
+  sha1: '842326c2c3976eae182e48d12e087ab99e2a0a2f',
+};
 
 const TEMPLATES = JSON.stringify({
   job: keys.job('{}'),
@@ -20,7 +24,11 @@ export type CancelResult =
   | { outcome: 'not_found' };
 
 /** Runs cancel-generation.lua for the caller's account. */
-export async function cancelGeneration(redis: ScriptRedis, accountId: string, jobId: string): Promise<CancelResult> {
+export async function cancelGeneration(
+  redis: ScriptRedis,
+  accountId: string,
+  jobId: string,
+): Promise<CancelResult> {
   const reply = await runScript<{ outcome: CancelResult['outcome']; job?: unknown }>(
     redis,
     CANCEL_GENERATION,

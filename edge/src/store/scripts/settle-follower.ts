@@ -3,7 +3,11 @@ import { keys, QUEUE_GROUP } from '../keys';
 import { type LuaScript, runScript, type ScriptRedis } from './run-script';
 import lua from './settle-follower.lua';
 
-export const SETTLE_FOLLOWER: LuaScript = { name: 'settle-follower', lua, sha1: '6ebdd8b3a01a31af0369b4b579d9d90fa0ff7dc2' };
+export const SETTLE_FOLLOWER: LuaScript = {
+  name: 'settle-follower',
+  lua,
+  sha1: '6ebdd8b3a01a31af0369b4b579d9d90fa0ff7dc2',
+};
 
 const TEMPLATES = JSON.stringify({
   job: keys.job('{}'),

@@ -3,7 +3,11 @@ import { keys, QUEUE_GROUP } from '../keys';
 import { type LuaScript, runScript, type ScriptRedis } from './run-script';
 import lua from './submit-generation.lua';
 
-export const SUBMIT_GENERATION: LuaScript = { name: 'submit-generation', lua, sha1: '470f7bd0a0bb2f6389319403a64aa113e0b4740a' };
+export const SUBMIT_GENERATION: LuaScript = {
+  name: 'submit-generation',
+  lua,
+  sha1: '470f7bd0a0bb2f6389319403a64aa113e0b4740a',
+};
 
 const TEMPLATES = JSON.stringify({
   job: keys.job('{}'),
@@ -50,7 +54,9 @@ interface Reply {
 
 /** Runs submit-generation.lua: one EVALSHA, whatever the outcome. */
 export async function submitGeneration(redis: ScriptRedis, p: SubmitParams): Promise<SubmitResult> {
-  const idemKey = p.idempotency ? keys.idempotency(p.accountId, p.idempotency.keyHash) : keys.idempotency(p.accountId, '');
+  const idemKey = p.idempotency
+    ? keys.idempotency(p.accountId, p.idempotency.keyHash)
+    : keys.idempotency(p.accountId, '');
   const reply = await runScript<Reply>(
     redis,
     SUBMIT_GENERATION,
@@ -98,7 +104,11 @@ export async function submitGeneration(redis: ScriptRedis, p: SubmitParams): Pro
     case 'concurrency_limited':
       return { outcome: 'concurrency_limited', active: Number(reply.active), limit: Number(reply.limit) };
     case 'insufficient_credits':
-      return { outcome: 'insufficient_credits', available: Number(reply.available), needed: Number(reply.needed) };
+      return {
+        outcome: 'insufficient_credits',
+        available: Number(reply.available),
+        needed: Number(reply.needed),
+      };
     default:
       return { outcome: 'no_account' };
   }

@@ -1,0 +1,95 @@
+import { CONTENT_TYPES, type Generation, type GenerationOutput, type JobInput } from '@ldm/shared';
+import { signPath } from '../lib/signed-url';
+
+export interface ViewOptions {
+  /** Origin the caller used, e.g. `https://api.example.com`. */
+  baseUrl: string;
+  signingSecret: string;
+  urlTtlSeconds: number;
+  nowMs: number;
+}
+
+interface StoredOutput {
+  content_type: string;
+  width: number;
+  height: number;
+  seed: number;
+}
+
+const EXTENSIONS: Record<string, string> = Object.fromEntries(
+  Object.entries(CONTENT_TYPES).map(([ext, type]) => [type, ext]),
+);
+
+const iso = (ms: string | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
+const int = (text: string | undefined) =>
+  text === undefined || text === '' ? null : Math.round(Number(text));
+
+function parse<T>(text: string | undefined, fallback: T): T {
+  if (!text) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Where output n of a job is served (before signing). */
+export function outputPath(accountId: string, jobId: string, index: number, contentType: string): string {
+  return `/v1/outputs/${accountId}/${jobId}/${index}.${EXTENSIONS[contentType] ?? 'png'}`;
+}
+
+/**
+ * The one place a job record (job-record.ts) becomes the public Generation object. Output URLs
+ * are signed and expire, so they work in a browser or a webhook consumer without the API key.
+ */
+export async function generationView(
+  jobId: string,
+  job: Record<string, string>,
+  o: ViewOptions,
+): Promise<Generation> {
+  const { image_key: _i, mask_key: _m, ...input } = parse<JobInput>(job.input, {} as JobInput);
+  const echo = parse<{
+    webhook?: string;
+    webhook_events_filter?: Generation['input']['webhook_events_filter'];
+  }>(job.request, {});
+  const expires = Math.floor(o.nowMs / 1000) + o.urlTtlSeconds;
+  const stored = parse<StoredOutput[]>(job.outputs, []);
+  const outputs: GenerationOutput[] = await Promise.all(
+    stored.map(async (out, index) => ({
+      url:
+        o.baseUrl +
+        (await signPath(
+          o.signingSecret,
+          outputPath(job.account_id, jobId, index, out.content_type),
+          expires,
+        )),
+      content_type: out.content_type,
+      width: out.width,
+      height: out.height,
+      seed: out.seed,
+    })),
+  );
+  const total = int(job.progress_total);
+  const createdAt = Number(job.created_at);
+  const startedAt = int(job.started_at);
+  const links = `${o.baseUrl}/v1/generations/${jobId}`;
+  return {
+    id: jobId,
+    model: job.model,
+    status: job.status as Generation['status'],
+    input: { ...input, ...echo },
+    progress: total ? { step: int(job.progress_step) ?? 0, total } : null,
+    outputs,
+    error: parse<Generation['error']>(job.error, null),
+    cached: job.cached === '1',
+    created_at: new Date(createdAt).toISOString(),
+    started_at: iso(job.started_at),
+    completed_at: iso(job.completed_at),
+    metrics: {
+      queue_ms: startedAt === null ? null : Math.max(0, startedAt - createdAt),
+      inference_ms: int(job.inference_ms),
+    },
+    usage: { units: Number(job.units ?? job.units_reserved ?? 0) },
+    urls: { get: links, cancel: `${links}/cancel`, events: `${links}/events` },
+  };
+}

@@ -1,0 +1,147 @@
+import type { FieldIssue, GenerationRequest, JobInput, ModelInfo } from '@ldm/shared';
+import type { Config } from '../env';
+import { ApiError } from '../errors/api-error';
+import { type DecodedImage, decodeImageInput } from '../lib/image-input';
+
+export interface ResolvedRequest {
+  model: ModelInfo;
+  /** Every default resolved against the model; image keys are added once the images are stored. */
+  input: JobInput;
+  /** The caller fixed the seed: the request is deterministic, so cacheable and coalescable. */
+  seeded: boolean;
+  image?: DecodedImage;
+  mask?: DecodedImage;
+  /** Public fields echoed back in the Generation object (job `request` field). */
+  echo: { webhook?: string; webhook_events_filter: string[] };
+}
+
+function randomSeed(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0];
+}
+
+/**
+ * Checks a schema-valid request against its model (sizes, pixels, steps, scheduler, task) and the
+ * deployment (webhook scheme), decodes the images, and resolves every default. All problems are
+ * reported together, each naming its field and limit.
+ */
+export function resolveRequest(req: GenerationRequest, config: Config): ResolvedRequest {
+  const issues: FieldIssue[] = [];
+  const modelName = req.model ?? config.defaultModel;
+  const model = config.models.get(modelName);
+  if (!model) {
+    const names = [...config.models.keys()].join(', ');
+    throw new ApiError('validation_error', `model: unknown model ${modelName}`, [
+      {
+        field: 'model',
+        message: `unknown model ${JSON.stringify(modelName)}; available: ${names}`,
+        limit: names,
+      },
+    ]);
+  }
+  if (!model.tasks.includes(req.task)) {
+    const tasks = model.tasks.join(', ');
+    issues.push({
+      field: 'task',
+      message: `${model.name} does not support ${req.task}; it supports: ${tasks}`,
+      limit: tasks,
+    });
+  }
+  const width = req.width ?? model.native_width;
+  const height = req.height ?? model.native_height;
+  for (const [field, value] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
+    if (value < model.min_size) {
+      issues.push({
+        field,
+        message: `must be at least ${model.min_size} for ${model.name}`,
+        limit: model.min_size,
+      });
+    } else if (value > model.max_size) {
+      issues.push({
+        field,
+        message: `must be at most ${model.max_size} for ${model.name}`,
+        limit: model.max_size,
+      });
+    }
+  }
+  if (width * height > model.max_pixels) {
+    issues.push({
+      field: 'width',
+      message: `width x height (${width * height}) must be at most ${model.max_pixels} pixels for ${model.name}`,
+      limit: model.max_pixels,
+    });
+  }
+  const steps = req.steps ?? model.default_steps;
+  if (steps > model.max_steps) {
+    issues.push({
+      field: 'steps',
+      message: `must be at most ${model.max_steps} for ${model.name}`,
+      limit: model.max_steps,
+    });
+  }
+  const scheduler = req.scheduler ?? model.default_scheduler;
+  if (!model.schedulers.includes(scheduler)) {
+    const names = model.schedulers.join(', ');
+    issues.push({
+      field: 'scheduler',
+      message: `${model.name} does not support ${scheduler}; it supports: ${names}`,
+      limit: names,
+    });
+  }
+  if (req.webhook && config.mode === 'production' && !req.webhook.startsWith('https://')) {
+    issues.push({ field: 'webhook', message: 'must be an https URL', limit: 'https' });
+  }
+
+  let image: DecodedImage | undefined;
+  let mask: DecodedImage | undefined;
+  for (const field of ['image', 'mask'] as const) {
+    const text = req[field];
+    if (!text) continue;
+    try {
+      const decoded = decodeImageInput(field, text);
+      if (field === 'image') image = decoded;
+      else mask = decoded;
+    } catch (error) {
+      if (error instanceof ApiError && error.details) issues.push(...error.details);
+      else throw error;
+    }
+  }
+
+  if (issues.length) {
+    throw new ApiError(
+      'validation_error',
+      `Invalid request: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+      issues,
+    );
+  }
+
+  const seeded = req.seed !== undefined;
+  return {
+    model,
+    seeded,
+    image,
+    mask,
+    input: {
+      model: model.name,
+      model_version: model.version,
+      task: req.task,
+      prompt: req.prompt,
+      negative_prompt: req.negative_prompt,
+      width,
+      height,
+      steps,
+      guidance_scale: req.guidance_scale ?? model.default_guidance_scale,
+      scheduler,
+      seed: req.seed ?? randomSeed(),
+      num_outputs: req.num_outputs,
+      output_format: req.output_format,
+      strength: req.strength,
+    },
+    echo: {
+      ...(req.webhook ? { webhook: req.webhook } : {}),
+      webhook_events_filter: req.webhook_events_filter,
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { GenerationRequest, type JobInput } from '@ldm/shared';
+import { Hono } from 'hono';
+import { priceUnits } from '../../config/models';
+import type { AppEnv } from '../../context';
+import { ApiError } from '../../errors/api-error';
+import { fingerprintOf } from '../../generations/fingerprint';
+import { generationView } from '../../generations/generation-view';
+import { utcDay, viewOptions } from '../../generations/load-generation';
+import { preferWaitSeconds } from '../../generations/prefer-wait';
+import { resolveRequest } from '../../generations/resolve-request';
+import { storeInputs } from '../../generations/store-inputs';
+import { waitForResult } from '../../generations/wait-for-result';
+import { wakeWorkers } from '../../generations/wake-workers';
+import { sha256Hex } from '../../lib/crypto';
+import { newJobId } from '../../lib/ids';
+import { parseJsonBody } from '../../lib/json-body';
+import { idempotency } from '../../middleware/idempotency';
+import { submitGeneration } from '../../store/scripts/submit-generation';
+
+const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
+
+/** POST /v1/generations: validate, store input images, then one EVAL decides everything else. */
+export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), async (c) => {
+  const { config, redis, caller } = c.var;
+  const { data } = await parseJsonBody(c, GenerationRequest);
+  const resolved = resolveRequest(data, config);
+  const { model, input: resolvedInput } = resolved;
+  const jobId = newJobId();
+
+  const digests = {
+    ...(resolved.image ? { image_sha256: await sha256Hex(resolved.image.bytes) } : {}),
+    ...(resolved.mask ? { mask_sha256: await sha256Hex(resolved.mask.bytes) } : {}),
+  };
+  const fingerprint = resolved.seeded ? await fingerprintOf(resolvedInput, digests) : '';
+  const stored = await storeInputs(c.env.OUTPUTS, caller.accountId, jobId, resolved);
+  const input: JobInput = { ...resolvedInput, ...stored };
+  const units = priceUnits(model, input.width, input.height, input.steps, input.num_outputs);
+
+  const result = await submitGeneration(redis, {
+    accountId: caller.accountId,
+    jobId,
+    model: model.name,
+    fields: {
+      account_id: caller.accountId,
+      model: model.name,
+      input: JSON.stringify(input),
+      request: JSON.stringify(resolved.echo),
+      fingerprint,
+      max_attempts: String(config.maxAttempts),
+      units_cache_hit: String(round6(model.price.cache_hit * input.num_outputs)),
+      key_id: caller.keyId,
+      ...digests,
+    },
+    units,
+    cacheHitUnits: round6(model.price.cache_hit * input.num_outputs),
+    concurrencyLimit: caller.concurrencyLimit,
+    retentionSeconds: config.jobRetentionSeconds,
+    idempotency: c.var.idempotency && { ...c.var.idempotency, ttlSeconds: config.idempotencyTtlSeconds },
+    fingerprint,
+    day: utcDay(),
+  });
+
+  const jobCreated = result.outcome === 'created' || result.outcome === 'coalesced';
+  if (!jobCreated && (stored.image_key || stored.mask_key)) {
+    // This request made no job of its own: its copy of the inputs is not needed.
+    c.executionCtx.waitUntil(
+      c.env.OUTPUTS.delete([stored.image_key, stored.mask_key].filter((k) => k !== undefined)),
+    );
+  }
+  switch (result.outcome) {
+    case 'no_account':
+      throw new ApiError('unauthorized', 'The account of this API key no longer exists.');
+    case 'idempotency_conflict':
+      throw new ApiError(
+        'idempotency_conflict',
+        `This Idempotency-Key was used for generation ${result.jobId} with a different body.`,
+        [{ field: 'Idempotency-Key', message: 'already used with a different request body' }],
+      );
+    case 'concurrency_limited':
+      throw new ApiError(
+        'concurrency_limited',
+        `${result.active} generations are queued or running; the limit is ${result.limit}.`,
+        [{ field: '(account)', message: 'too many queued or running generations', limit: result.limit }],
+        { 'Retry-After': '5' },
+      );
+    case 'insufficient_credits': {
+      const shortfall = round6(result.needed - result.available);
+      throw new ApiError(
+        'insufficient_credits',
+        `This generation costs ${result.needed} units; the account has ${result.available} (short by ${shortfall}).`,
+        [{ field: 'credits', message: `short by ${shortfall} units`, limit: result.needed }],
+      );
+    }
+  }
+  if (result.outcome === 'created') c.executionCtx.waitUntil(wakeWorkers(c.env, model.name));
+
+  let job = result.job;
+  const wait = preferWaitSeconds(c.req.header('prefer'));
+  if (wait !== null) {
+    job = await waitForResult(c, result.jobId, job, wait);
+    c.header('Preference-Applied', `wait=${wait}`);
+  }
+  const view = await generationView(result.jobId, job, viewOptions(c));
+  c.header('Location', view.urls.get);
+  if (result.outcome === 'replayed') {
+    c.header('Idempotent-Replayed', 'true');
+    return c.json(view, 200);
+  }
+  return c.json(view, 201);
+});
