@@ -2,7 +2,8 @@ import { startUpstashBridge } from './server';
 
 /**
  * Runs the bridge as its own process: `tsx infra/local/upstash-bridge/main.ts` with REDIS_URL,
- * UPSTASH_TOKEN and PORT (HOST optional, default 127.0.0.1). Stops cleanly on SIGINT/SIGTERM.
+ * UPSTASH_TOKEN and PORT (optional: HOST, default 127.0.0.1; POOL_SIZE, Redis connections, default 4).
+ * Stops cleanly on SIGINT/SIGTERM.
  */
 function readConfig(env: NodeJS.ProcessEnv) {
   const problems: string[] = [];
@@ -13,8 +14,12 @@ function readConfig(env: NodeJS.ProcessEnv) {
   const port = Number(env.PORT ?? '0');
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     problems.push('PORT must be an integer from 0 to 65535');
+  const poolSize = Number(env.POOL_SIZE ?? '4');
+  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 64) {
+    problems.push('POOL_SIZE must be an integer from 1 to 64');
+  }
   if (problems.length > 0) throw new Error(`upstash-bridge: ${problems.join('; ')}`);
-  return { redisUrl, token, port, host: env.HOST ?? '127.0.0.1' };
+  return { redisUrl, token, port, poolSize, host: env.HOST ?? '127.0.0.1' };
 }
 
 try {
