@@ -4,9 +4,9 @@ import {
   readBoolean,
   readChoice,
   readNumber,
-  rejectUnsupported,
   TIMESTEP_SPACINGS,
 } from './config';
+import { applyDynamicThresholding, readDynamicThresholding } from './dynamic-thresholding';
 import { SchedulerConfigError } from './errors';
 import { noiseScheduleFromConfig } from './noise-schedule';
 import { addNoiseAlphaBar, requireNoise, resultBuffer } from './tensor-ops';
@@ -38,12 +38,7 @@ export function createDdim(config: SchedulerConfigInput): Scheduler {
   const stepsOffset = readNumber(config, 'steps_offset', 0, { min: 0, integer: true });
   const predictionType = readChoice(config, 'prediction_type', PREDICTION_TYPES, 'epsilon');
   const spacing = readChoice(config, 'timestep_spacing', TIMESTEP_SPACINGS, 'leading');
-  rejectUnsupported(
-    config,
-    'thresholding',
-    false,
-    'dynamic thresholding is for pixel-space models, not latents',
-  );
+  const thresholding = readDynamicThresholding(config);
   // Past the last step there is no a_{t-1}; diffusers uses 1 (fully denoised) or a_0.
   const finalAlphaCumprod = setAlphaToOne ? 1 : alphasCumprod[0];
 
@@ -51,6 +46,18 @@ export function createDdim(config: SchedulerConfigInput): Scheduler {
   let numInferenceSteps: number | null = null;
 
   const alphaAt = (t: number) => (t >= 0 ? alphasCumprod[t] : finalAlphaCumprod);
+
+  function originalSamples(modelOutput: Float32Array, sample: Float32Array, sqrtA: number, sqrtB: number) {
+    const x0 = new Float32Array(sample.length);
+    for (let i = 0; i < x0.length; i++) {
+      const x = sample[i];
+      const m = modelOutput[i];
+      if (predictionType === 'epsilon') x0[i] = f32(f32(x - f32(sqrtB * m)) / sqrtA);
+      else if (predictionType === 'v_prediction') x0[i] = f32(f32(sqrtA * x) - f32(sqrtB * m));
+      else x0[i] = m;
+    }
+    return x0;
+  }
 
   return {
     name: 'ddim',
@@ -102,6 +109,9 @@ export function createDdim(config: SchedulerConfigInput): Scheduler {
       const lo = -clipRange;
       const hi = clipRange;
       const out = resultBuffer(options.out, sample.length);
+      // Thresholding needs every x0 of an image first, so it takes a separate pass.
+      const thresholded = thresholding ? originalSamples(modelOutput, sample, sqrtA, sqrtB) : null;
+      if (thresholded && thresholding) applyDynamicThresholding(thresholded, options.batchSize, thresholding);
       for (let i = 0; i < out.length; i++) {
         const x = sample[i];
         const m = modelOutput[i];
@@ -118,7 +128,8 @@ export function createDdim(config: SchedulerConfigInput): Scheduler {
           x0 = m;
           eps = f32(f32(x - f32(sqrtA * m)) / sqrtB);
         }
-        if (clipSample) x0 = Math.min(Math.max(x0, lo), hi);
+        if (thresholded) x0 = thresholded[i];
+        else if (clipSample) x0 = Math.min(Math.max(x0, lo), hi);
         if (useClipped) eps = f32(f32(x - f32(sqrtA * x0)) / sqrtB);
         let prev = f32(f32(sqrtAPrev * x0) + f32(dirCoeff * eps));
         if (noise) prev = f32(prev + f32(std * noise[i]));

@@ -27,7 +27,9 @@ function fullLoop(config: Record<string, unknown> = {}, name = 'dpmpp_2m'): Floa
   const scheduler = createScheduler(name, { ...BASE, ...config });
   scheduler.setTimesteps(10);
   let sample = dummySampleDeter();
-  for (const t of scheduler.timesteps) sample = scheduler.step(dummyModel(sample, t), t, sample);
+  // batchSize: the dummy sample is 4 images, which dynamic thresholding treats one by one.
+  for (const t of scheduler.timesteps)
+    sample = scheduler.step(dummyModel(sample, t), t, sample, { batchSize: 4 });
   return sample;
 }
 
@@ -37,6 +39,11 @@ describe('dpmpp_2m reproduces diffusers full-loop figures', () => {
     ['v_prediction', { prediction_type: 'v_prediction' }, 0.2251],
     ['karras sigmas + v_prediction', { prediction_type: 'v_prediction', use_karras_sigmas: true }, 0.2096],
     ['lu lambdas + v_prediction', { prediction_type: 'v_prediction', use_lu_lambdas: true }, 0.1554],
+    [
+      'dynamic thresholding',
+      { thresholding: true, dynamic_thresholding_ratio: 0.87, sample_max_value: 0.5 },
+      1.1364,
+    ],
   ] as const)('%s', (_label, config, mean) => {
     expect(Math.abs(absMean(fullLoop(config)) - mean)).toBeLessThan(1e-3);
   });

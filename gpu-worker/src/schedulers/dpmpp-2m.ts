@@ -9,6 +9,7 @@ import {
 } from './config';
 import type { DpmScheduleOptions } from './dpm-solver-schedule';
 import { dpmSchedule } from './dpm-solver-schedule';
+import { applyDynamicThresholding, readDynamicThresholding } from './dynamic-thresholding';
 import { SchedulerConfigError } from './errors';
 import { eulerAlphasCumprod } from './euler-schedule';
 import { noiseScheduleFromConfig } from './noise-schedule';
@@ -50,12 +51,7 @@ export function createDpmpp2m(config: SchedulerConfigInput, forceKarras = false)
   const karras = forceKarras || readBoolean(config, 'use_karras_sigmas', false);
   const exponential = readBoolean(config, 'use_exponential_sigmas', false);
   const lu = readBoolean(config, 'use_lu_lambdas', false);
-  rejectUnsupported(
-    config,
-    'thresholding',
-    false,
-    'dynamic thresholding is for pixel-space models, not latents',
-  );
+  const thresholding = readDynamicThresholding(config);
   rejectUnsupported(config, 'use_beta_sigmas', false, 'beta-distribution sigmas are not implemented');
   rejectUnsupported(config, 'use_flow_sigmas', false, 'flow-matching sigmas are not implemented');
   rejectUnsupported(config, 'variance_type', null, 'learned-variance UNets are not supported');
@@ -155,7 +151,9 @@ export function createDpmpp2m(config: SchedulerConfigInput, forceKarras = false)
       const secondLower = i === count - 2 && lowerOrderFinal && count < 15;
       // Once the history is full, the oldest prediction's buffer is reused for the newest.
       const recycled = history.length === solverOrder ? history.shift() : undefined;
-      history.push(dataPrediction(modelOutput, sample, sigmas[i], recycled));
+      const x0 = dataPrediction(modelOutput, sample, sigmas[i], recycled);
+      if (thresholding) applyDynamicThresholding(x0, options.batchSize, thresholding);
+      history.push(x0);
       const noise =
         algorithm === 'sde-dpmsolver++'
           ? requireNoise(options.generator, 'sde-dpmsolver++', sample.length)

@@ -1,4 +1,5 @@
-import { PREDICTION_TYPES, readBoolean, readChoice, readNumber, rejectUnsupported } from './config';
+import { PREDICTION_TYPES, readBoolean, readChoice, readNumber } from './config';
+import { applyDynamicThresholding, readDynamicThresholding } from './dynamic-thresholding';
 import { SchedulerConfigError } from './errors';
 import { noiseScheduleFromConfig } from './noise-schedule';
 import { StepIndex } from './step-index';
@@ -35,18 +36,19 @@ export function createLcm(config: SchedulerConfigInput): Scheduler {
   const setAlphaToOne = readBoolean(config, 'set_alpha_to_one', true);
   const predictionType = readChoice(config, 'prediction_type', PREDICTION_TYPES, 'epsilon');
   const timestepScaling = readNumber(config, 'timestep_scaling', 10, { min: 0 });
-  rejectUnsupported(
-    config,
-    'thresholding',
-    false,
-    'dynamic thresholding is for pixel-space models, not latents',
-  );
+  const thresholding = readDynamicThresholding(config);
   const finalAlphaCumprod = setAlphaToOne ? 1 : alphasCumprod[0];
   const alphaAt = (t: number) => (t >= 0 ? alphasCumprod[t] : finalAlphaCumprod);
 
   let timesteps: number[] = [];
   let numInferenceSteps: number | null = null;
   const index = new StepIndex();
+
+  function originalSample(m: number, x: number, sqrtA: number, sqrtB: number): number {
+    if (predictionType === 'epsilon') return f32(f32(x - f32(sqrtB * m)) / sqrtA);
+    if (predictionType === 'v_prediction') return f32(f32(sqrtA * x) - f32(sqrtB * m));
+    return m;
+  }
 
   return {
     name: 'lcm',
@@ -114,14 +116,18 @@ export function createLcm(config: SchedulerConfigInput): Scheduler {
       const cOut = f32(scaled / f32(Math.sqrt(f32(scaledSq + SIGMA_DATA_SQ))));
       const noise = isLast ? null : requireNoise(options.generator, 'lcm (multi-step)', modelOutput.length);
       const out = resultBuffer(options.out, sample.length);
+      // Thresholding needs every x0 of an image first, so it takes a separate pass.
+      let thresholded: Float32Array | null = null;
+      if (thresholding) {
+        thresholded = new Float32Array(sample.length);
+        for (let k = 0; k < out.length; k++)
+          thresholded[k] = originalSample(modelOutput[k], sample[k], sqrtA, sqrtB);
+        applyDynamicThresholding(thresholded, options.batchSize, thresholding);
+      }
       for (let k = 0; k < out.length; k++) {
         const x = sample[k];
-        const m = modelOutput[k];
-        let x0: number;
-        if (predictionType === 'epsilon') x0 = f32(f32(x - f32(sqrtB * m)) / sqrtA);
-        else if (predictionType === 'v_prediction') x0 = f32(f32(sqrtA * x) - f32(sqrtB * m));
-        else x0 = m;
-        if (clipSample) x0 = Math.min(Math.max(x0, -clipRange), clipRange);
+        let x0 = thresholded ? thresholded[k] : originalSample(modelOutput[k], x, sqrtA, sqrtB);
+        if (!thresholded && clipSample) x0 = Math.min(Math.max(x0, -clipRange), clipRange);
         const denoised = f32(f32(cOut * x0) + f32(cSkip * x));
         // Algorithm 3: re-noise the consistency estimate to the next timestep.
         out[k] = noise ? f32(sqrtAPrev * denoised) + f32(sqrtBPrev * noise[k]) : denoised;

@@ -71,7 +71,10 @@ describe('scheduler names', () => {
     );
     expect(() => createScheduler('euler', { num_train_timesteps: 'many' })).toThrow(/num_train_timesteps/);
     expect(() => createScheduler('dpmpp_2m', { solver_order: 4 })).toThrow(/solver_order: must be <= 3/);
-    expect(() => createScheduler('ddim', { thresholding: true })).toThrow(/thresholding/);
+    expect(() => createScheduler('ddim', { thresholding: true, dynamic_thresholding_ratio: 2 })).toThrow(
+      /dynamic_thresholding_ratio: must be <= 1/,
+    );
+    expect(() => createScheduler('euler', { use_beta_sigmas: true })).toThrow(/use_beta_sigmas/);
     const error = (() => {
       try {
         createScheduler('lcm', { original_inference_steps: 5000 });

@@ -40,6 +40,8 @@ export interface StepOptions {
   sTmin?: number;
   sTmax?: number;
   sNoise?: number;
+  /** Number of images in the sample; needed only when the config enables dynamic thresholding. */
+  batchSize?: number;
   /** Write the result here instead of allocating (must not alias `sample` for multistep schedulers). */
   out?: Float32Array;
 }
