@@ -18,13 +18,18 @@ describe('dynamic thresholding (Imagen, Saharia et al. 2022)', () => {
     expect(Array.from(x0)).toEqual([1 / 2.5, 2 / 2.5, 1, 1].map(Math.fround));
   });
 
-  it('needs the batch size to know where each image starts', () => {
+  it('uses the batch size to know where each image starts (default: one image)', () => {
     const ddim = createScheduler('ddim', { thresholding: true });
     ddim.setTimesteps(10);
     const x = new Float32Array(8).fill(0.5);
-    expect(() => ddim.step(x, 901, x)).toThrow(/batchSize/);
     expect(() => ddim.step(x, 901, x, { batchSize: 3 })).toThrow(/batchSize/);
     expect(ddim.step(x, 901, x, { batchSize: 2 })).toHaveLength(8);
+    const split = new Float32Array([0, 0, 0, 4, 0.1, 0.1, 0.1, 0.1]);
+    const asOne = split.slice();
+    applyDynamicThresholding(split, 2, { ratio: 0.9, maxValue: 10 });
+    applyDynamicThresholding(asOne, undefined, { ratio: 0.9, maxValue: 10 });
+    expect(split[4]).toBeCloseTo(0.1, 6); // second image's quantile < 1: plain clipping
+    expect(asOne[4]).toBeLessThan(0.1); // one image: the 4 sets a larger s for everything
   });
 
   it('is applied by ddim and lcm instead of clip_sample', () => {

@@ -22,18 +22,16 @@ export function readDynamicThresholding(config: SchedulerConfigInput): DynamicTh
   };
 }
 
-/** Threshold x0 in place; `batchSize` splits the flat sample into images (diffusers' dim 0). */
+/**
+ * Threshold x0 in place; `batchSize` splits the flat sample into images (diffusers' dim 0).
+ * It defaults to 1, right for a pipeline that steps one image per scheduler.
+ */
 export function applyDynamicThresholding(
   x0: Float32Array,
-  batchSize: number | undefined,
+  batchSize = 1,
   { ratio, maxValue }: DynamicThresholding,
 ): void {
-  if (
-    batchSize === undefined ||
-    !Number.isInteger(batchSize) ||
-    batchSize < 1 ||
-    x0.length % batchSize !== 0
-  ) {
+  if (!Number.isInteger(batchSize) || batchSize < 1 || x0.length % batchSize !== 0) {
     throw new SchedulerConfigError(
       'batchSize',
       `thresholding needs the number of images in the sample (a divisor of ${x0.length})`,

@@ -40,7 +40,7 @@ export interface StepOptions {
   sTmin?: number;
   sTmax?: number;
   sNoise?: number;
-  /** Number of images in the sample; needed only when the config enables dynamic thresholding. */
+  /** Images in the sample (default 1); only dynamic thresholding, which works per image, uses it. */
   batchSize?: number;
   /** Write the result here instead of allocating (must not alias `sample` for multistep schedulers). */
   out?: Float32Array;
