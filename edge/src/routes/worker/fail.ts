@@ -12,7 +12,7 @@ import { jobIdParam, refusalError } from './leased-job';
 /**
  * POST /jobs/{id}/fail: a retryable error requeues until attempts run out; `code: canceled`
  * acknowledges a cancel the heartbeat announced. POST /jobs/{id}/release: a draining worker gives
- * the job back without spending an attempt. A requeued job wakes the parked lease calls.
+ * the job back without spending an attempt.
  */
 export const failRoutes = new Hono<AppEnv>()
   .post('/:id/fail', async (c) => {
@@ -28,13 +28,13 @@ export const failRoutes = new Hono<AppEnv>()
           [
             {
               field: 'error.code',
-              message: 'canceled is only accepted after a heartbeat answered cancel: true',
+              message: 'canceled is accepted only after a heartbeat answered cancel: true',
             },
           ],
         );
       }
       if (result.outcome !== 'ok') throw refusalError(result, jobId);
-      return reply(c, { job_id: jobId, status: result.status });
+      return answer(c, jobId, result.status, result.promoted ? result.model : null);
     }
     const result = await failJob(redis, {
       jobId,
@@ -43,17 +43,26 @@ export const failRoutes = new Hono<AppEnv>()
       retryable: data.retryable,
     });
     if (result.outcome !== 'ok') throw refusalError(result, jobId);
-    if (result.status === 'queued' && !result.repeated)
-      c.executionCtx.waitUntil(wakeWorkers(c.env, result.model));
-    return reply(c, { job_id: jobId, status: result.status });
+    const requeued = (result.status === 'queued' && !result.repeated) || result.promoted !== null;
+    return answer(c, jobId, result.status, requeued ? result.model : null);
   })
   .post('/:id/release', async (c) => {
     const jobId = jobIdParam(c);
     const { data } = await parseJsonBody(c, ReleaseRequest);
     const result = await releaseJob(c.var.redis, { jobId, leaseToken: data.lease_token });
     if (result.outcome !== 'ok') throw refusalError(result, jobId);
-    if (result.status === 'queued') c.executionCtx.waitUntil(wakeWorkers(c.env, result.model));
-    return reply(c, { job_id: jobId, status: result.status });
+    const requeued = result.status === 'queued' || result.promoted !== null;
+    return answer(c, jobId, result.status, requeued ? result.model : null);
   });
 
-const reply = (c: Context<AppEnv>, body: WorkerJobStatus) => c.json(body);
+/** Replies; when a job went (back) on a queue, wakes that model's parked lease calls. */
+function answer(
+  c: Context<AppEnv>,
+  jobId: string,
+  status: WorkerJobStatus['status'],
+  wakeModel: string | null,
+) {
+  if (wakeModel) c.executionCtx.waitUntil(wakeWorkers(c.env, wakeModel));
+  const body: WorkerJobStatus = { job_id: jobId, status };
+  return c.json(body);
+}

@@ -1,0 +1,140 @@
+import type { Generation } from '@ldm/shared';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type EdgeStack, startEdgeStack, type TestAccount } from '../../test/support/edge-stack';
+import { completeWithPng, leaseOne } from './fake-worker';
+
+let stack: EdgeStack;
+let alice: TestAccount;
+let bob: TestAccount;
+
+beforeAll(async () => {
+  stack = await startEdgeStack();
+  [alice, bob] = await Promise.all([
+    stack.createAccount({ name: 'alice', limits: { concurrent_jobs: 100 } }),
+    stack.createAccount({ name: 'bob', limits: { concurrent_jobs: 100 } }),
+  ]);
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+// Each test starts from an empty queue: whatever earlier tests left is worked off.
+beforeEach(async () => {
+  for (let job = await leaseOne(stack); job; job = await leaseOne(stack)) await completeWithPng(stack, job);
+});
+
+async function submit(account: TestAccount, body: object, headers: Record<string, string> = {}) {
+  const res = await stack.fetch('/v1/generations', {
+    method: 'POST',
+    headers: { ...account.headers, 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { res, body: (await res.json()) as Generation & { error?: { code: string } } };
+}
+
+const read = async (account: TestAccount, id: string) =>
+  (await (await stack.fetch(`/v1/generations/${id}`, { headers: account.headers })).json()) as Generation;
+
+const queueLength = () => stack.redis.xlen('q:demo-shapes');
+
+describe('Idempotency-Key', () => {
+  it('replays the same generation for the same key and body, 409s another body', async () => {
+    const headers = { 'idempotency-key': 'order-1' };
+    const first = await submit(alice, { prompt: 'idem', seed: 1 }, headers);
+    expect(first.res.status).toBe(201);
+    const second = await submit(alice, { prompt: 'idem', seed: 1 }, headers);
+    expect(second.res.status).toBe(200);
+    expect(second.res.headers.get('idempotent-replayed')).toBe('true');
+    expect(second.body.id).toBe(first.body.id);
+    const other = await submit(alice, { prompt: 'something else' }, headers);
+    expect(other.res.status).toBe(409);
+    expect(other.body.error?.code).toBe('idempotency_conflict');
+    // Keys are per account: bob's same key is his own.
+    const bobs = await submit(bob, { prompt: 'idem', seed: 1 }, headers);
+    expect(bobs.res.status).toBe(201);
+    expect(bobs.body.id).not.toBe(first.body.id);
+  });
+
+  it('makes one job of concurrent duplicates', async () => {
+    const before = await queueLength();
+    const headers = { 'idempotency-key': `burst-${Date.now()}` };
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => submit(alice, { prompt: 'burst' }, headers)),
+    );
+    const ids = new Set(results.map((r) => r.body.id));
+    expect(ids.size).toBe(1);
+    expect(results.filter((r) => r.res.status === 201)).toHaveLength(1);
+    expect(results.filter((r) => r.res.status === 200)).toHaveLength(11);
+    expect(await queueLength()).toBe(before + 1);
+  });
+
+  it('rejects a malformed key with 422 naming the header', async () => {
+    const { res, body } = await submit(alice, { prompt: 'x' }, { 'idempotency-key': 'k'.repeat(256) });
+    expect(res.status).toBe(422);
+    expect(JSON.stringify(body)).toContain('Idempotency-Key');
+  });
+});
+
+describe('result cache', () => {
+  it('answers an identical seeded request from stored outputs: cached, own id, no GPU work', async () => {
+    const request = { prompt: 'a blue square', seed: 7, steps: 10 };
+    const original = await submit(alice, request);
+    const job = await leaseOne(stack);
+    expect(job?.jobId).toBe(original.body.id);
+    await completeWithPng(stack, job!);
+
+    const before = await queueLength();
+    const hit = await submit(bob, request);
+    expect(hit.res.status).toBe(201);
+    expect(hit.body).toMatchObject({ status: 'succeeded', cached: true, usage: { units: 0 } });
+    expect(hit.body.id).not.toBe(original.body.id);
+    expect(hit.body.outputs).toHaveLength(1);
+    expect(hit.body.outputs[0].url).toContain(`/v1/outputs/${bob.id}/${hit.body.id}/0.png`);
+    expect(await queueLength()).toBe(before);
+    expect(await leaseOne(stack)).toBeNull();
+    const image = await fetch(hit.body.outputs[0].url);
+    expect(image.status).toBe(200);
+
+    // Any parameter change is a different request; no seed is never cached.
+    expect((await submit(bob, { ...request, steps: 11 })).body.cached).toBe(false);
+    expect((await submit(bob, { prompt: 'a blue square', steps: 10 })).body.cached).toBe(false);
+  });
+
+  it('coalesces identical requests in flight onto one job; the follower gets its own id and result', async () => {
+    const request = { prompt: 'coalesce me', seed: 99 };
+    const leader = await submit(alice, request);
+    const follower = await submit(bob, request);
+    expect(follower.res.status).toBe(201);
+    expect(follower.body.id).not.toBe(leader.body.id);
+    expect(follower.body.status).toBe('queued');
+    const job = await leaseOne(stack);
+    expect(job?.jobId).toBe(leader.body.id);
+    expect(await leaseOne(stack)).toBeNull();
+    expect((await read(bob, follower.body.id)).status).toBe('running');
+    await completeWithPng(stack, job!);
+
+    const done = await read(bob, follower.body.id);
+    expect(done).toMatchObject({ status: 'succeeded', cached: true });
+    expect(done.outputs).toHaveLength(1);
+    expect((await fetch(done.outputs[0].url)).status).toBe(200);
+    const account = (await (await stack.fetch('/v1/account', { headers: bob.headers })).json()) as {
+      reserved: number;
+    };
+    expect(account.reserved).toBe(0);
+  });
+
+  it('promotes a follower when the leader is canceled: someone else’s cancel never fails it', async () => {
+    const request = { prompt: 'leader canceled', seed: 5 };
+    const leader = await submit(alice, request);
+    const follower = await submit(bob, request);
+    const cancel = await stack.fetch(`/v1/generations/${leader.body.id}/cancel`, {
+      method: 'POST',
+      headers: alice.headers,
+    });
+    expect(((await cancel.json()) as Generation).status).toBe('canceled');
+    const job = await leaseOne(stack);
+    expect(job?.jobId).toBe(follower.body.id);
+    await completeWithPng(stack, job!);
+    expect(await read(bob, follower.body.id)).toMatchObject({ status: 'succeeded', cached: false });
+  });
+});
