@@ -54,6 +54,12 @@ describe('dpmpp_2m reproduces diffusers full-loop figures', () => {
     expect(byName).toEqual(fullLoop({ prediction_type: 'v_prediction', use_karras_sigmas: true }));
   });
 
+  it('a UniPC/DEIS config switched to dpmpp_2m behaves as the defaults (diffusers test_switch)', () => {
+    const switched = fullLoop({ algorithm_type: 'deis', solver_type: 'bh2' });
+    expect(Math.abs(absMean(switched) - 0.3301)).toBeLessThan(1e-3);
+    expect(switched).toEqual(fullLoop());
+  });
+
   it('with noise (img2img from step 5 of 10)', () => {
     const scheduler = createScheduler('dpmpp_2m', BASE);
     scheduler.setTimesteps(10);

@@ -39,13 +39,22 @@ export function createDpmpp2m(config: SchedulerConfigInput, forceKarras = false)
   });
   const solverOrder = readNumber(config, 'solver_order', 2, { min: 1, max: 3, integer: true });
   const predictionType = readChoice(config, 'prediction_type', PREDICTION_TYPES, 'epsilon');
-  const algorithm = readChoice(
+  // A DEIS or UniPC config loaded into this scheduler keeps working, as in diffusers' from_config:
+  // algorithm 'deis' becomes dpmsolver++ and solver types logrho/bh1/bh2 become midpoint.
+  const algorithmType = readChoice(
     config,
     'algorithm_type',
-    ['dpmsolver++', 'sde-dpmsolver++'] as const,
+    ['dpmsolver++', 'sde-dpmsolver++', 'deis'] as const,
     'dpmsolver++',
   );
-  const solverType = readChoice(config, 'solver_type', ['midpoint', 'heun'] as const, 'midpoint');
+  const algorithm = algorithmType === 'deis' ? 'dpmsolver++' : algorithmType;
+  const solverTypeKey = readChoice(
+    config,
+    'solver_type',
+    ['midpoint', 'heun', 'logrho', 'bh1', 'bh2'] as const,
+    'midpoint',
+  );
+  const solverType = solverTypeKey === 'heun' ? 'heun' : 'midpoint';
   const lowerOrderFinal = readBoolean(config, 'lower_order_final', true);
   const eulerAtFinal = readBoolean(config, 'euler_at_final', false);
   const karras = forceKarras || readBoolean(config, 'use_karras_sigmas', false);
