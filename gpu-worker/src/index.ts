@@ -28,4 +28,5 @@ export {
 export { GenerationCanceledError, PipelineInputError } from './pipeline/pipeline-input-error';
 export type { PipelineRequest, PipelineTask, ResolvedRequest } from './pipeline/request';
 export type { Timings } from './pipeline/timings';
-export { SchedulerConfigError } from './schedulers';
+export { SCHEDULER_NAMES, SchedulerConfigError } from './schedulers';
+export type { TokenizedPrompt } from './tokenizer';

@@ -5,7 +5,7 @@ export const HIDDEN = 8;
 export const SEQ_LEN = 77;
 export const VOCAB_SIZE = 49408;
 
-export type TimestepVariant = 'int64' | 'float32' | 'float32-scalar' | 'float16';
+export type TimestepVariant = 'int64' | 'int32' | 'float32' | 'float32-scalar' | 'float16';
 
 /** Fixed pseudo-random weights so every fixture build is byte-identical. */
 function weights(count: number, seed: number, scale: number): Float32Array {
@@ -54,6 +54,8 @@ export function textEncoder(options: TextEncoderOptions): OnnxGraph {
 
 export interface UnetOptions {
   inChannels: 4 | 9;
+  /** A batch size fixed at export (some exports fix 1 or 2) instead of a symbolic one. */
+  fixedBatch?: number;
   timestep: TimestepVariant;
   io: 'float32' | 'float16';
 }
@@ -65,12 +67,13 @@ export interface UnetOptions {
 export function unet(options: UnetOptions): OnnxGraph {
   const g = new OnnxGraph();
   const c = options.inChannels;
-  const sample = floatInput(g, 'sample', options.io, ['batch', c, 'height', 'width']);
-  const timestepShape: Dim[] = options.timestep === 'float32-scalar' ? [] : ['batch'];
+  const batch: Dim = options.fixedBatch ?? 'batch';
+  const sample = floatInput(g, 'sample', options.io, [batch, c, 'height', 'width']);
+  const timestepShape: Dim[] = options.timestep === 'float32-scalar' ? [] : [batch];
   const timestepType: ElementType =
-    options.timestep === 'int64' ? 'int64' : options.timestep === 'float16' ? 'float16' : 'float32';
+    options.timestep === 'float32-scalar' ? 'float32' : (options.timestep as ElementType);
   g.input('timestep', timestepType, timestepShape);
-  const states = floatInput(g, 'encoder_hidden_states', options.io, ['batch', 'sequence', HIDDEN]);
+  const states = floatInput(g, 'encoder_hidden_states', options.io, [batch, 'sequence', HIDDEN]);
 
   const conv = g.node('Conv', [sample, g.floats(weights(4 * c * 9, 21, 0.3), [4, c, 3, 3])], {
     pads: [1, 1, 1, 1],
@@ -81,7 +84,7 @@ export function unet(options: UnetOptions): OnnxGraph {
   const timeTerm = g.node('Mul', [time, g.floats([0.001], [1])]);
   const textTerm = g.node('Mul', [text, g.floats([2], [1])]);
   const out = g.node('Tanh', [g.node('Add', [g.node('Add', [conv, textTerm]), timeTerm])]);
-  floatOutput(g, out, 'out_sample', options.io, ['batch', 4, 'height', 'width']);
+  floatOutput(g, out, 'out_sample', options.io, [batch, 4, 'height', 'width']);
   return g;
 }
 

@@ -12,6 +12,8 @@ export interface TinyModelVariant {
   fp16?: boolean;
   vaeEncoderOutput?: 'latent_sample' | 'latent_parameters';
   unetChannels?: 4 | 9;
+  /** UNet batch dimension fixed at export. */
+  unetFixedBatch?: number;
   /** Which file holds the UNet's weights: inline, `model.onnx_data` (optimum) or `weights.pb` (diffusers). */
   externalData?: 'none' | 'model.onnx_data' | 'weights.pb';
   tokenizer?: 'vocab-merges' | 'tokenizer-json';
@@ -63,7 +65,12 @@ export async function writeTinyModel(dir: string, variant: TinyModelVariant = {}
   await writeGraph(join(dir, 'text_encoder'), textEncoder({ idsType: variant.idsType ?? 'int32', io }));
   await writeGraph(
     join(dir, 'unet'),
-    unet({ inChannels: channels, timestep: variant.timestep ?? 'int64', io }),
+    unet({
+      inChannels: channels,
+      timestep: variant.timestep ?? 'int64',
+      io,
+      fixedBatch: variant.unetFixedBatch,
+    }),
     variant.externalData,
   );
   await writeFile(

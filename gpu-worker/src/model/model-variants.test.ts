@@ -52,7 +52,10 @@ describe('export variants give the same images as the reference export', () => {
 
   it.each<[string, TinyModelVariant]>([
     ['int64 input_ids', { idsType: 'int64' }],
+    ['int32 [batch] timestep', { timestep: 'int32' }],
     ['float32 [batch] timestep', { timestep: 'float32' }],
+    ['UNet batch fixed to 1 at export (CFG as two calls)', { unetFixedBatch: 1 }],
+    ['UNet batch fixed to 3 at export (padded calls)', { unetFixedBatch: 3 }],
     ['0-d float32 timestep', { timestep: 'float32-scalar' }],
     ['weights in model.onnx_data', { externalData: 'model.onnx_data' }],
     ['weights in weights.pb', { externalData: 'weights.pb' }],

@@ -7,6 +7,7 @@ import { type LoadedModel, loadModel } from '../model/load-model';
 import { RunClock } from '../model/run-clock';
 import type { VaeEncoding } from '../model/vae';
 import { createScheduler, timestepsForStrength } from '../schedulers';
+import type { TokenizedPrompt } from '../tokenizer';
 import { decodeLatents } from './decode-latents';
 import { type DenoiseSlot, denoise } from './denoise';
 import { usesGuidance } from './guidance';
@@ -126,6 +127,11 @@ export class LatentDiffusionPipeline {
       fixedSize: fixed,
     };
     this.prompts = new PromptEncoder(model.tokenizer, model.textEncoder, options.embeddingCacheSize ?? 64);
+  }
+
+  /** The ids the text encoder gets for a prompt (framed, padded), and whether it was truncated. */
+  tokenize(text: string): TokenizedPrompt {
+    return this.model.tokenizer.encode(text);
   }
 
   /** Fills defaults and validates without running anything (errors name the field). */
