@@ -1,1 +1,25 @@
-export {};
+export type {
+  Account,
+  Generation,
+  GenerationList,
+  GenerationOutput,
+  GenerationRequestInput,
+  ModelInfo,
+  Usage,
+} from '@ldm/shared';
+export {
+  type CallOptions,
+  type CreateOptions,
+  LdmClient,
+  type LdmClientOptions,
+  type ListOptions,
+  type RunOptions,
+  type UsageOptions,
+} from './client';
+export { LdmApiError, LdmConnectionError, LdmGenerationError, LdmTimeoutError } from './errors';
+export { type GenerationEvent, interpretEvent, isTerminal } from './generation-events';
+export type { FetchLike, RetryListener } from './http-client';
+export { backoffDelay, DEFAULT_RETRY, parseRetryAfter, type RetryOptions } from './retry-policy';
+export { readSse, type SseEvent, SseParser } from './sse-parser';
+export { verifyWebhook, type WebhookHeaders, WebhookVerificationError } from './verify-webhook';
+export type { ProgressUpdate, WaitOptions } from './wait-for-generation';
