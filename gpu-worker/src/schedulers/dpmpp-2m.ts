@@ -67,14 +67,18 @@ export function createDpmpp2m(config: SchedulerConfigInput, forceKarras = false)
   if (algorithm === 'sde-dpmsolver++' && solverOrder === 3) {
     throw new SchedulerConfigError('solver_order', 'sde-dpmsolver++ supports orders 1 and 2', 2);
   }
-  if (Number(karras) + Number(exponential) + Number(lu) > 1) {
-    throw new SchedulerConfigError('use_karras_sigmas', 'use only one of karras, exponential or lu spacing');
+  if (karras && exponential) {
+    throw new SchedulerConfigError(
+      'use_karras_sigmas',
+      'only one of use_karras_sigmas, use_exponential_sigmas',
+    );
   }
   const alphasCumprod = eulerAlphasCumprod(schedule, readBoolean(config, 'rescale_betas_zero_snr', false));
   const scheduleOptions: DpmScheduleOptions = {
     spacing: readChoice(config, 'timestep_spacing', TIMESTEP_SPACINGS, 'linspace'),
     stepsOffset: readNumber(config, 'steps_offset', 0, { min: 0, integer: true }),
-    sigmaSpacing: karras ? 'karras' : exponential ? 'exponential' : lu ? 'lu' : 'interpolated',
+    // diffusers' precedence: Karras, then Lu lambdas, then exponential.
+    sigmaSpacing: karras ? 'karras' : lu ? 'lu' : exponential ? 'exponential' : 'interpolated',
     finalSigma: readChoice(config, 'final_sigmas_type', ['zero', 'sigma_min'] as const, 'zero'),
     lambdaMinClipped: readNumber(config, 'lambda_min_clipped', Number.NEGATIVE_INFINITY),
     roundTimesteps:

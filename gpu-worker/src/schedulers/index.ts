@@ -9,7 +9,9 @@ import type { Scheduler, SchedulerConfigInput, SchedulerName } from './types';
 import { SCHEDULER_NAMES } from './types';
 
 export { SchedulerConfigError } from './errors';
+export type { StrengthTimesteps } from './strength';
 export { timestepsForStrength } from './strength';
+export { TorchCpuGenerator } from './torch-cpu-randn';
 export type { NoiseSource, Scheduler, SchedulerConfigInput, SchedulerName, StepOptions } from './types';
 export { SCHEDULER_NAMES } from './types';
 

@@ -125,7 +125,7 @@ describe.each(SCHEDULER_NAMES)('%s (common cases)', (name) => {
     expect(again).toEqual(first);
   });
 
-  it('writes into a caller buffer with the same result', () => {
+  it('writes into a caller buffer, or in place, with the same result', () => {
     const start = latents(64, 2);
     const a = fresh();
     const b = fresh();
@@ -136,6 +136,16 @@ describe.each(SCHEDULER_NAMES)('%s (common cases)', (name) => {
     const got = b.step(output, t, start, { generator: new TorchCpuGenerator(0), out: buffer });
     expect(got).toBe(buffer);
     expect(got).toEqual(expected);
+    // In place, over a whole loop: the same result as allocating a new sample per step.
+    const reference = denoise(fresh(), start, smoothModel, new TorchCpuGenerator(8));
+    const scheduler = fresh();
+    const sample = start.slice();
+    const generator = new TorchCpuGenerator(8);
+    for (const t of scheduler.timesteps) {
+      const output = smoothModel(scheduler.scaleModelInput(sample, t), t);
+      scheduler.step(output, t, sample, { generator, out: sample });
+    }
+    expect(sample).toEqual(reference);
   });
 
   it('an exact noise predictor recovers x0 (each update is the right map between noise levels)', () => {

@@ -42,7 +42,7 @@ export interface StepOptions {
   sNoise?: number;
   /** Images in the sample (default 1); only dynamic thresholding, which works per image, uses it. */
   batchSize?: number;
-  /** Write the result here instead of allocating (must not alias `sample` for multistep schedulers). */
+  /** Write the result here instead of allocating; may be `sample` itself (an in-place step). */
   out?: Float32Array;
 }
 
