@@ -22,11 +22,12 @@ afterAll(async () => {
 describe('execution provider selection', () => {
   it('falls back to the CPU, explicitly and logged, when CUDA cannot start (this machine has no CUDA)', async () => {
     const logs: string[] = [];
-    const created = await createSession(unetPath, dir, { provider: 'cuda', log: (m) => logs.push(m) });
+    const log = (m: string, level: string) => logs.push(`${level} ${m}`);
+    const created = await createSession(unetPath, dir, { provider: 'cuda', log });
     expect(created.provider).toBe('cpu');
     expect(created.session.inputNames).toContain('sample');
-    expect(logs[0]).toMatch(/^unet\/model\.onnx: CUDA unavailable \(.+\); falling back to cpu$/);
-    expect(logs[1]).toBe('unet/model.onnx: execution provider cpu');
+    expect(logs[0]).toMatch(/^warn unet\/model\.onnx: CUDA unavailable \(.+\); falling back to cpu$/);
+    expect(logs[1]).toBe('info unet/model.onnx: execution provider cpu');
     await created.session.release();
   });
 
@@ -53,11 +54,11 @@ describe('execution provider selection', () => {
     const created = await createSession(
       unetPath,
       dir,
-      { provider: 'cuda', log: (m) => logs.push(m) },
+      { provider: 'cuda', log: (m, level) => logs.push(`${level} ${m}`) },
       cudaWorks,
     );
     expect(created).toEqual({ session, provider: 'cuda' });
-    expect(logs).toEqual(['unet/model.onnx: execution provider cuda (device 0)']);
+    expect(logs).toEqual(['info unet/model.onnx: execution provider cuda (device 0)']);
   });
 
   it('never tries CUDA when the CPU is asked for', async () => {

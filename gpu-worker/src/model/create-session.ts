@@ -16,8 +16,13 @@ export interface SessionOptions {
    * sharp and the next run() need (measured: a 64x64 PNG encode went from ~1 ms to ~15 ms).
    */
   allowSpinning?: boolean;
-  log?: (message: string) => void;
+  /** Receives the provider in use per network ('info') and CUDA fallbacks ('warn'). Default: warnings to stderr. */
+  log?: (message: string, level: 'info' | 'warn') => void;
 }
+
+const warnOnly = (message: string, level: 'info' | 'warn') => {
+  if (level === 'warn') console.warn(message);
+};
 
 export interface CreatedSession {
   session: ort.InferenceSession;
@@ -44,7 +49,7 @@ export async function createSession(
   options: SessionOptions = {},
   factory: SessionFactory = ortFactory,
 ): Promise<CreatedSession> {
-  const log = options.log ?? (() => {});
+  const log = options.log ?? warnOnly;
   const file = relative(modelDir, modelPath);
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
@@ -59,15 +64,15 @@ export async function createSession(
         ...base,
         executionProviders: [{ name: 'cuda', deviceId: options.deviceId ?? 0 }],
       });
-      log(`${file}: execution provider cuda (device ${options.deviceId ?? 0})`);
+      log(`${file}: execution provider cuda (device ${options.deviceId ?? 0})`, 'info');
       return { session, provider: 'cuda' };
     } catch (error) {
-      log(`${file}: CUDA unavailable (${firstLine(error)}); falling back to cpu`);
+      log(`${file}: CUDA unavailable (${firstLine(error)}); falling back to cpu`, 'warn');
     }
   }
   try {
     const session = await factory(modelPath, { ...base, executionProviders: ['cpu'] });
-    log(`${file}: execution provider cpu`);
+    log(`${file}: execution provider cpu`, 'info');
     return { session, provider: 'cpu' };
   } catch (error) {
     throw new ModelFolderError(file, `onnxruntime cannot load it: ${firstLine(error)}`);
