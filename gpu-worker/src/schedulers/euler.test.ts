@@ -79,6 +79,31 @@ describe('euler schedule', () => {
     expect(scheduler.initNoiseSigma).toBeGreaterThan(12);
   });
 
+  it('Karras sigmas honour sigma_min / sigma_max from the config (diffusers test_karras_sigmas)', () => {
+    const scheduler = createScheduler('euler', {
+      ...BASE,
+      use_karras_sigmas: true,
+      sigma_min: 0.02,
+      sigma_max: 700,
+    });
+    scheduler.setTimesteps(10);
+    expect(scheduler.initNoiseSigma).toBeCloseTo(700, 3);
+    // sigma 700 is beyond the training range: its timestep clamps to the last one.
+    expect(scheduler.timesteps[0]).toBe(1099);
+    expect(scheduler.timesteps.at(-1)).toBeLessThan(scheduler.timesteps[0]);
+  });
+
+  it('continuous timesteps for v-prediction are 0.25 * log(sigma)', () => {
+    const scheduler = createScheduler('euler', {
+      ...BASE,
+      prediction_type: 'v_prediction',
+      timestep_type: 'continuous',
+    });
+    scheduler.setTimesteps(4);
+    const sigmaMax = scheduler.initNoiseSigma;
+    expect(scheduler.timesteps[0]).toBeCloseTo(0.25 * Math.log(sigmaMax), 5);
+  });
+
   it('s_churn adds caller noise (Karras Algorithm 2) and is deterministic without it', () => {
     const scheduler = createScheduler('euler', BASE);
     scheduler.setTimesteps(10);
