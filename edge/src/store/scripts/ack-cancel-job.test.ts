@@ -40,6 +40,7 @@ describe('ack-cancel-job', () => {
       status: 'canceled',
       model: 'demo-shapes',
       repeated: false,
+      promoted: null,
     });
     const job = await readHash(fx.redis, keys.job('j1'));
     expect(job.status).toBe('canceled');

@@ -19,21 +19,21 @@ if job and job.lease_token == token and job.status == 'canceled' then
 end
 if not holds_lease(job, token, now) then return LEASE_LOST end
 if job.cancel_requested ~= '1' then return cjson.encode({ not_requested = true }) end
-cancel_job(job, now)
-return cjson.encode({ status = 'canceled', model = job.model })
+local heir = cancel_job(job, now)
+return cjson.encode({ status = 'canceled', model = job.model, promoted = heir })
 `);
 
 export const ACK_CANCEL_JOB: LuaScript = {
   name: 'ack-cancel-job',
   lua: LUA,
-  sha1: '809d83b6eacf9202b3f1141c800de6bf0752bc70',
+  sha1: '9087d33acc9c71d172d2b0b8b74697d145ae5662',
 };
 
 export type AckCancelResult =
   | Refusal
   /** The job holds a valid lease but nobody asked to cancel it: nothing changed. */
   | { outcome: 'not_requested' }
-  | { outcome: 'ok'; status: 'canceled'; model: string; repeated: boolean };
+  | { outcome: 'ok'; status: 'canceled'; model: string; repeated: boolean; promoted: string | null };
 
 export async function ackCancelJob(
   redis: ScriptRedis,
@@ -44,6 +44,7 @@ export async function ackCancelJob(
     status: 'canceled';
     model: string;
     repeated?: boolean;
+    promoted?: string;
   }>(redis, ACK_CANCEL_JOB, [], [SCRIPT_CONTEXT, options.jobId, options.leaseToken]);
   if (reply.not_requested) return { outcome: 'not_requested' };
   return (
@@ -52,6 +53,7 @@ export async function ackCancelJob(
       status: reply.status,
       model: reply.model,
       repeated: reply.repeated === true,
+      promoted: reply.promoted ?? null,
     }
   );
 }

@@ -50,7 +50,6 @@ const complete = (extra: Partial<CompleteJobOptions> = {}) =>
     leaseToken: grant.lease_token,
     outputs,
     inferenceMs: 1234,
-    nowMs: Date.UTC(2026, 10, 26),
     ...extra,
   });
 
@@ -98,7 +97,11 @@ describe('complete-job', () => {
     const fields = await readStream(fx.redis, keys.usageOutbox());
     expect(fields).toHaveLength(1);
     expect(fields[0]).toMatchObject({ job: 'j1', account: 'acct_1', model: 'demo-shapes', units: '12.5' });
-    const ledger = await readHash(fx.redis, keys.usageDay('acct_1', '2026-11-26'));
+    // The ledger day is the completion's UTC day on Redis's clock.
+    const day = new Date(Number((await readHash(fx.redis, keys.job('j1'))).completed_at))
+      .toISOString()
+      .slice(0, 10);
+    const ledger = await readHash(fx.redis, keys.usageDay('acct_1', day));
     expect(ledger).toEqual({ 'demo-shapes:units': '12.5', 'demo-shapes:jobs': '1' });
   });
 

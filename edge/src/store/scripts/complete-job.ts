@@ -1,4 +1,3 @@
-import { keys } from '../keys';
 import { withPrelude } from './lua-prelude';
 import { type LuaScript, type Refusal, refusalOf, runScript, type ScriptRedis } from './run-script';
 import { SCRIPT_CONTEXT } from './script-context';
@@ -10,10 +9,10 @@ import { SCRIPT_CONTEXT } from './script-context';
  * fingerprint, and one usage event goes to the billing outbox. Repeating the call with the same
  * token answers the same, so a worker that lost the reply can retry safely.
  *
- * KEYS: leases, outbox:usage   ARGV: context, job_id, lease_token, outputs JSON, inference_ms, day
+ * KEYS: none   ARGV: context, job_id, lease_token, outputs JSON, inference_ms
  */
 const LUA = withPrelude(`
-local job_id, token, outputs, inference_ms, day = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local job_id, token, outputs, inference_ms = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local now = now_ms()
 local job = load_job(job_id)
 if job == nil then return NOT_FOUND end
@@ -39,18 +38,14 @@ if job.fingerprint and job.fingerprint ~= '' then
   if ttl > 0 then redis.call('SET', done, job_id, 'PX', ttl) else redis.call('SET', done, job_id) end
 end
 
-local usage = key(CTX.usage_day, job.account_id, day)
-redis.call('HINCRBYFLOAT', usage, job.model .. ':units', units)
-redis.call('HINCRBY', usage, job.model .. ':jobs', 1)
-redis.call('XADD', KEYS[2], '*', 'job', job_id, 'account', job.account_id, 'model', job.model,
-  'units', units, 'at', now)
+record_usage(job_id, job.account_id, job.model, units, now)
 return cjson.encode({ units = units })
 `);
 
 export const COMPLETE_JOB: LuaScript = {
   name: 'complete-job',
   lua: LUA,
-  sha1: '4b62a55cd0f235fc53e7b78d2c0a07bf43b97b64',
+  sha1: '0486d89d65f41055a22486397ab7598ef67bd2d6',
 };
 
 /** One stored output, as the job record keeps it (job-record.ts `outputs`). */
@@ -69,23 +64,19 @@ export interface CompleteJobOptions {
   leaseToken: string;
   outputs: StoredOutput[];
   inferenceMs: number;
-  /** Unix ms of completion as the edge sees it; only its UTC day is used (usage ledger). */
-  nowMs?: number;
 }
 
 export async function completeJob(redis: ScriptRedis, options: CompleteJobOptions): Promise<CompleteResult> {
-  const day = new Date(options.nowMs ?? Date.now()).toISOString().slice(0, 10);
   const reply = await runScript<{ units: number; repeated?: boolean }>(
     redis,
     COMPLETE_JOB,
-    [keys.leases(), keys.usageOutbox()],
+    [],
     [
       SCRIPT_CONTEXT,
       options.jobId,
       options.leaseToken,
       JSON.stringify(options.outputs),
       String(options.inferenceMs),
-      day,
     ],
   );
   return refusalOf(reply) ?? { outcome: 'ok', units: reply.units, repeated: reply.repeated === true };

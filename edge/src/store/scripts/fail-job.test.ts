@@ -49,6 +49,7 @@ describe('fail-job', () => {
       status: 'queued',
       model: 'demo-shapes',
       repeated: false,
+      promoted: null,
     });
 
     const job = await readHash(fx.redis, keys.job('j1'));
@@ -70,6 +71,7 @@ describe('fail-job', () => {
       status: 'failed',
       model: 'demo-shapes',
       repeated: false,
+      promoted: null,
     });
     const job = await readHash(fx.redis, keys.job('j1'));
     expect(job.status).toBe('failed');
@@ -85,7 +87,13 @@ describe('fail-job', () => {
       retryable: false,
       error: { code: 'invalid_input_image', message: 'not a PNG' },
     });
-    expect(result).toEqual({ outcome: 'ok', status: 'failed', model: 'demo-shapes', repeated: false });
+    expect(result).toEqual({
+      outcome: 'ok',
+      status: 'failed',
+      model: 'demo-shapes',
+      repeated: false,
+      promoted: null,
+    });
     expect((await readHash(fx.redis, keys.job('j1'))).status).toBe('failed');
     await expectCreditsReleased();
     // A retry of the same call (reply lost) gets the same answer.
@@ -100,6 +108,7 @@ describe('fail-job', () => {
       status: 'canceled',
       model: 'demo-shapes',
       repeated: false,
+      promoted: null,
     });
     await expectCreditsReleased();
   });

@@ -21,8 +21,8 @@ end
 if not holds_lease(job, token, now) then return LEASE_LOST end
 
 if job.cancel_requested == '1' then
-  cancel_job(job, now)
-  return cjson.encode({ status = 'canceled', model = job.model })
+  local heir = cancel_job(job, now)
+  return cjson.encode({ status = 'canceled', model = job.model, promoted = heir })
 end
 if retryable and attempts_left(job) then
   redis.call('HSET', key(CTX.job, job_id), 'last_error', err)
@@ -37,12 +37,19 @@ return cjson.encode({ status = 'failed', model = job.model })
 export const FAIL_JOB: LuaScript = {
   name: 'fail-job',
   lua: LUA,
-  sha1: '85e4637950419184e81408b7891869f82be25bb8',
+  sha1: '1285509d3d4f392a1fe9be19036a770b8ef36e2e',
 };
 
 export type FailResult =
   | Refusal
-  | { outcome: 'ok'; status: 'queued' | 'failed' | 'canceled'; model: string; repeated: boolean };
+  | {
+      outcome: 'ok';
+      status: 'queued' | 'failed' | 'canceled';
+      model: string;
+      repeated: boolean;
+      /** A coalesced follower that took over the canceled job's work, now queued. */
+      promoted: string | null;
+    };
 
 export interface FailJobOptions {
   jobId: string;
@@ -56,6 +63,7 @@ export async function failJob(redis: ScriptRedis, options: FailJobOptions): Prom
     status: 'queued' | 'failed' | 'canceled';
     model: string;
     repeated?: boolean;
+    promoted?: string;
   }>(
     redis,
     FAIL_JOB,
@@ -74,6 +82,7 @@ export async function failJob(redis: ScriptRedis, options: FailJobOptions): Prom
       status: reply.status,
       model: reply.model,
       repeated: reply.repeated === true,
+      promoted: reply.promoted ?? null,
     }
   );
 }

@@ -32,7 +32,7 @@ return cjson.encode({ lease_expires_at = expires, cancel = job.cancel_requested 
 export const HEARTBEAT_JOB: LuaScript = {
   name: 'heartbeat-job',
   lua: LUA,
-  sha1: 'bcfc9921af9399b8445423ad04ce5ab9de7d4e00',
+  sha1: '3486f1d91d262a07271b8ea2bd2434d3e104f7ab',
 };
 
 export type HeartbeatResult = Refusal | { outcome: 'ok'; lease_expires_at: number; cancel: boolean };

@@ -92,7 +92,7 @@ return cjson.encode({ now = now, jobs = leased, ended = ended })
 export const LEASE_JOBS: LuaScript = {
   name: 'lease-jobs',
   lua: LUA,
-  sha1: 'e8f783c06fbb423133eb4dc2b43bb6104aba4e48',
+  sha1: '227f79e2e067a3d5cb9cad1b12e4b8b7567c52e4',
 };
 
 export interface LeaseGrant {

@@ -63,21 +63,105 @@ local function requeue(job)
   redis.call('ZREM', CTX.leases, job.id)
 end
 
+-- The UTC day (yyyy-mm-dd) of a Unix ms time, for the usage ledger (days-from-civil inverted,
+-- as in H. Hinnant's chrono algorithms): Lua in Redis has no os.date.
+local function utc_day(ms)
+  local z = math.floor(ms / 86400000) + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local d = doy - math.floor((153 * mp + 2) / 5) + 1
+  local m = mp < 10 and mp + 3 or mp - 9
+  local y = yoe + era * 400 + (m <= 2 and 1 or 0)
+  return string.format('%04d-%02d-%02d', y, m, d)
+end
+
+local function free_slot(account_id)
+  local active = key(CTX.active, account_id)
+  if redis.call('DECR', active) < 0 then redis.call('SET', active, 0) end
+end
+
+-- A usage event: the daily ledger always, the billing outbox when there is something to bill.
+local function record_usage(job_id, account_id, model, units, now)
+  local usage = key(CTX.usage_day, account_id, utc_day(now))
+  redis.call('HINCRBYFLOAT', usage, model .. ':units', units)
+  redis.call('HINCRBY', usage, model .. ':jobs', 1)
+  if units > 0 then
+    redis.call('XADD', CTX.outbox, '*', 'job', job_id, 'account', account_id, 'model', model, 'units', units, 'at', now)
+  end
+end
+
+-- Coalesced followers of a leader that just ended (keys.ts, coalescing contract): its outputs
+-- answer them at the cache price, its failure fails them, and its cancel hands the work to the
+-- first of them. Returns the promoted follower's id, if any.
+local function settle_followers(leader, status, now)
+  local list = key(CTX.followers, leader.id)
+  local ids = redis.call('LRANGE', list, 0, -1)
+  redis.call('DEL', list)
+  local heir = nil
+  local outputs, err = unpack(redis.call('HMGET', key(CTX.job, leader.id), 'outputs', 'error'))
+  for _, id in ipairs(ids) do
+    local f = load_job(id)
+    if f and f.leader == leader.id and (f.status == 'queued' or f.status == 'running') then
+      local fk = key(CTX.job, id)
+      local held = tonumber(f.units_reserved) or 0
+      local acct = key(CTX.account, f.account_id)
+      if status == 'succeeded' then
+        local units = math.min(tonumber(f.units_cache_hit) or 0, held)
+        if held > 0 then redis.call('HINCRBYFLOAT', acct, 'reserved', -held) end
+        if held - units ~= 0 then redis.call('HINCRBYFLOAT', acct, 'credits', held - units) end
+        redis.call('HSET', fk, 'status', 'succeeded', 'cached', '1', 'cache_source', leader.id, 'outputs', outputs,
+          'started_at', leader.started_at or now, 'completed_at', now, 'units', units, 'inference_ms', 0)
+        redis.call('HDEL', fk, 'cancel_requested')
+        record_usage(id, f.account_id, f.model, units, now)
+        free_slot(f.account_id)
+      elseif status == 'failed' then
+        if held > 0 then
+          redis.call('HINCRBYFLOAT', acct, 'reserved', -held)
+          redis.call('HINCRBYFLOAT', acct, 'credits', held)
+        end
+        redis.call('HSET', fk, 'status', 'failed', 'error', err or '{}', 'completed_at', now, 'units', 0)
+        free_slot(f.account_id)
+      elseif heir == nil then
+        heir = id
+        redis.call('HDEL', fk, 'leader', 'started_at')
+        local stream_id = redis.call('XADD', key(CTX.queue, f.model), '*', 'job', id, 'attempt', 1)
+        redis.call('HSET', fk, 'status', 'queued', 'stream_id', stream_id)
+        if f.fingerprint and f.fingerprint ~= '' then
+          local ttl = redis.call('PTTL', fk)
+          redis.call('SET', key(CTX.fp_live, f.fingerprint), id, 'PX', ttl > 0 and ttl or 86400000)
+        end
+      else
+        redis.call('HSET', fk, 'leader', heir, 'status', 'queued')
+        redis.call('RPUSH', key(CTX.followers, heir), id)
+      end
+    end
+  end
+  if heir then
+    local ttl = redis.call('PTTL', key(CTX.job, heir))
+    if ttl > 0 then redis.call('PEXPIRE', key(CTX.followers, heir), ttl) end
+  end
+  return heir
+end
+
 -- The terminal step every outcome shares: status, no lease, no queue entry, the account's
--- concurrency slot back, and the in-flight fingerprint no longer pointing here. The lease token
--- stays on the record so a worker retrying the same call gets the same answer.
+-- concurrency slot back, the in-flight fingerprint no longer pointing here, and the followers
+-- settled. The lease token stays on the record so a worker retrying the same call gets the same
+-- answer. Returns the promoted follower's id when a canceled leader handed its work on.
 local function finish(job, status, now, fields)
   local jk = key(CTX.job, job.id)
   redis.call('HSET', jk, 'status', status, 'completed_at', now, unpack(fields))
   redis.call('HDEL', jk, 'lease_expires_at', 'cancel_requested')
   redis.call('ZREM', CTX.leases, job.id)
   drop_entry(job)
-  local active = key(CTX.active, job.account_id)
-  if redis.call('DECR', active) < 0 then redis.call('SET', active, 0) end
+  free_slot(job.account_id)
   if job.fingerprint and job.fingerprint ~= '' then
     local live = key(CTX.fp_live, job.fingerprint)
     if redis.call('GET', live) == job.id then redis.call('DEL', live) end
   end
+  return settle_followers(job, status, now)
 end
 
 -- Failure or cancel: the units held at submit go back to the account, nothing is charged.
@@ -96,17 +180,18 @@ local function fail_job(job, now, code, message)
   finish(job, 'failed', now, { 'error', cjson.encode({ code = code, message = message }) })
 end
 
+-- Returns the promoted follower's id, if any (its model's workers should be woken).
 local function cancel_job(job, now)
   release_credits(job)
-  finish(job, 'canceled', now, {})
+  return finish(job, 'canceled', now, {})
 end
 
 -- A lease that ran out (worker died, hung or lost its network) and cannot simply be retried:
--- returns 'canceled' or 'failed' after ending the job, or nil when an attempt is left.
+-- returns 'canceled' or 'failed' after ending the job (and a promoted follower's id), or nil when
+-- an attempt is left.
 local function end_expired(job, now)
   if job.cancel_requested == '1' then
-    cancel_job(job, now)
-    return 'canceled'
+    return 'canceled', cancel_job(job, now)
   end
   local left, limit = attempts_left(job)
   if not left then

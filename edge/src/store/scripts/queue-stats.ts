@@ -39,7 +39,7 @@ return cjson.encode({ now = now, models = out })
 export const QUEUE_STATS: LuaScript = {
   name: 'queue-stats',
   lua: LUA,
-  sha1: '9213670ef5ab7d7c018edfa97b1f959bc48d7990',
+  sha1: '299bbf54e629c8b6b1aca184f615633c8349dd24',
 };
 
 export interface ModelQueueStats {

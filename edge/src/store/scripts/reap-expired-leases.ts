@@ -23,9 +23,10 @@ for _, job_id in ipairs(due) do
   elseif (tonumber(job.lease_expires_at) or 0) > now then
     redis.call('ZADD', KEYS[1], job.lease_expires_at, job_id)
   else
-    local outcome = end_expired(job, now)
+    local outcome, heir = end_expired(job, now)
     if outcome then
       ended[#ended + 1] = { job_id = job_id, status = outcome }
+      if heir then requeued[#requeued + 1] = { job_id = heir, model = job.model } end
     else
       requeue(job)
       requeued[#requeued + 1] = { job_id = job_id, model = job.model }
@@ -38,7 +39,7 @@ return cjson.encode({ scanned = #due, requeued = requeued, ended = ended })
 export const REAP_EXPIRED_LEASES: LuaScript = {
   name: 'reap-expired-leases',
   lua: LUA,
-  sha1: '3e9ae318a3a4b45806544d1abdd7d041e953118c',
+  sha1: '528fdb8042b4783177929e20196845bb72a3893e',
 };
 
 export interface ReapResult {

@@ -29,6 +29,7 @@ describe('release-job', () => {
       outcome: 'ok',
       status: 'queued',
       model: 'demo-shapes',
+      promoted: null,
     });
     expect(await readStream(fx.redis, keys.queue('demo-shapes'))).toEqual([{ job: 'j1', attempt: '1' }]);
     // max_attempts is 1: had the release counted, the job could not run again.

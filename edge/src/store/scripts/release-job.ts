@@ -16,8 +16,8 @@ local job = load_job(job_id)
 if job == nil then return NOT_FOUND end
 if not holds_lease(job, token, now) then return LEASE_LOST end
 if job.cancel_requested == '1' then
-  cancel_job(job, now)
-  return cjson.encode({ status = 'canceled', model = job.model })
+  local heir = cancel_job(job, now)
+  return cjson.encode({ status = 'canceled', model = job.model, promoted = heir })
 end
 local jk = key(CTX.job, job_id)
 redis.call('HINCRBY', jk, 'attempt', -1)
@@ -29,20 +29,29 @@ return cjson.encode({ status = 'queued', model = job.model })
 export const RELEASE_JOB: LuaScript = {
   name: 'release-job',
   lua: LUA,
-  sha1: '237561bd4a7dcac443b46a5c863b6be67795cdae',
+  sha1: 'c8fa57f2282280f47c723d885ab9e29ff4d02fe5',
 };
 
-export type ReleaseResult = Refusal | { outcome: 'ok'; status: 'queued' | 'canceled'; model: string };
+export type ReleaseResult =
+  | Refusal
+  | { outcome: 'ok'; status: 'queued' | 'canceled'; model: string; promoted: string | null };
 
 export async function releaseJob(
   redis: ScriptRedis,
   options: { jobId: string; leaseToken: string },
 ): Promise<ReleaseResult> {
-  const reply = await runScript<{ status: 'queued' | 'canceled'; model: string }>(
+  const reply = await runScript<{ status: 'queued' | 'canceled'; model: string; promoted?: string }>(
     redis,
     RELEASE_JOB,
     [],
     [SCRIPT_CONTEXT, options.jobId, options.leaseToken],
   );
-  return refusalOf(reply) ?? { outcome: 'ok', status: reply.status, model: reply.model };
+  return (
+    refusalOf(reply) ?? {
+      outcome: 'ok',
+      status: reply.status,
+      model: reply.model,
+      promoted: reply.promoted ?? null,
+    }
+  );
 }

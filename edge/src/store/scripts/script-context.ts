@@ -21,6 +21,7 @@ export const SCRIPT_CONTEXT = JSON.stringify({
   queued_models: keys.queuedModels(),
   fp_done: keys.cacheDone(ID),
   fp_live: keys.cacheLive(ID),
+  followers: keys.jobFollowers(ID),
   outbox: keys.usageOutbox(),
   usage_day: keys.usageDay(ID, ID),
   group: QUEUE_GROUP,

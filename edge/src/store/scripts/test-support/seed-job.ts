@@ -1,6 +1,7 @@
 import type { JobInput } from '@ldm/shared';
 import type { Redis } from '@upstash/redis';
 import { keys, QUEUE_GROUP } from '../../keys';
+import { readHash } from './state-snapshot';
 
 /**
  * The state the submit path leaves behind, written field by field as job-record.ts and keys.ts
@@ -71,4 +72,39 @@ export async function seedQueuedJob(redis: Redis, options: SeedJobOptions): Prom
   await redis.sadd(keys.queuedModels(), model);
   if (options.fingerprint) await redis.set(keys.cacheLive(options.fingerprint), options.jobId);
   return { streamId };
+}
+
+/** A request coalesced onto `leaderId` as submit-generation.lua leaves it (keys.ts coalescing contract). */
+export async function seedFollower(
+  redis: Redis,
+  options: {
+    jobId: string;
+    leaderId: string;
+    accountId?: string;
+    unitsReserved?: number;
+    unitsCacheHit?: number;
+  },
+): Promise<void> {
+  const accountId = options.accountId ?? 'acct_1';
+  const units = options.unitsReserved ?? 10;
+  const leader = await readHash(redis, keys.job(options.leaderId));
+  await redis.hset(keys.job(options.jobId), {
+    status: leader.status,
+    account_id: accountId,
+    model: leader.model,
+    input: leader.input,
+    request: '{}',
+    fingerprint: leader.fingerprint,
+    cached: '0',
+    created_at: Date.now(),
+    attempt: 0,
+    max_attempts: 3,
+    leader: options.leaderId,
+    units_reserved: units,
+    units_cache_hit: options.unitsCacheHit ?? 0,
+  });
+  await redis.rpush(keys.jobFollowers(options.leaderId), options.jobId);
+  await redis.hincrbyfloat(keys.account(accountId), 'credits', -units);
+  await redis.hincrbyfloat(keys.account(accountId), 'reserved', units);
+  await redis.incr(keys.accountActive(accountId));
 }
