@@ -11,6 +11,7 @@ import { outputs } from './routes/outputs';
 import { account } from './routes/public/account';
 import { health } from './routes/system/health';
 import { models } from './routes/system/models';
+import { workerApi } from './routes/worker';
 
 /**
  * The whole edge as one Hono app. Mount points, in the order they match:
@@ -35,6 +36,7 @@ export function createApp(): Hono<AppEnv> {
     .route('/v1/models', models)
     .route('/v1/outputs', outputs(rateLimit))
     .route('/admin/v1', adminApi)
+    .route('/worker/v1', workerApi)
     .route('/v1', publicApi);
 
   app.notFound(onNotFound);

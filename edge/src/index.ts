@@ -1,6 +1,8 @@
 import { createApp } from './app';
 import { runScheduled } from './scheduled';
 
+export { QueueWaker } from './durable/queue-waker';
+
 const app = createApp();
 
 /** The Worker: the Hono app for HTTP, the cron trigger for housekeeping. */

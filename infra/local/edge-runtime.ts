@@ -8,7 +8,7 @@ import { getFreePort } from './free-port';
  * Durable Object bindings of the edge (wrangler.toml [[durable_objects.bindings]]): binding ->
  * class exported by the bundle. The queue waker parks long-polling lease calls (decision 2).
  */
-export const EDGE_DURABLE_OBJECTS: Record<string, string> = {};
+export const EDGE_DURABLE_OBJECTS: Record<string, string> = { QUEUE_WAKER: 'QueueWaker' };
 
 const WRANGLER_TOML = fileURLToPath(new URL('../../wrangler.toml', import.meta.url));
 
