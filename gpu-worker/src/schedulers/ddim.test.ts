@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { ddimVariance } from './ddim';
 import { absMean, absSum, dummyModel, dummyNoiseDeter, dummySampleDeter } from './diffusers-test-fixtures';
 import { createScheduler } from './index';
+import { noiseScheduleFromConfig } from './noise-schedule';
 
 // Config and figures of diffusers' tests/schedulers/test_scheduler_ddim.py.
 const BASE = {
@@ -71,6 +73,23 @@ describe('ddim timesteps', () => {
     const linspace = createScheduler('ddim', { timestep_spacing: 'linspace' });
     linspace.setTimesteps(4);
     expect(linspace.timesteps).toEqual([999, 666, 333, 0]);
+  });
+});
+
+describe('ddim variance (eq. 16), diffusers test_variance figures', () => {
+  it.each([
+    [0, 0, 0],
+    [420, 400, 0.14771],
+    [980, 960, 0.3246],
+    [487, 486, 0.00979],
+    [999, 998, 0.02],
+  ])('t=%i -> %i: %f', (t, prev, expected) => {
+    const { alphasCumprod } = noiseScheduleFromConfig(BASE, {
+      beta_start: 0.0001,
+      beta_end: 0.02,
+      beta_schedule: 'linear',
+    });
+    expect(Math.abs(ddimVariance(alphasCumprod[t], alphasCumprod[prev]) - expected)).toBeLessThan(1e-5);
   });
 });
 

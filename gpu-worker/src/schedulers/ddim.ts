@@ -25,6 +25,16 @@ const f32 = Math.fround;
  * with a_t = alphas_cumprod[t]. eta = 0 is the deterministic sampler. Defaults are
  * diffusers' DDIMScheduler's.
  */
+/**
+ * sigma_t^2 / eta^2 of eq. 16: the DDPM posterior variance between a_t and a_prev,
+ * (1 - a_prev) / (1 - a_t) * (1 - a_t / a_prev), in float32 like diffusers' _get_variance.
+ */
+export function ddimVariance(alphaBar: number, alphaBarPrev: number): number {
+  const a = f32(alphaBar);
+  const aPrev = f32(alphaBarPrev);
+  return f32(f32(f32(1 - aPrev) / f32(1 - a)) * f32(1 - f32(a / aPrev)));
+}
+
 export function createDdim(config: SchedulerConfigInput): Scheduler {
   const schedule = noiseScheduleFromConfig(config, {
     beta_start: 0.0001,
@@ -100,9 +110,7 @@ export function createDdim(config: SchedulerConfigInput): Scheduler {
       const sqrtA = f32(Math.sqrt(a));
       const sqrtB = f32(Math.sqrt(b));
       const sqrtAPrev = f32(Math.sqrt(aPrev));
-      // eq. 16: the DDPM posterior variance between t and prevT, scaled by eta.
-      const variance = f32(f32(f32(1 - aPrev) / b) * f32(1 - f32(a / aPrev)));
-      const std = f32(eta * f32(Math.sqrt(variance)));
+      const std = f32(eta * f32(Math.sqrt(ddimVariance(a, aPrev))));
       const dirCoeff = f32(Math.sqrt(f32(f32(1 - aPrev) - f32(std * std))));
       const noise = eta > 0 ? requireNoise(options.generator, 'ddim with eta > 0', modelOutput.length) : null;
       const useClipped = options.useClippedModelOutput === true;
