@@ -14,19 +14,18 @@ export { type GenerationMetadata, parametersText } from './image/generation-meta
 export { createSession, type ProviderName, type SessionOptions } from './model/create-session';
 export { DEFAULT_VAE_SCALING_FACTOR } from './model/model-config';
 export { ModelFolderError } from './model/model-folder-error';
-export {
-  batchKey,
-  type GeneratedImage,
-  type GenerateOptions,
-  type GenerateResult,
-  LatentDiffusionPipeline,
-  type LoadPipelineOptions,
-  loadPipeline,
-  type PipelineInfo,
-  type ProgressEvent,
-} from './pipeline/pipeline';
+export { batchKey } from './pipeline/batch-key';
+export { LatentDiffusionPipeline, loadPipeline } from './pipeline/pipeline';
 export { GenerationCanceledError, PipelineInputError } from './pipeline/pipeline-input-error';
 export type { PipelineRequest, PipelineTask, ResolvedRequest } from './pipeline/request';
 export type { Timings } from './pipeline/timings';
+export type {
+  GeneratedImage,
+  GenerateOptions,
+  GenerateResult,
+  LoadPipelineOptions,
+  PipelineInfo,
+  ProgressEvent,
+} from './pipeline/types';
 export { SCHEDULER_NAMES, SchedulerConfigError } from './schedulers';
 export type { TokenizedPrompt } from './tokenizer';

@@ -1,91 +1,26 @@
 import { basename, resolve } from 'node:path';
 import { LIMITS } from '@ldm/shared';
-import { decodeInputImage } from '../image/decode-input';
-import { rgbToPlanar } from '../image/pixels';
-import type { SessionOptions } from '../model/create-session';
 import { type LoadedModel, loadModel } from '../model/load-model';
+import { ModelFolderError } from '../model/model-folder-error';
 import { RunClock } from '../model/run-clock';
-import type { VaeEncoding } from '../model/vae';
-import { createScheduler, timestepsForStrength } from '../schedulers';
+import { createScheduler } from '../schedulers';
 import type { TokenizedPrompt } from '../tokenizer';
+import { batchKey } from './batch-key';
 import { decodeLatents } from './decode-latents';
-import { type DenoiseSlot, denoise } from './denoise';
-import { usesGuidance } from './guidance';
-import { encodeImage, sampleLatents } from './image-latents';
-import { binarizeMask, latentMask, maskedImage } from './inpaint-mask';
-import { noiseStream } from './noise-stream';
-import { PipelineInputError } from './pipeline-input-error';
+import { denoise } from './denoise';
+import { GenerationCanceledError, PipelineInputError } from './pipeline-input-error';
+import { type PreparedRequest, prepareRequest } from './prepare-request';
 import { PromptEncoder } from './prompt-encoder';
 import { type PipelineRequest, type PipelineTask, type ResolvedRequest, resolveRequest } from './request';
 import { schedulerForClass } from './scheduler-for-class';
-import { emptyTimings, type Timings, timed } from './timings';
-
-export interface LoadPipelineOptions extends SessionOptions {
-  /** Largest width x height accepted (default 2048 x 2048). */
-  maxPixels?: number;
-  /** Largest input image (image/mask) decoded, in pixels (default 4096 x 4096). */
-  maxInputPixels?: number;
-  /** Prompts whose embeddings are kept (default 64; 0 disables). */
-  embeddingCacheSize?: number;
-}
-
-export interface PipelineInfo {
-  name: string;
-  dir: string;
-  provider: 'cpu' | 'cuda';
-  nativeWidth: number;
-  nativeHeight: number;
-  /** Pixels per latent (VAE). Width and height must be multiples of it (and of 8). */
-  spatialFactor: number;
-  unetInChannels: number;
-  vaeScalingFactor: number;
-  tasks: readonly PipelineTask[];
-  defaultScheduler: string;
-  maxPixels: number;
-  /** Set when the export only runs at one size. */
-  fixedSize?: { width: number; height: number };
-}
-
-export interface ProgressEvent {
-  step: number;
-  total: number;
-}
-
-export interface GenerateOptions {
-  onProgress?: (event: ProgressEvent) => void;
-  /** Checked between steps; aborting rejects with GenerationCanceledError. */
-  signal?: AbortSignal;
-  /** Items per UNet call (benchmarks: 1 = CFG as two separate runs). Default: one call per step. */
-  unetBatchLimit?: number;
-  /** Also return each image's final latents (scaled, before VAE decode). */
-  keepLatents?: boolean;
-}
-
-export interface GeneratedImage {
-  /** Interleaved 8-bit RGB, row-major. */
-  rgb: Uint8Array;
-  width: number;
-  height: number;
-  seed: number;
-  /** Final latents [4, height / f, width / f], when `keepLatents` was set. */
-  latents?: Float32Array;
-}
-
-export interface GenerateResult {
-  images: GeneratedImage[];
-  /** The request with every default filled in (what went into the image metadata). */
-  request: ResolvedRequest;
-  /** Prompts longer than the text encoder's window lose their tail. */
-  truncated: { prompt: boolean; negative_prompt: boolean };
-  /** For a batch, the timings of the whole batch (shared by its results). */
-  timings: Timings;
-}
-
-/** Requests with equal keys share timesteps and latent size, so they can go through the UNet together. */
-export function batchKey(request: ResolvedRequest): string {
-  const start = request.task === 'txt2img' ? 'full' : `strength=${request.strength}`;
-  return `${request.width}x${request.height}|${request.scheduler}|${request.steps}|${start}`;
-}
+import { emptyTimings, timed } from './timings';
+import type {
+  GeneratedImage,
+  GenerateOptions,
+  GenerateResult,
+  LoadPipelineOptions,
+  PipelineInfo,
+} from './types';
 
 /**
  * A loaded latent diffusion model: tokenize -> text encoder -> UNet x steps with a scheduler
@@ -110,7 +45,10 @@ export class LatentDiffusionPipeline {
     const tasks: PipelineTask[] =
       unet.inChannels === 9 ? ['inpaint'] : vaeEncoder ? ['txt2img', 'img2img', 'inpaint'] : ['txt2img'];
     if (unet.inChannels === 9 && !vaeEncoder) {
-      throw new PipelineInputError('model', 'an inpainting (9-channel) UNet needs vae_encoder/model.onnx');
+      throw new ModelFolderError(
+        'vae_encoder/model.onnx',
+        'missing (an inpainting, 9-channel UNet needs it)',
+      );
     }
     this.info = {
       name: basename(resolve(model.dir)),
@@ -178,14 +116,17 @@ export class LatentDiffusionPipeline {
     const latentHeight = resolved[0].height / f;
     const latentWidth = resolved[0].width / f;
 
-    const perRequest: { slots: DenoiseSlot[]; truncated: GenerateResult['truncated'] }[] = [];
-    let timesteps: number[] = [];
-    for (const request of resolved) {
-      if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
-      const prepared = await this.prepare(request, clock, timings, latentWidth * latentHeight);
-      timesteps = prepared.timesteps;
-      perRequest.push(prepared);
-    }
+    const context = {
+      model: this.model,
+      prompts: this.prompts,
+      clock,
+      timings,
+      maxInputPixels: this.options.maxInputPixels,
+    };
+    if (options.signal?.aborted) throw new GenerationCanceledError(0);
+    const perRequest: PreparedRequest[] = [];
+    for (const request of resolved) perRequest.push(await prepareRequest(context, request));
+    const timesteps = perRequest[0].timesteps;
     const slots = perRequest.flatMap((p) => p.slots);
     await denoise(slots, {
       unet: this.model.unet,
@@ -229,96 +170,6 @@ export class LatentDiffusionPipeline {
     timings.onnxRunMs = clock.runMs;
     timings.onnxRuns = clock.runs;
     return results;
-  }
-
-  /** Prompt embeddings, input images and the starting latents of every image of one request. */
-  private async prepare(request: ResolvedRequest, clock: RunClock, timings: Timings, plane: number) {
-    const cond = await this.prompts.encode(request.prompt, clock, timings);
-    const guided = usesGuidance(request.guidance_scale);
-    const uncond = guided ? await this.prompts.encode(request.negative_prompt, clock, timings) : undefined;
-    const inputs = request.task === 'txt2img' ? undefined : await this.encodeInputs(request, clock, timings);
-    const schedulerConfig = this.model.config.schedulerConfig;
-    const slots: DenoiseSlot[] = [];
-    let timesteps: number[] = [];
-    for (let k = 0; k < request.num_outputs; k++) {
-      const noise = noiseStream(request.seed + k);
-      const scheduler = createScheduler(request.scheduler, schedulerConfig);
-      const initial = noise.randn(4 * plane);
-      const slot: DenoiseSlot = {
-        scheduler,
-        latents: initial,
-        noise,
-        guidance: request.guidance_scale,
-        cond,
-        uncond,
-      };
-      if (!inputs) {
-        scheduler.setTimesteps(request.steps);
-        timesteps = scheduler.timesteps;
-        slot.latents = initial.map((v) => v * scheduler.initNoiseSigma);
-      } else {
-        timesteps = timestepsForStrength(scheduler, request.steps, request.strength).timesteps;
-        const imageLatents = sampleLatents(inputs.image, noise, this.info.vaeScalingFactor);
-        // diffusers: pure noise at full strength (inpainting may then ignore the image under the mask).
-        slot.latents =
-          request.task === 'inpaint' && request.strength === 1
-            ? initial.map((v) => v * scheduler.initNoiseSigma)
-            : scheduler.addNoise(imageLatents, initial, timesteps[0]);
-        if (inputs.mask && inputs.masked) {
-          const masked = sampleLatents(inputs.masked, noise, this.info.vaeScalingFactor);
-          slot.extraChannels = new Float32Array(5 * plane);
-          slot.extraChannels.set(inputs.mask);
-          slot.extraChannels.set(masked, plane);
-        } else if (inputs.mask) {
-          slot.blend = { imageLatents, noise: initial, mask: inputs.mask };
-        }
-      }
-      slots.push(slot);
-    }
-    return {
-      slots,
-      timesteps,
-      truncated: { prompt: cond.truncated, negative_prompt: uncond?.truncated ?? false },
-    };
-  }
-
-  /** img2img/inpaint: decode and fit the input image (and mask), then VAE-encode once per request. */
-  private async encodeInputs(
-    request: ResolvedRequest,
-    clock: RunClock,
-    timings: Timings,
-  ): Promise<{ image: VaeEncoding; mask?: Float32Array; masked?: VaeEncoding }> {
-    const vae = this.model.vaeEncoder;
-    if (!vae)
-      throw new PipelineInputError(
-        'task',
-        `${request.task} needs vae_encoder/model.onnx in the model folder`,
-      );
-    const { width, height } = request;
-    const limits = { width, height, maxPixels: this.options.maxInputPixels };
-    const rgb = await decodeInputImage(request.image as Uint8Array, {
-      ...limits,
-      field: 'image',
-      channels: 3,
-    });
-    const planar = rgbToPlanar(rgb, width, height);
-    const addVae = (ms: number) => {
-      timings.vaeEncodeMs += ms;
-    };
-    const image = await timed(addVae, () => encodeImage(vae, planar, width, height, clock));
-    if (request.task !== 'inpaint') return { image };
-    const grey = await decodeInputImage(request.mask as Uint8Array, {
-      ...limits,
-      field: 'mask',
-      channels: 1,
-    });
-    const pixelMask = binarizeMask(grey);
-    const mask = latentMask(pixelMask, width, height, this.info.spatialFactor);
-    if (this.model.unet.inChannels !== 9) return { image, mask };
-    const masked = await timed(addVae, () =>
-      encodeImage(vae, maskedImage(planar, pixelMask), width, height, clock),
-    );
-    return { image, mask, masked };
   }
 }
 

@@ -1,0 +1,64 @@
+import type { SessionOptions } from '../model/create-session';
+import type { PipelineTask, ResolvedRequest } from './request';
+import type { Timings } from './timings';
+
+export interface LoadPipelineOptions extends SessionOptions {
+  /** Largest width x height accepted (default 2048 x 2048). */
+  maxPixels?: number;
+  /** Largest input image (image/mask) decoded, in pixels (default 4096 x 4096). */
+  maxInputPixels?: number;
+  /** Prompts whose embeddings are kept (default 64; 0 disables). */
+  embeddingCacheSize?: number;
+}
+
+export interface PipelineInfo {
+  name: string;
+  dir: string;
+  provider: 'cpu' | 'cuda';
+  nativeWidth: number;
+  nativeHeight: number;
+  /** Pixels per latent (VAE). Width and height must be multiples of it (and of 8). */
+  spatialFactor: number;
+  unetInChannels: number;
+  vaeScalingFactor: number;
+  tasks: readonly PipelineTask[];
+  defaultScheduler: string;
+  maxPixels: number;
+  /** Set when the export only runs at one size. */
+  fixedSize?: { width: number; height: number };
+}
+
+export interface ProgressEvent {
+  step: number;
+  total: number;
+}
+
+export interface GenerateOptions {
+  onProgress?: (event: ProgressEvent) => void;
+  /** Checked between steps; aborting rejects with GenerationCanceledError. */
+  signal?: AbortSignal;
+  /** Items per UNet call (benchmarks: 1 = CFG as two separate runs). Default: one call per step. */
+  unetBatchLimit?: number;
+  /** Also return each image's final latents (scaled, before VAE decode). */
+  keepLatents?: boolean;
+}
+
+export interface GeneratedImage {
+  /** Interleaved 8-bit RGB, row-major. */
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+  seed: number;
+  /** Final latents [4, height / f, width / f], when `keepLatents` was set. */
+  latents?: Float32Array;
+}
+
+export interface GenerateResult {
+  images: GeneratedImage[];
+  /** The request with every default filled in (what went into the image metadata). */
+  request: ResolvedRequest;
+  /** Prompts longer than the text encoder's window lose their tail. */
+  truncated: { prompt: boolean; negative_prompt: boolean };
+  /** For a batch, the timings of the whole batch (shared by its results). */
+  timings: Timings;
+}
