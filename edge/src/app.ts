@@ -11,11 +11,12 @@ import { outputs } from './routes/outputs';
 import { account } from './routes/public/account';
 import { health } from './routes/system/health';
 import { models } from './routes/system/models';
+import { reference } from './routes/system/reference';
 import { workerApi } from './routes/worker';
 
 /**
  * The whole edge as one Hono app. Mount points, in the order they match:
- *   /healthz, /v1/models                 public
+ *   /healthz, /v1/models, /openapi.json, /docs   public
  *   /v1/outputs                          a signed URL or the owner's API key
  *   /v1/...                              API key (+ per-key rate limit in the same round trip)
  *   /admin/v1                            ADMIN_TOKEN
@@ -33,6 +34,7 @@ export function createApp(): Hono<AppEnv> {
     .use(requestId())
     .use(services())
     .route('/healthz', health)
+    .route('/', reference)
     .route('/v1/models', models)
     .route('/v1/outputs', outputs(rateLimit))
     .route('/admin/v1', adminApi)
