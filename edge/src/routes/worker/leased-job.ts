@@ -2,7 +2,6 @@ import { type JobInput, LEASE_TOKEN_HEADER } from '@ldm/shared';
 import type { Context } from 'hono';
 import type { AppEnv } from '../../context';
 import { ApiError, fieldError } from '../../errors/api-error';
-import { hashFromReply } from '../../store/hash-reply';
 import { keys } from '../../store/keys';
 import type { Refusal } from '../../store/scripts/run-script';
 
@@ -40,20 +39,36 @@ export async function readLeasedJob(
   jobId: string,
   leaseToken: string,
 ): Promise<LeasedJobView> {
-  const reply = await c.var.redis.hmget(
-    keys.job(jobId),
+  const job = await readFields(c, keys.job(jobId), [
     'status',
     'lease_token',
     'lease_expires_at',
     'account_id',
     'input',
-  );
-  const job = hashFromReply(reply);
-  if (!job?.status || !job.input) throw refusalError({ outcome: 'not_found' }, jobId);
+  ]);
+  if (!job.status || !job.input) throw refusalError({ outcome: 'not_found' }, jobId);
   const live =
     job.status === 'running' && job.lease_token === leaseToken && Number(job.lease_expires_at) > Date.now();
   if (!live) throw refusalError({ outcome: 'lease_lost' }, jobId);
-  return { accountId: job.account_id, input: JSON.parse(job.input) as JobInput };
+  return { accountId: job.account_id ?? '', input: JSON.parse(job.input) as JobInput };
+}
+
+/**
+ * HMGET by name. Without automatic deserialization the client hands back Redis's bare list of
+ * values; with it, an object keyed by field: accept both.
+ */
+async function readFields<F extends string>(
+  c: Context<AppEnv>,
+  key: string,
+  fields: F[],
+): Promise<Partial<Record<F, string>>> {
+  const reply = (await c.var.redis.hmget(key, ...fields)) as unknown;
+  const out: Partial<Record<F, string>> = {};
+  fields.forEach((field, i) => {
+    const value = Array.isArray(reply) ? reply[i] : (reply as Record<string, unknown> | null)?.[field];
+    if (value !== null && value !== undefined) out[field] = String(value);
+  });
+  return out;
 }
 
 /** The lease token of a call whose body is image bytes. */
