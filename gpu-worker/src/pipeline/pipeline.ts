@@ -3,7 +3,7 @@ import { LIMITS } from '@ldm/shared';
 import { type LoadedModel, loadModel } from '../model/load-model';
 import { ModelFolderError } from '../model/model-folder-error';
 import { RunClock } from '../model/run-clock';
-import { createScheduler } from '../schedulers';
+import { createScheduler, isSchedulerName } from '../schedulers';
 import type { TokenizedPrompt } from '../tokenizer';
 import { batchKey } from './batch-key';
 import { decodeLatents } from './decode-latents';
@@ -100,7 +100,9 @@ export class LatentDiffusionPipeline {
     const started = performance.now();
     if (requests.length === 0) throw new PipelineInputError('requests', 'at least one request is needed');
     const resolved = requests.map((r) => this.resolve(r));
-    for (const r of resolved) createScheduler(r.scheduler, this.model.config.schedulerConfig); // fail fast on a bad name
+    for (const r of resolved) {
+      if (!isSchedulerName(r.scheduler)) createScheduler(r.scheduler); // throws SchedulerConfigError naming the field
+    }
     const key = batchKey(resolved[0]);
     resolved.forEach((r, i) => {
       if (batchKey(r) !== key) {
