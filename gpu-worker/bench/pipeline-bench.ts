@@ -67,22 +67,40 @@ async function main(): Promise<void> {
     height: values.height ? Number(values.height) : undefined,
   };
 
-  const measure = async (unetBatchLimit?: number): Promise<Sample[]> => {
-    const samples: Sample[] = [];
-    for (let i = 0; i < warmup + runs; i++) {
-      const start = performance.now();
-      const result = await pipeline.generate({ ...request, seed: i }, { unetBatchLimit });
-      const image = result.images[0];
-      const encodeStart = performance.now();
-      await encodeImage(image.rgb, image.width, image.height, { format: 'png', metadata: undefined });
-      const encodeMs = performance.now() - encodeStart;
-      if (i >= warmup) samples.push({ result, encodeMs, wallMs: performance.now() - start });
-    }
-    return samples;
+  const once = async (seed: number, unetBatchLimit?: number): Promise<Sample> => {
+    const start = performance.now();
+    const result = await pipeline.generate({ ...request, seed }, { unetBatchLimit });
+    const image = result.images[0];
+    const encodeStart = performance.now();
+    await encodeImage(image.rgb, image.width, image.height, {
+      format: 'png',
+      metadata: { ...result.request, seed: image.seed, model: pipeline.info.name },
+    });
+    const encodeMs = performance.now() - encodeStart;
+    return { result, encodeMs, wallMs: performance.now() - start };
   };
 
-  const batched = await measure();
-  const separate = await measure(1);
+  // The two CFG modes alternate run by run, so a change in machine load hits both alike.
+  const batched: Sample[] = [];
+  const separate: Sample[] = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const b = await once(i);
+    const s = await once(i, 1);
+    if (i >= warmup) {
+      batched.push(b);
+      separate.push(s);
+    }
+  }
+  // img2img once per run for the VAE encoder's time (strength 0.5: half the steps).
+  const vaeEncode: number[] = [];
+  if (pipeline.info.tasks.includes('img2img')) {
+    const first = batched[0].result.images[0];
+    const image = await encodeImage(first.rgb, first.width, first.height, { format: 'png' });
+    for (let i = 0; i < warmup + runs; i++) {
+      const result = await pipeline.generate({ ...request, seed: i, image, strength: 0.5 });
+      if (i >= warmup) vaeEncode.push(result.timings.vaeEncodeMs);
+    }
+  }
   await pipeline.release();
   if (fixtureDir) await rm(fixtureDir, { recursive: true, force: true });
 
@@ -107,7 +125,9 @@ async function main(): Promise<void> {
     unetStepP95Ms: percentile(allSteps, 95),
     unetTotalMs: median(batched.map((s) => sum(t(s).unetStepMs))),
     schedulerTotalMs: median(batched.map((s) => t(s).schedulerMs)),
+    unetStepMsByIndex: t(batched[0]).unetStepMs.map((_, i) => median(batched.map((s) => t(s).unetStepMs[i]))),
     vaeDecodeMs: median(batched.map((s) => t(s).vaeDecodeMs)),
+    vaeEncodeMs: median(vaeEncode),
     pngEncodeMs: median(batched.map((s) => s.encodeMs)),
     wallMs: wall,
     imagesPerSecond: 1000 / wall,
@@ -129,7 +149,9 @@ async function main(): Promise<void> {
     `  UNet per step       ${ms(report.unetStepMedianMs)} median, ${ms(report.unetStepP95Ms)} p95  (batch of 2)`,
     `  UNet all steps      ${ms(report.unetTotalMs)}`,
     `  scheduler + CFG     ${ms(report.schedulerTotalMs)} over all steps`,
+    `  UNet step by index  ${report.unetStepMsByIndex.map((v) => v.toFixed(1)).join(' ')} ms`,
     `  VAE decode          ${ms(report.vaeDecodeMs)}`,
+    `  VAE encode          ${ms(report.vaeEncodeMs)}  (img2img input)`,
     `  PNG encode          ${ms(report.pngEncodeMs)}`,
     `  wall per image      ${ms(report.wallMs)}  = ${report.imagesPerSecond.toFixed(2)} images/s`,
     `  outside run()       ${(report.outsideRunShare * 100).toFixed(2)} % of wall time incl. PNG encode, ` +
