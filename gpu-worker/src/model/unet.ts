@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { batchSlice, planBatches } from './batch-plan';
+import { type BatchRun, batchSlice, planBatches } from './batch-plan';
 import { toHalfBits } from './float16';
 import { ModelFolderError } from './model-folder-error';
 import { asFloatType, type FloatType, floatTensor, readFloats } from './onnx-tensors';
@@ -18,6 +18,7 @@ export class UnetModel {
   private readonly sampleType: FloatType;
   private readonly statesType: FloatType;
   private readonly output: string;
+  private statesCache?: { source: Float32Array; key: string; tensors: ort.Tensor[] };
   /** 4 for text-to-image UNets, 9 for inpainting ones (latents + mask + masked-image latents). */
   readonly inChannels: number;
   /** Set when the export fixed the batch dimension. */
@@ -77,10 +78,11 @@ export class UnetModel {
   ): Promise<Float32Array> {
     const [batch, channels, height, width] = dims;
     const itemIn = channels * height * width;
-    const itemStates = statesDims[1] * statesDims[2];
     let out: Float32Array | undefined;
     let itemOut = 0;
-    for (const run of planBatches(batch, this.fixedBatch, limit)) {
+    const runs = planBatches(batch, this.fixedBatch, limit);
+    const statesTensors = this.statesTensors(states, statesDims, runs);
+    for (const [r, run] of runs.entries()) {
       const feeds = {
         sample: floatTensor(
           batchSlice(sample, itemIn, run),
@@ -88,11 +90,7 @@ export class UnetModel {
           this.sampleType,
         ),
         timestep: this.timestepTensor(timestep, run.size),
-        encoder_hidden_states: floatTensor(
-          batchSlice(states, itemStates, run),
-          [run.size, statesDims[1], statesDims[2]],
-          this.statesType,
-        ),
+        encoder_hidden_states: statesTensors[r],
       };
       const result = await clock.run(this.session, feeds, [this.output]);
       const noise = readFloats(result[this.output], `${UNET_FILE} ${this.output}`);
@@ -102,6 +100,25 @@ export class UnetModel {
     }
     if (!out) throw new Error('empty batch');
     return out;
+  }
+
+  /**
+   * The text embeddings are the same at every step of a loop: their tensors (and, for fp16
+   * exports, the float16 conversion) are built once per loop, not once per step.
+   */
+  private statesTensors(
+    states: Float32Array,
+    dims: readonly [number, number, number],
+    runs: BatchRun[],
+  ): ort.Tensor[] {
+    const key = runs.map((r) => `${r.start}:${r.size}`).join(',');
+    if (this.statesCache?.source === states && this.statesCache.key === key) return this.statesCache.tensors;
+    const item = dims[1] * dims[2];
+    const tensors = runs.map((run) =>
+      floatTensor(batchSlice(states, item, run), [run.size, dims[1], dims[2]], this.statesType),
+    );
+    this.statesCache = { source: states, key, tensors };
+    return tensors;
   }
 
   /**
