@@ -108,6 +108,12 @@ export async function writeTinyModel(dir: string, variant: TinyModelVariant = {}
   return dir;
 }
 
+/** Just the `tokenizer/` folder of a model (tests of the tokenizer alone). */
+export async function writeTinyTokenizer(modelDir: string, variant: TinyModelVariant = {}): Promise<string> {
+  await writeTokenizer(join(modelDir, 'tokenizer'), variant);
+  return modelDir;
+}
+
 async function writeTokenizer(dir: string, variant: TinyModelVariant): Promise<void> {
   await mkdir(dir, { recursive: true });
   if (variant.tokenizer === 'tokenizer-json') {

