@@ -69,6 +69,22 @@ describe('decodeInputImage', () => {
     expect(error.message).toMatch(/not a PNG, JPEG or WebP/);
   });
 
+  it('rejects formats the API does not accept, such as SVG', async () => {
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>',
+    );
+    const error = await decodeError(svg);
+    expect(error.message).toMatch(/is svg; only PNG, JPEG or WebP/);
+  });
+
+  it('accepts WebP', async () => {
+    const webp = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#0f0' } })
+      .webp()
+      .toBuffer();
+    const rgb = await decodeInputImage(webp, { field: 'image', width: 8, height: 8, channels: 3 });
+    expect(rgb[1]).toBeGreaterThan(200);
+  });
+
   it('rejects an empty file', async () => {
     expect((await decodeError(new Uint8Array())).message).toMatch(/empty/);
   });

@@ -4,6 +4,8 @@ import { PipelineInputError } from '../pipeline/pipeline-input-error';
 /** Largest input accepted by default: 4096 x 4096. Decoding a bigger header is refused before any pixel is decoded. */
 export const DEFAULT_MAX_INPUT_PIXELS = 4096 * 4096;
 
+const ACCEPTED_FORMATS = new Set(['png', 'jpeg', 'webp']);
+
 export interface DecodeOptions {
   /** Name of the request field, for errors ("image", "mask"). */
   field: string;
@@ -24,6 +26,11 @@ export async function decodeInputImage(bytes: Uint8Array, options: DecodeOptions
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_INPUT_PIXELS;
   if (bytes.byteLength === 0) throw new PipelineInputError(options.field, 'is empty');
   try {
+    // The API accepts these three; anything else sharp could decode (SVG, TIFF, HEIF, ...) is refused.
+    const { format } = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
+    if (!ACCEPTED_FORMATS.has(format)) {
+      throw new PipelineInputError(options.field, `is ${format}; only PNG, JPEG or WebP images are accepted`);
+    }
     let image = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated', pages: 1 })
       .rotate()
       .flatten({ background: '#ffffff' })
@@ -40,6 +47,7 @@ export async function decodeInputImage(bytes: Uint8Array, options: DecodeOptions
     }
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   } catch (error) {
+    if (error instanceof PipelineInputError) throw error;
     const message = (error as Error).message;
     const first = message.split('\n')[0];
     if (/pixel limit/i.test(message)) {
