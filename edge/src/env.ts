@@ -30,6 +30,15 @@ const EnvSchema = z.object({
   // Billing is optional for a local stack; the billing code checks for presence itself.
   STRIPE_SECRET_KEY: z.string().default(''),
   STRIPE_WEBHOOK_SECRET: z.string().default(''),
+  /** Where the Stripe SDK sends calls, e.g. `http://127.0.0.1:4010` for a local recorder; '' = api.stripe.com. */
+  STRIPE_API_BASE: z.union([z.literal(''), z.url()]).default(''),
+  /** The `event_name` of the Stripe Billing Meter that usage events are reported to. */
+  STRIPE_METER_EVENT_NAME: z.string().min(1).max(100).default('ldm_units'),
+  /** Per-call timeout of Stripe API calls, ms. */
+  STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** Backoff after a failed meter flush: base doubles per consecutive failure, up to the max (ms). */
+  BILLING_RETRY_BASE_MS: z.coerce.number().int().min(1).default(60_000),
+  BILLING_RETRY_MAX_MS: z.coerce.number().int().min(1).default(3_600_000),
   DEPLOY_MODE: z.enum(['local', 'production']).default('production'),
   DEFAULT_MODEL: z.string().min(1).default('demo-shapes'),
   MODELS_JSON: jsonVar(z.array(ModelInfo), '[]'),
@@ -51,7 +60,15 @@ export interface Config {
   adminToken: string;
   workerToken: string;
   urlSigningSecret: string;
-  stripe: { secretKey: string; webhookSecret: string };
+  stripe: {
+    secretKey: string;
+    webhookSecret: string;
+    apiBase: string;
+    meterEventName: string;
+    timeoutMs: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+  };
   defaultModel: string;
   models: ReadonlyMap<string, ModelInfo>;
   plans: Record<PlanName, PlanLimits>;
@@ -87,7 +104,15 @@ export function parseConfig(env: Record<string, unknown>): Config {
     adminToken: e.ADMIN_TOKEN,
     workerToken: e.WORKER_TOKEN,
     urlSigningSecret: e.URL_SIGNING_SECRET,
-    stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET },
+    stripe: {
+      secretKey: e.STRIPE_SECRET_KEY,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      apiBase: e.STRIPE_API_BASE,
+      meterEventName: e.STRIPE_METER_EVENT_NAME,
+      timeoutMs: e.STRIPE_TIMEOUT_MS,
+      retryBaseMs: e.BILLING_RETRY_BASE_MS,
+      retryMaxMs: e.BILLING_RETRY_MAX_MS,
+    },
     defaultModel: e.DEFAULT_MODEL,
     models,
     plans: mergePlanLimits(e.PLAN_LIMITS_JSON),

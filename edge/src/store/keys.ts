@@ -43,9 +43,16 @@
  * Billing and webhooks (DESIGN decisions 7, 8):
  *   outbox:usage                  stream of settled usage events for Stripe
  *   usage:{accountId}:{yyyy-mm-dd}  hash model -> units / jobs (ledger)
+ *   outbox:usage:held             stream of usage events Stripe will not take as they are (no customer
+ *                                 linked, rejected): the original fields plus `reason` (edge/src/billing/)
+ *   billing:flush                 hash: the meter flush's lock token and backoff state
+ *   stripe:event:{eventId}        what a Stripe webhook event did, set once (replays are no-ops)
+ *   stripe:customer:{customerId}  account id linked to that Stripe customer
  *   webhooks:due                  zset, score = due ms, member = delivery id
  */
 export const QUEUE_GROUP = 'workers';
+/** Consumer group of the usage outbox: the meter flush (edge/src/billing/flush-usage.ts). */
+export const BILLING_GROUP = 'billing';
 
 export const keys = {
   account: (accountId: string) => `acct:${accountId}`,
@@ -64,6 +71,10 @@ export const keys = {
   jobFollowers: (leaderId: string) => `job:${leaderId}:followers`,
   idempotency: (accountId: string, keyHash: string) => `idem:${accountId}:${keyHash}`,
   usageOutbox: () => 'outbox:usage',
+  usageOutboxHeld: () => 'outbox:usage:held',
+  billingFlush: () => 'billing:flush',
+  stripeEvent: (eventId: string) => `stripe:event:${eventId}`,
+  stripeCustomer: (customerId: string) => `stripe:customer:${customerId}`,
   usageDay: (accountId: string, day: string) => `usage:${accountId}:${day}`,
   webhooksDue: () => 'webhooks:due',
 } as const;

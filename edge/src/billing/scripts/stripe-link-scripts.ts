@@ -1,0 +1,72 @@
+import { keys } from '../../store/keys';
+import { type LuaScript, runScript, type ScriptRedis } from '../../store/scripts/run-script';
+import applyLua from './apply-stripe-event.lua';
+import linkLua from './link-stripe-customer.lua';
+
+export const APPLY_STRIPE_EVENT: LuaScript = {
+  name: 'apply-stripe-event',
+  lua: applyLua,
+  sha1: '6c0af7f52cf7430358c5823d5ed766443fc9ee26',
+};
+export const LINK_STRIPE_CUSTOMER: LuaScript = {
+  name: 'link-stripe-customer',
+  lua: linkLua,
+  sha1: '0e7f7c7ec813ad021b4261e8d8f42d560aa3d8f4',
+};
+
+const TEMPLATES = JSON.stringify({ account: keys.account('{}'), customer: keys.stripeCustomer('{}') });
+
+/** A verified Stripe event kept this long (Stripe retries deliveries for up to three days). */
+export const STRIPE_EVENT_TTL_SECONDS = 30 * 24 * 3600;
+
+export interface StripeEffect {
+  eventId: string;
+  type: string;
+  /** ldm account named by the event's metadata; '' to resolve it from the customer. */
+  accountId: string;
+  /** Stripe customer to link; '' for none. */
+  customer: string;
+  credits: number;
+}
+
+export interface ApplyStripeEventResult {
+  outcome: 'applied' | 'duplicate' | 'no_account' | 'customer_conflict';
+  account_id?: string;
+  customer?: string;
+  credits: number;
+}
+
+/** Applies one verified event's effect at most once (SET NX of stripe:event:{id} in the same script). */
+export function applyStripeEvent(redis: ScriptRedis, effect: StripeEffect): Promise<ApplyStripeEventResult> {
+  return runScript<ApplyStripeEventResult>(
+    redis,
+    APPLY_STRIPE_EVENT,
+    [keys.stripeEvent(effect.eventId)],
+    [
+      TEMPLATES,
+      effect.accountId,
+      effect.customer,
+      String(effect.credits),
+      effect.type,
+      String(STRIPE_EVENT_TTL_SECONDS),
+    ],
+  );
+}
+
+export type LinkCustomerResult =
+  | { outcome: 'linked' | 'unlinked' | 'not_found' }
+  | { outcome: 'conflict'; account_id: string };
+
+/** Links (customer) or unlinks ('') an account's Stripe customer in both directions. */
+export function linkStripeCustomer(
+  redis: ScriptRedis,
+  accountId: string,
+  customer: string,
+): Promise<LinkCustomerResult> {
+  return runScript<LinkCustomerResult>(
+    redis,
+    LINK_STRIPE_CUSTOMER,
+    [keys.account(accountId)],
+    [TEMPLATES, accountId, customer],
+  );
+}
