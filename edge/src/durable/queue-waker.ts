@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { WaiterPool, type WaitOutcome } from './waiter-pool';
+import { WaiterPool, type WaitResult } from './waiter-pool';
 
 /** Longest single wait; the lease route asks for less (its safety poll), this only bounds abuse. */
 const MAX_WAIT_MS = 60_000;
@@ -12,8 +12,8 @@ const MAX_WAIT_MS = 60_000;
 export class QueueWaker extends DurableObject<Env> {
   private readonly pool = new WaiterPool();
 
-  waitForWork(timeoutMs: number): Promise<WaitOutcome> {
-    return this.pool.wait(Math.min(Math.max(0, timeoutMs), MAX_WAIT_MS));
+  waitForWork(timeoutMs: number, seenGeneration?: number): Promise<WaitResult> {
+    return this.pool.wait(Math.min(Math.max(0, timeoutMs), MAX_WAIT_MS), seenGeneration);
   }
 
   wake(): number {
@@ -25,7 +25,10 @@ export class QueueWaker extends DurableObject<Env> {
     const url = new URL(request.url);
     if (request.method === 'POST' && url.pathname === '/wake') return Response.json({ woken: this.wake() });
     if (request.method === 'POST' && url.pathname === '/wait') {
-      return Response.json({ outcome: await this.waitForWork(Number(url.searchParams.get('ms') ?? 0)) });
+      const seen = url.searchParams.get('seen');
+      return Response.json(
+        await this.waitForWork(Number(url.searchParams.get('ms') ?? 0), seen ? Number(seen) : undefined),
+      );
     }
     return new Response('not found', { status: 404 });
   }

@@ -1,9 +1,13 @@
-export type WaitOutcome = 'woken' | 'timeout';
+export interface WaitResult {
+  outcome: 'woken' | 'timeout';
+  /** Wakes so far; pass it to the next wait so only a newer wake counts. */
+  generation: number;
+}
 
 export interface WaiterPoolOptions {
   /**
-   * A wake this recent counts for a waiter that arrives after it. A lease call reads Redis (empty),
-   * then parks: a job submitted in between would otherwise wait for the next safety poll.
+   * For a caller's first wait: a wake this recent counts. A lease call reads Redis (empty), then
+   * parks; a job submitted in between would otherwise wait for the next safety poll.
    */
   recentWakeMs?: number;
   /** Clock, replaceable in tests. */
@@ -17,10 +21,11 @@ export interface WaiterPoolOptions {
  * job on a waiter whose caller already left (a disconnected worker cannot be told apart here).
  */
 export class WaiterPool {
-  private readonly waiters = new Set<(outcome: WaitOutcome) => void>();
+  private readonly waiters = new Set<(outcome: WaitResult['outcome']) => void>();
   private readonly recentWakeMs: number;
   private readonly now: () => number;
   private lastWakeAt = Number.NEGATIVE_INFINITY;
+  private generation = 0;
 
   constructor(options: WaiterPoolOptions = {}) {
     this.recentWakeMs = options.recentWakeMs ?? 500;
@@ -31,13 +36,21 @@ export class WaiterPool {
     return this.waiters.size;
   }
 
-  wait(timeoutMs: number): Promise<WaitOutcome> {
-    if (this.now() - this.lastWakeAt <= this.recentWakeMs) return Promise.resolve('woken');
+  /**
+   * Parks until the next wake or the timeout. `seenGeneration` (from this caller's previous wait)
+   * makes a wake the caller already acted on not count again; without it, a recent wake does.
+   */
+  wait(timeoutMs: number, seenGeneration?: number): Promise<WaitResult> {
+    const missed =
+      seenGeneration === undefined
+        ? this.now() - this.lastWakeAt <= this.recentWakeMs
+        : this.generation > seenGeneration;
+    if (missed) return Promise.resolve({ outcome: 'woken', generation: this.generation });
     return new Promise((resolve) => {
-      const settle = (outcome: WaitOutcome) => {
+      const settle = (outcome: WaitResult['outcome']) => {
         clearTimeout(timer);
         this.waiters.delete(settle);
-        resolve(outcome);
+        resolve({ outcome, generation: this.generation });
       };
       const timer = setTimeout(() => settle('timeout'), Math.max(0, timeoutMs));
       this.waiters.add(settle);
@@ -47,6 +60,7 @@ export class WaiterPool {
   /** Releases every waiter; returns how many there were. */
   wake(): number {
     this.lastWakeAt = this.now();
+    this.generation += 1;
     const woken = [...this.waiters];
     for (const settle of woken) settle('woken');
     return woken.length;

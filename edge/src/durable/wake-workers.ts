@@ -1,5 +1,5 @@
 import type { QueueWaker } from './queue-waker';
-import type { WaitOutcome } from './waiter-pool';
+import type { WaitResult } from './waiter-pool';
 
 type WakerEnv = Pick<Env, 'QUEUE_WAKER'>;
 
@@ -21,13 +21,28 @@ export async function wakeWorkers(env: WakerEnv, model: string): Promise<void> {
   }
 }
 
+/** What each model's waker had counted at a caller's last wait; see WaiterPool.wait. */
+export type SeenWakes = Map<string, number>;
+
 /**
- * Parks until any of `models` is woken or `timeoutMs` passes. Waiters left on the other models'
- * objects time out on their own (bounded by the same timeout).
+ * Parks until any of `models` is woken or `timeoutMs` passes. `seen` carries the wake counts
+ * between the waits of one lease call, so a wake it already acted on does not end the next wait.
+ * Waiters left on the other models' objects time out on their own (bounded by the same timeout).
  */
-export async function waitForWork(env: WakerEnv, models: string[], timeoutMs: number): Promise<WaitOutcome> {
+export async function waitForWork(
+  env: WakerEnv,
+  models: string[],
+  timeoutMs: number,
+  seen: SeenWakes = new Map(),
+): Promise<WaitResult['outcome']> {
   try {
-    return await Promise.race(models.map((model) => wakerFor(env, model).waitForWork(timeoutMs)));
+    return await Promise.race(
+      models.map(async (model) => {
+        const result = await wakerFor(env, model).waitForWork(timeoutMs, seen.get(model));
+        seen.set(model, result.generation);
+        return result.outcome;
+      }),
+    );
   } catch (error) {
     // An unreachable object must not turn into a hot loop of Redis reads: wait the time out here.
     console.warn('waitForWork failed; sleeping instead:', error);

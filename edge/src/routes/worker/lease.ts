@@ -1,7 +1,7 @@
 import { type JobInput, type LeasedJob, LeaseRequest, type LeaseResponse } from '@ldm/shared';
 import { Hono } from 'hono';
 import type { AppEnv } from '../../context';
-import { waitForWork } from '../../durable/wake-workers';
+import { type SeenWakes, waitForWork } from '../../durable/wake-workers';
 import { fieldError } from '../../errors/api-error';
 import { parseJsonBody } from '../../lib/json-body';
 import { type LeaseGrant, leaseJobs } from '../../store/scripts/lease-jobs';
@@ -30,6 +30,7 @@ export const leaseRoute = new Hono<AppEnv>().post('/', async (c) => {
   base.search = '';
 
   const deadline = Date.now() + data.wait_ms;
+  const seen: SeenWakes = new Map();
   for (;;) {
     const { jobs } = await leaseJobs(redis, {
       workerId: data.worker_id,
@@ -45,7 +46,7 @@ export const leaseRoute = new Hono<AppEnv>().post('/', async (c) => {
       };
       return c.json(body);
     }
-    await waitForWork(c.env, models, Math.min(remaining, SAFETY_POLL_MS));
+    await waitForWork(c.env, models, Math.min(remaining, SAFETY_POLL_MS), seen);
   }
 });
 
