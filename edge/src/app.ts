@@ -6,9 +6,11 @@ import { KeyRateLimit } from './middleware/rate-limit';
 import { requestId } from './middleware/request-id';
 import { services } from './middleware/services';
 import { adminApi } from './routes/admin';
+import { stripeWebhook } from './routes/billing/stripe-webhook';
 import { generations } from './routes/generations';
 import { outputs } from './routes/outputs';
 import { account } from './routes/public/account';
+import { usage } from './routes/public/usage';
 import { health } from './routes/system/health';
 import { models } from './routes/system/models';
 import { reference } from './routes/system/reference';
@@ -21,6 +23,7 @@ import { workerApi } from './routes/worker';
  *   /v1/...                              API key (+ per-key rate limit in the same round trip)
  *   /admin/v1                            ADMIN_TOKEN
  *   /worker/v1                           WORKER_TOKEN: the sub-app exported by routes/worker/index.ts
+ *   /stripe/webhook                      a Stripe-Signature over the body (STRIPE_WEBHOOK_SECRET)
  */
 export function createApp(): Hono<AppEnv> {
   const rateLimit = new KeyRateLimit();
@@ -28,6 +31,7 @@ export function createApp(): Hono<AppEnv> {
   const publicApi = new Hono<AppEnv>()
     .use(apiKeyAuth({ rateLimit }))
     .route('/account', account)
+    .route('/usage', usage)
     .route('/generations', generations);
 
   const app = new Hono<AppEnv>()
@@ -39,6 +43,7 @@ export function createApp(): Hono<AppEnv> {
     .route('/v1/outputs', outputs(rateLimit))
     .route('/admin/v1', adminApi)
     .route('/worker/v1', workerApi)
+    .route('/stripe/webhook', stripeWebhook)
     .route('/v1', publicApi);
 
   app.notFound(onNotFound);

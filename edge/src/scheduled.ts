@@ -1,4 +1,5 @@
 import type { Redis } from '@upstash/redis/cloudflare';
+import { usageMeterFlushTask } from './billing/flush-task';
 import { leaseReaperTask } from './cron/worker-cron';
 import type { Config } from './env';
 import { configFor } from './env';
@@ -14,7 +15,7 @@ export interface ScheduledTask {
  * The cron's work list. Each task runs on its own: one failing (and logging) never stops the
  * others. The lease reaper, webhook retries and the usage outbox flush register here.
  */
-export const SCHEDULED_TASKS: ScheduledTask[] = [leaseReaperTask];
+export const SCHEDULED_TASKS: ScheduledTask[] = [leaseReaperTask, usageMeterFlushTask];
 
 export async function runScheduled(env: Env, scheduledTime: number): Promise<void> {
   const config = configFor(env);

@@ -88,3 +88,46 @@ export const UpdateAccountRequest = z
       .describe("Per-account overrides of the plan's limits; null returns to the plan's."),
   })
   .meta({ id: 'UpdateAccountRequest' });
+
+// Metering (operator API, edge/src/billing/).
+export const AdminFlushRequest = z
+  .strictObject({
+    force: z
+      .boolean()
+      .default(true)
+      .describe('Run even while the backoff after a failed flush is in force (default: yes).'),
+  })
+  .meta({ id: 'AdminFlushRequest' });
+
+export const FlushReport = z
+  .object({
+    outcome: z.enum(['flushed', 'failed', 'backoff', 'busy', 'not_configured']),
+    sent: z.int().describe('Meter events Stripe accepted in this flush.'),
+    duplicates: z.int().describe('Events Stripe already had (an earlier answer was lost); acknowledged.'),
+    held: z.int().describe('Events moved to the held stream (no Stripe customer, or rejected by Stripe).'),
+    reclaimed: z.int().describe('Events an earlier flush took and never acknowledged.'),
+    unsent: z.int().describe('Events left pending because Stripe failed; the next flush retries them.'),
+    failures: z.int().describe('Consecutive failed flushes.'),
+    retry_at: z.iso.datetime().nullable().describe('When the next unforced flush may run.'),
+    error: z.string().optional(),
+  })
+  .meta({ id: 'FlushReport' });
+
+export const BillingStatus = z
+  .object({
+    outbox: z.int().describe('Usage events not yet acknowledged by Stripe.'),
+    held: z.int().describe('Usage events held back, each with its reason.'),
+    failures: z.int(),
+    retry_at: z.iso.datetime().nullable(),
+    last_error: z.string().nullable(),
+    last_success_at: z.iso.datetime().nullable(),
+    configured: z.boolean().describe('STRIPE_SECRET_KEY is set.'),
+  })
+  .meta({ id: 'BillingStatus' });
+
+export const ReplayHeldUsageRequest = z
+  .strictObject({
+    account_id: z.string().min(1).max(100).optional().describe('Only this account’s held events.'),
+    limit: z.int().min(1).max(100_000).default(10_000),
+  })
+  .meta({ id: 'ReplayHeldUsageRequest' });

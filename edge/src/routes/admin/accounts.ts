@@ -1,5 +1,6 @@
 import { AddCreditsRequest, CreateAccountRequest, CreateKeyRequest, UpdateAccountRequest } from '@ldm/shared';
 import { Hono } from 'hono';
+import { linkStripeCustomer } from '../../billing/scripts/stripe-link-scripts';
 import type { AppEnv } from '../../context';
 import { ApiError } from '../../errors/api-error';
 import { sha256Hex } from '../../lib/crypto';
@@ -46,12 +47,24 @@ export const adminAccounts = new Hono<AppEnv>()
     const fields: Record<string, string> = {};
     if (data.plan !== undefined) fields.plan = data.plan;
     if (data.name !== undefined) fields.name = data.name;
-    if (data.stripe_customer !== undefined) fields.stripe_customer = data.stripe_customer ?? '';
     const limits = data.limits;
     if (limits?.requests_per_minute !== undefined)
       fields.rpm_limit = String(limits.requests_per_minute ?? '');
     if (limits?.concurrent_jobs !== undefined)
       fields.concurrency_limit = String(limits.concurrent_jobs ?? '');
+    if (data.stripe_customer !== undefined) {
+      // Linked in both directions in one script (webhooks find the account by customer), and
+      // first, so a refused link changes no other field either.
+      const link = await linkStripeCustomer(c.var.redis, id, data.stripe_customer ?? '');
+      if (link.outcome === 'not_found') throw noAccount(id);
+      if (link.outcome === 'conflict') {
+        throw new ApiError(
+          'invalid_state',
+          `Stripe customer ${data.stripe_customer} is linked to another account.`,
+          [{ field: 'stripe_customer', message: `already linked to account ${link.account_id}` }],
+        );
+      }
+    }
     if (!(await updateAccount(c.var.redis, id, { fields }))) throw noAccount(id);
     const hash = await readAccount(c.var.redis, id);
     if (!hash) throw noAccount(id);

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../../context';
 import { bodyLimit } from '../../middleware/body-limit';
 import { tokenAuth } from '../../middleware/token-auth';
+import { adminBilling } from '../billing/admin-billing';
 import { adminAccounts } from './accounts';
 import { adminKeys } from './keys';
 
@@ -10,4 +11,5 @@ export const adminApi = new Hono<AppEnv>()
   .use(tokenAuth({ secret: (config) => config.adminToken, realm: 'admin' }))
   .use(bodyLimit({ maxBytes: 64 * 1024 }))
   .route('/accounts', adminAccounts)
-  .route('/keys', adminKeys);
+  .route('/keys', adminKeys)
+  .route('/billing', adminBilling);

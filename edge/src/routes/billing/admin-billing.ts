@@ -1,0 +1,48 @@
+import { AdminFlushRequest, ReplayHeldUsageRequest } from '@ldm/shared';
+import { Hono } from 'hono';
+import { flushUsage } from '../../billing/flush-usage';
+import { replayHeldUsage } from '../../billing/scripts/outbox-scripts';
+import { stripeClient } from '../../billing/stripe-client';
+import type { AppEnv } from '../../context';
+import { parseJsonBody } from '../../lib/json-body';
+import { hashFromReply } from '../../store/hash-reply';
+import { keys } from '../../store/keys';
+
+const num = (text: string | undefined) => (text ? Number(text) : 0);
+const iso = (text: string | undefined) =>
+  text && Number(text) > 0 ? new Date(Number(text)).toISOString() : null;
+
+/** The operator's view of metering (`/admin/v1/billing`): backlog, flush on demand, held events back. */
+export const adminBilling = new Hono<AppEnv>()
+  .get('/', async (c) => {
+    const { redis } = c.var;
+    const [outbox, held, state] = await Promise.all([
+      redis.xlen(keys.usageOutbox()),
+      redis.xlen(keys.usageOutboxHeld()),
+      redis.hgetall(keys.billingFlush()),
+    ]);
+    const flush = hashFromReply(state) ?? {};
+    return c.json({
+      outbox,
+      held,
+      failures: num(flush.failures),
+      retry_at: iso(flush.retry_at),
+      last_error: flush.last_error ?? null,
+      last_success_at: iso(flush.last_success_at),
+      configured: Boolean(c.var.config.stripe.secretKey),
+    });
+  })
+  .post('/flush', async (c) => {
+    const { config, redis } = c.var;
+    const { data } = await parseJsonBody(c, AdminFlushRequest, { optional: true });
+    const report = await flushUsage(
+      { redis, stripe: stripeClient(config.stripe), stripeConfig: config.stripe },
+      { force: data.force },
+    );
+    return c.json(report);
+  })
+  .post('/held/replay', async (c) => {
+    const { data } = await parseJsonBody(c, ReplayHeldUsageRequest, { optional: true });
+    const replayed = await replayHeldUsage(c.var.redis, { accountId: data.account_id, limit: data.limit });
+    return c.json({ replayed });
+  });
