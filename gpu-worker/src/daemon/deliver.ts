@@ -44,6 +44,7 @@ export async function deliverResult(
     );
   } catch (error) {
     if (!isLeaseLost(error)) throw error;
+    deps.log.warn('edge refused the result: lease no longer held', { job_id: result.job_id, error });
     // Another worker owns the job now (or it was canceled): ours must not be the result.
     await spool.remove(result.job_id);
     return 'lease_lost';

@@ -215,7 +215,11 @@ export class EdgeClient {
         const error = await readError(response);
         const jobGone = response.status === 404 && !options.notFoundIsError;
         if (options.jobId && (error.code === 'lease_lost' || response.status === 409 || jobGone)) {
-          throw new LeaseLostError(options.jobId, jobGone ? 'not_found' : 'lease_lost');
+          throw new LeaseLostError(
+            options.jobId,
+            jobGone ? 'not_found' : 'lease_lost',
+            `${route}: ${error.message}`,
+          );
         }
         if (response.status !== 429 && response.status < 500) {
           throw new EdgeRequestError(response.status, error.code, error.message, route);

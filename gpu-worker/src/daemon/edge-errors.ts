@@ -9,8 +9,9 @@ export class LeaseLostError extends Error {
   constructor(
     readonly jobId: string,
     readonly reason: 'lease_lost' | 'not_found' = 'lease_lost',
+    detail = '',
   ) {
-    super(`lease on job ${jobId} is no longer held (${reason})`);
+    super(`lease on job ${jobId} is no longer held (${reason})${detail ? `: ${detail}` : ''}`);
   }
 }
 

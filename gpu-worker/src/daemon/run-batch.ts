@@ -124,6 +124,7 @@ export class BatchRun {
           outputs,
         );
         this.pending.delete(w);
+        log.info('result spooled', { job_id: w.job.job_id, outputs: spooled.outputs.length });
         this.deps.deliver(spooled, w);
       } catch (error) {
         await this.settle(w, classifyFailure(error));
@@ -216,15 +217,23 @@ export class BatchRun {
         ...stepFields,
       });
       try {
-        await this.deps.client.fail(
-          jobId,
-          {
-            lease_token: w.lease.token,
-            error: { code: failure.code, message: failure.message },
-            retryable: failure.retryable,
-          },
-          AbortSignal.timeout(this.deps.failDeadlineMs()),
-        );
+        const deadline = AbortSignal.timeout(this.deps.failDeadlineMs());
+        const token = w.lease.token;
+        // Released work goes back without spending an attempt; anything else is a failure report.
+        const answer =
+          failure === RELEASED
+            ? await this.deps.client.release(jobId, { lease_token: token }, deadline)
+            : await this.deps.client.fail(
+                jobId,
+                {
+                  lease_token: token,
+                  error: { code: failure.code, message: failure.message },
+                  retryable: failure.retryable,
+                },
+                deadline,
+              );
+        // A cancel that raced the failure wins on the edge.
+        if (answer.status === 'canceled') outcome = 'canceled';
       } catch (error) {
         if (isLeaseLost(error)) outcome = 'lease_lost';
         // Unreachable edge: the lease runs out and the edge re-queues or ends the job by itself.

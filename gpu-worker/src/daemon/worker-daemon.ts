@@ -36,7 +36,10 @@ const SHUTDOWN_CALL_MS = 5_000;
 export class WorkerDaemon {
   state: DaemonState = 'starting';
   private leaseTtlMs = DEFAULT_LEASE_TTL_MS;
-  /** Stops the lease long-polls (drain). */
+  /**
+   * Cuts a lease long-poll short. Only at the drain deadline: a poll dropped by the client may
+   * still be granted jobs by the edge, which then sit unleased-in-practice until their TTL runs out.
+   */
   private readonly leasing = new AbortController();
   /** Drain deadline: running batches stop and release their jobs. */
   private readonly release = new AbortController();
@@ -79,9 +82,9 @@ export class WorkerDaemon {
     const { config, log } = this.deps;
     this.state = 'draining';
     log.info('draining: leasing stopped', { jobs_in_hand: this.inHand.size, grace_ms: config.drainGraceMs });
-    this.leasing.abort(new Error('draining'));
     const deadline = setTimeout(() => {
       log.warn('drain grace period over: releasing unfinished jobs', { jobs_in_hand: this.inHand.size });
+      this.leasing.abort(new Error('drain deadline'));
       this.release.abort(new Error('drain deadline'));
       // Fail calls and uploads in flight get a last few seconds, then give up (results stay spooled).
       setTimeout(() => this.shutdown.abort(new Error('shutdown')), SHUTDOWN_CALL_MS).unref();
@@ -97,7 +100,7 @@ export class WorkerDaemon {
   private async leaseLoop(slot: number): Promise<void> {
     const { config, client, models, metrics, log } = this.deps;
     let failures = 0;
-    while (!this.leasing.signal.aborted) {
+    while (this.state === 'running') {
       const asked = performance.now();
       let jobs: LeaseAnswer['jobs'];
       try {
@@ -114,7 +117,7 @@ export class WorkerDaemon {
         jobs = response.jobs;
         failures = 0;
       } catch (error) {
-        if (this.leasing.signal.aborted) break;
+        if (this.state !== 'running') break;
         // A 4xx here is a configuration problem (bad token, unknown model): loud, and slow to retry.
         const level = error instanceof EdgeRequestError ? 'error' : 'warn';
         log[level]('lease failed', { slot, error });
@@ -125,6 +128,12 @@ export class WorkerDaemon {
         continue;
       }
       if (jobs.length === 0) continue;
+      if (this.state !== 'running') {
+        // The poll that was parked when the drain began brought work: give it straight back
+        // (release spends no attempt) so a worker that stays can start it now.
+        await Promise.all(jobs.map((job) => this.releaseUnstarted(job)));
+        break;
+      }
       metrics.leaseWaitSeconds.observe((performance.now() - asked) / 1000);
       for (const job of jobs) {
         if (job.queued_at)
@@ -155,6 +164,21 @@ export class WorkerDaemon {
         // The slot waits for its batch (one GPU pass at a time per slot); delivery goes on in the background.
         await this.track(run).catch((error) => log.error('batch crashed', { error }));
       }
+    }
+  }
+
+  private async releaseUnstarted(job: LeasedJob): Promise<void> {
+    const { client, log, metrics } = this.deps;
+    try {
+      await client.release(
+        job.job_id,
+        { lease_token: job.lease_token },
+        AbortSignal.timeout(SHUTDOWN_CALL_MS),
+      );
+      metrics.jobs.inc({ model: job.input.model, outcome: 'released', code: '' });
+      log.info('job released', { job_id: job.job_id, started: false });
+    } catch (error) {
+      log.warn('release not delivered; the lease will expire', { job_id: job.job_id, error });
     }
   }
 

@@ -24,16 +24,18 @@ export interface E2eStack {
   cancel(id: string): Promise<Response>;
   waitFor(id: string, done: (g: Generation) => boolean, timeoutMs?: number): Promise<Generation>;
   download(url: string): Promise<Response>;
+  /** The job's Redis hash as field -> value (behind the API: attempt, worker_id, ...). */
+  jobRecord(id: string): Promise<Record<string, string>>;
   /** Stops the edge (workerd), waits `downMs`, starts it again on the same port with the same state. */
   restartEdge(downMs: number, whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** A long job on the fixture model: a few seconds of real UNet work on CPU. */
+/** A long job on the fixture model: about 0.1 s of real UNet work per step on an idle core (5 s). */
 export const LONG_JOB = {
-  width: 128,
-  height: 128,
-  steps: 60,
+  width: 256,
+  height: 256,
+  steps: 50,
   guidance_scale: 5,
   scheduler: 'ddim',
   seed: 11,
@@ -109,12 +111,23 @@ export async function startE2eStack(
         `generation ${id} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}`,
       );
     },
+    async jobRecord(id) {
+      const flat = (await stack.redis.hgetall(`job:${id}`)) as unknown;
+      if (!Array.isArray(flat)) return (flat ?? {}) as Record<string, string>;
+      const record: Record<string, string> = {};
+      for (let i = 0; i < flat.length; i += 2) record[String(flat[i])] = String(flat[i + 1]);
+      return record;
+    },
     download: (url) => fetch(url.startsWith('http') ? url : `${baseUrl}${url}`, { headers: account.headers }),
     async restartEdge(downMs, whileDown) {
       const port = runtime.port;
       await runtime.stop();
       const upAt = Date.now() + downMs;
-      await whileDown?.();
+      let failure: unknown;
+      // The edge comes back even when a check made while it was down fails.
+      await whileDown?.().catch((error) => {
+        failure = error;
+      });
       await new Promise((r) => setTimeout(r, Math.max(0, upAt - Date.now())));
       runtime = await startEdgeRuntime({
         bundlePath: await ensureEdgeBundle(),
@@ -134,6 +147,7 @@ export async function startE2eStack(
           ...vars,
         },
       });
+      if (failure) throw failure;
     },
     async stop() {
       await Promise.all(workers.map((w) => w.dispose()));

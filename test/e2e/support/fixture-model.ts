@@ -26,7 +26,7 @@ export async function writeSlowFixtureModel(dir: string, options: { width?: numb
   await mkdir(join(dir, 'unet'), { recursive: true });
   await writeFile(
     join(dir, 'unet', 'model.onnx'),
-    slowUnet(options.width ?? 96, options.layers ?? 6).encode().model,
+    slowUnet(options.width ?? 128, options.layers ?? 8).encode().model,
   );
   return dir;
 }

@@ -1,0 +1,48 @@
+import { readdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type E2eStack, LONG_JOB, startE2eStack } from './support/e2e-stack';
+
+// SIGTERM during a job: finished within the grace period, or released back to the queue; the
+// worker exits 0 either way and nothing is lost.
+let e2e: E2eStack;
+
+beforeAll(async () => {
+  e2e = await startE2eStack({ vars: { LEASE_TTL_MS: '5000' } });
+});
+afterAll(async () => {
+  await e2e?.stop();
+});
+
+describe('graceful drain', () => {
+  it('finishes the job in hand when the grace period allows, then exits 0', async () => {
+    const worker = e2e.startWorker('w-drain-finish', { env: { DRAIN_GRACE_MS: '60000' } });
+    await worker.waitForLog((l) => l.msg === 'worker ready', 60_000);
+    const job = await e2e.submit({ ...LONG_JOB, steps: 20 });
+    await worker.waitForLog((l) => l.msg === 'batch started' && (l.batch as string[]).includes(job.id));
+    worker.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+    const done = await e2e.get(job.id);
+    expect(done.status).toBe('succeeded');
+    expect(worker.logs.filter((l) => l.msg === 'leased')).toHaveLength(1);
+  });
+
+  it('releases the job when the grace period runs out; another worker finishes it without spending an attempt', async () => {
+    const worker = e2e.startWorker('w-drain-release', { env: { DRAIN_GRACE_MS: '300' } });
+    await worker.waitForLog((l) => l.msg === 'worker ready', 60_000);
+    const job = await e2e.submit({ ...LONG_JOB, steps: 150 });
+    await worker.waitForLog((l) => l.msg === 'batch started' && (l.batch as string[]).includes(job.id));
+    worker.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+    expect(worker.logs.some((l) => l.msg === 'job released' && l.job_id === job.id)).toBe(true);
+    const requeued = await e2e.get(job.id);
+    expect(requeued.status).toBe('queued');
+    expect(readdirSync(`${e2e.tmp}/spool-w-drain-release`)).toEqual([]);
+
+    const next = e2e.startWorker('w-after');
+    const done = await e2e.waitFor(job.id, (g) => g.status === 'succeeded' || g.status === 'failed', 90_000);
+    expect(done.status).toBe('succeeded');
+    const record = await e2e.jobRecord(job.id);
+    expect(record.attempt).toBe('1');
+    await next.waitForLog((l) => l.msg === 'job succeeded' && l.job_id === job.id, 10_000);
+  });
+});

@@ -1,0 +1,63 @@
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type E2eStack, startE2eStack } from './support/e2e-stack';
+import type { WorkerProcess } from './support/worker-process';
+
+// Submit -> a real worker process -> downloaded image, and dynamic batching across jobs.
+let e2e: E2eStack;
+let worker: WorkerProcess;
+
+beforeAll(async () => {
+  e2e = await startE2eStack({ vars: { LEASE_TTL_MS: '10000' } });
+});
+afterAll(async () => {
+  await e2e?.stop();
+});
+
+describe('worker end to end', () => {
+  it('turns a submitted generation into a downloadable image', async () => {
+    worker = e2e.startWorker('w-gen');
+    await worker.waitForLog((l) => l.msg === 'worker ready', 60_000);
+    const created = await e2e.submit({ width: 64, height: 64, steps: 4, seed: 5, num_outputs: 2 });
+    const done = await e2e.waitFor(created.id, (g) => g.status !== 'queued' && g.status !== 'running');
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    expect(done.outputs.map((o) => o.seed)).toEqual([5, 6]);
+    for (const output of done.outputs) {
+      const res = await e2e.download(output.url);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/png');
+      const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+      expect([meta.format, meta.width, meta.height]).toEqual(['png', 64, 64]);
+    }
+    expect(done.metrics.inference_ms).toBeGreaterThan(0);
+
+    const ops = await worker.opsUrl();
+    expect((await fetch(`${ops}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${ops}/metrics`)).text();
+    expect(metrics).toMatch(/ldm_worker_jobs_total\{model="demo-shapes",outcome="succeeded",code=""\} 1/);
+    expect(metrics).toMatch(/ldm_worker_execution_provider\{model="demo-shapes",provider="cpu"\} 1/);
+    expect(metrics).toMatch(/ldm_worker_step_seconds_count\{model="demo-shapes",batch_size="1"\} 4/);
+  });
+
+  it('runs compatible queued jobs as one UNet batch', async () => {
+    // Queued while the worker is away, so one lease call takes them together.
+    worker.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+    const jobs = await Promise.all(
+      ['a red circle', 'a blue square', 'a green triangle'].map((prompt, i) =>
+        e2e.submit({ prompt, width: 64, height: 64, steps: 3, seed: 100 + i, scheduler: 'euler' }),
+      ),
+    );
+    const odd = await e2e.submit({ prompt: 'bigger', width: 128, height: 64, steps: 3, seed: 9 });
+    worker = e2e.startWorker('w-batch');
+    for (const job of [...jobs, odd]) {
+      const done = await e2e.waitFor(job.id, (g) => g.status === 'succeeded' || g.status === 'failed');
+      expect(done.status).toBe('succeeded');
+    }
+    const batches = worker.logs.filter((l) => l.msg === 'batch started');
+    const sizes = batches.map((b) => b.jobs).sort();
+    expect(sizes).toEqual([1, 3]);
+    const big = batches.find((b) => b.jobs === 3);
+    expect(new Set(big?.batch as string[])).toEqual(new Set(jobs.map((j) => j.id)));
+  });
+});
