@@ -9,6 +9,7 @@ import { adminApi } from './routes/admin';
 import { stripeWebhook } from './routes/billing/stripe-webhook';
 import { generations } from './routes/generations';
 import { outputs } from './routes/outputs';
+import { playground } from './routes/playground';
 import { account } from './routes/public/account';
 import { usage } from './routes/public/usage';
 import { health } from './routes/system/health';
@@ -39,6 +40,7 @@ export function createApp(): Hono<AppEnv> {
     .use(services())
     .route('/healthz', health)
     .route('/', reference)
+    .route('/', playground)
     .route('/v1/models', models)
     .route('/v1/outputs', outputs(rateLimit))
     .route('/admin/v1', adminApi)

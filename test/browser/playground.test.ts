@@ -1,0 +1,113 @@
+/// <reference lib="dom" />
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LiveStack, startLiveStack } from '../../sdk/test/support/live-stack';
+import { chromiumAvailable, launchChromium } from './chromium';
+
+// The playground in a real browser against the local stack (edge in workerd, Redis, one
+// gpu-worker): key and prompt in, live step progress, the image out. Artifacts in test-results/.
+const RESULTS = resolve(import.meta.dirname, '../../test-results');
+
+let live: LiveStack;
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+
+beforeAll(async () => {
+  if (!chromiumAvailable())
+    throw new Error('no /usr/bin/chromium: apt-get install -y chromium (.ci/run does)');
+  mkdirSync(RESULTS, { recursive: true });
+  [live, browser] = await Promise.all([startLiveStack(), launchChromium()]);
+}, 180_000);
+afterAll(async () => {
+  await browser?.close();
+  await live?.stop();
+});
+
+/** Problems the page reports: script errors, failed CSP checks, console errors. */
+function watchForErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  return errors;
+}
+
+describe('playground', () => {
+  it('generates an image with live progress from a key and a prompt', async () => {
+    const page = await browser.context.newPage();
+    const errors = watchForErrors(page);
+    await page.goto(`${live.stack.info.base_url}/`);
+    await expect.poll(() => page.locator('#scheduler option').count()).toBeGreaterThan(0);
+
+    await page.getByLabel('API key').fill(live.stack.info.api_key);
+    await page.getByLabel('Prompt', { exact: false }).first().fill('a red circle on a blue background');
+    await page.getByLabel('Width').fill('256');
+    await page.getByLabel('Height').fill('256');
+    await page.getByLabel('Steps').fill('120');
+    await page.getByLabel('Seed').fill('21');
+    // Every step value the page shows, recorded in the page as it changes.
+    await page.evaluate(() => {
+      const bar = document.getElementById('progress') as HTMLProgressElement;
+      const seen: string[] = [];
+      (window as unknown as { seenSteps: string[] }).seenSteps = seen;
+      new MutationObserver(() => seen.push(bar.getAttribute('data-step') ?? '')).observe(bar, {
+        attributes: true,
+        attributeFilter: ['data-step'],
+      });
+    });
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Generate' }).isDisabled()).toBe(true);
+
+    const image = page.locator('#images figure img').first();
+    await image.waitFor({ state: 'visible', timeout: 120_000 });
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('#images img');
+      return img?.complete && img.naturalWidth > 0;
+    });
+    const naturalWidth = await image.evaluate((img: HTMLImageElement) => img.naturalWidth);
+    expect(naturalWidth).toBe(256);
+    const steps = await page.evaluate(() => (window as unknown as { seenSteps: string[] }).seenSteps);
+    const moving = new Set(steps.filter((s) => Number(s) > 0));
+    expect(moving.size, `steps seen: ${steps.join(',')}`).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Done.');
+
+    // Download link, cost of the job, credits, and the job in the recent list.
+    const download = page.getByRole('link', { name: 'Download image 1' });
+    expect(await download.getAttribute('download')).toMatch(/^gen_\w+-1\.png$/);
+    expect(Number(await page.locator('#job-meta').getAttribute('data-units'))).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#credits').textContent()).toMatch(/^Credits: [\d,.]+ units/);
+    await expect.poll(() => page.locator('#recent-list li').count()).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#recent-list li').first().textContent()).toContain('succeeded');
+
+    await page.screenshot({ path: join(RESULTS, 'playground.png'), fullPage: true });
+    expect(errors).toEqual([]);
+
+    // The key survives a reload (localStorage), so the next visit starts ready.
+    await page.reload();
+    expect(await page.getByLabel('API key').inputValue()).toBe(live.stack.info.api_key);
+    await page.close();
+  }, 180_000);
+
+  it('shows a validation error naming the field, and fits a phone-width screen', async () => {
+    const page = await browser.context.newPage();
+    await page.setViewportSize({ width: 375, height: 800 });
+    const errors = watchForErrors(page);
+    await page.goto(`${live.stack.info.base_url}/`);
+    await page.getByLabel('API key').fill(live.stack.info.api_key);
+    await page.getByLabel('Width').fill('65');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('validation_error: width must be a multiple of 8 (limit 8)');
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(RESULTS, 'playground-narrow.png'), fullPage: true });
+    // The 422 itself is logged by the browser as a failed resource; nothing else may be.
+    expect(errors.filter((e) => !e.includes('422'))).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
