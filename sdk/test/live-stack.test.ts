@@ -175,6 +175,32 @@ describe('ldm CLI against the local stack (child processes, key from .data/stack
     expect(listed.stdout).toContain(result.id);
   }, 150_000);
 
+  it('generate --image runs img2img on a local file (task inferred, strength sent)', async () => {
+    const input = join(live.dir, 'circle.png');
+    expect(pngSize(readFileSync(input)).width).toBe(256); // written by the first CLI test
+    const run = await ldm(
+      'generate',
+      'a blue circle',
+      '--image',
+      input,
+      '--strength',
+      '0.5',
+      '--steps',
+      '4',
+      '-o',
+      join(live.dir, 'i2i.png'),
+      '--json',
+      '-q',
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.input).toMatchObject({ task: 'img2img', strength: 0.5 });
+    expect(pngSize(readFileSync(join(live.dir, 'i2i.png'))).width).toBeGreaterThan(0);
+    const notImage = await ldm('generate', 'x', '--image', join(live.dir, '.data', 'stack.json'));
+    expect(notImage.code).toBe(2);
+    expect(notImage.stderr).toMatch(/^error: --image: .*stack\.json is not a PNG, JPEG or WebP image\n/);
+  }, 120_000);
+
   it('cancel stops queued work', async () => {
     const queued = await ldm(
       'generate',

@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { LIMITS } from '@ldm/shared';
+import { UsageError } from './command';
 
 const SIGNATURES: Array<{ type: string; test: (b: Buffer) => boolean }> = [
   {
@@ -19,13 +20,13 @@ export function imageFileToDataUrl(path: string, flag: string): string {
   try {
     size = statSync(path).size;
   } catch {
-    throw new Error(`${flag}: cannot read ${path}`);
+    throw new UsageError(`${flag}: cannot read ${path}`);
   }
   if (size > LIMITS.imageMaxBytes) {
-    throw new Error(`${flag}: ${path} is ${size} bytes (limit ${LIMITS.imageMaxBytes})`);
+    throw new UsageError(`${flag}: ${path} is ${size} bytes (limit ${LIMITS.imageMaxBytes})`);
   }
   const bytes = readFileSync(path);
   const kind = SIGNATURES.find((s) => s.test(bytes));
-  if (!kind) throw new Error(`${flag}: ${path} is not a PNG, JPEG or WebP image`);
+  if (!kind) throw new UsageError(`${flag}: ${path} is not a PNG, JPEG or WebP image`);
   return `data:${kind.type};base64,${bytes.toString('base64')}`;
 }
