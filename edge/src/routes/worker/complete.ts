@@ -1,10 +1,10 @@
 import { CONTENT_TYPES, CompleteRequest, type FieldIssue, type WorkerJobStatus } from '@ldm/shared';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { AppEnv } from '../../context';
 import { ApiError, fieldError } from '../../errors/api-error';
 import { parseJsonBody } from '../../lib/json-body';
 import { completeJob, type StoredOutput } from '../../store/scripts/complete-job';
-import { jobIdParam, readLeasedJob, refusalError } from './leased-job';
+import { jobIdParam, LeaseCheckError, readLeasedJob, refusalError } from './leased-job';
 import { outputKey } from './output-object';
 
 /**
@@ -14,7 +14,16 @@ import { outputKey } from './output-object';
 export const completeRoute = new Hono<AppEnv>().post('/:id/complete', async (c) => {
   const jobId = jobIdParam(c);
   const { data } = await parseJsonBody(c, CompleteRequest);
-  const job = await readLeasedJob(c, jobId, data.lease_token);
+  const job = await readLeasedJob(c, jobId, data.lease_token).catch(async (error: unknown) => {
+    // The same worker repeating a complete whose reply it lost: the script answers the repeat.
+    const repeat =
+      error instanceof LeaseCheckError &&
+      error.jobStatus === 'succeeded' &&
+      error.jobLeaseToken === data.lease_token;
+    if (!repeat) throw error;
+    return null;
+  });
+  if (job === null) return repeatedCompletion(c, jobId, data.lease_token);
   const { num_outputs: owed, output_format: format } = job.input;
   const contentType = CONTENT_TYPES[format];
 
@@ -70,3 +79,11 @@ export const completeRoute = new Hono<AppEnv>().post('/:id/complete', async (c) 
   const body: WorkerJobStatus = { job_id: jobId, status: 'succeeded', units: result.units };
   return c.json(body);
 });
+
+/** Runs the script for its repeat answer: it only replies, since the job already succeeded under this token. */
+async function repeatedCompletion(c: Context<AppEnv>, jobId: string, leaseToken: string) {
+  const result = await completeJob(c.var.redis, { jobId, leaseToken, outputs: [], inferenceMs: 0 });
+  if (result.outcome !== 'ok') throw refusalError(result, jobId);
+  const body: WorkerJobStatus = { job_id: jobId, status: 'succeeded', units: result.units };
+  return c.json(body);
+}

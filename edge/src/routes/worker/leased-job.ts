@@ -49,8 +49,20 @@ export async function readLeasedJob(
   if (!job.status || !job.input) throw refusalError({ outcome: 'not_found' }, jobId);
   const live =
     job.status === 'running' && job.lease_token === leaseToken && Number(job.lease_expires_at) > Date.now();
-  if (!live) throw refusalError({ outcome: 'lease_lost' }, jobId);
+  if (!live)
+    throw new LeaseCheckError(refusalError({ outcome: 'lease_lost' }, jobId), job.status, job.lease_token);
   return { accountId: job.account_id ?? '', input: JSON.parse(job.input) as JobInput };
+}
+
+/** A failed lease check, with what the record said (complete answers its own repeat from it). */
+export class LeaseCheckError extends ApiError {
+  constructor(
+    error: ApiError,
+    readonly jobStatus: string,
+    readonly jobLeaseToken: string | undefined,
+  ) {
+    super(error.code, error.message);
+  }
 }
 
 /**

@@ -76,6 +76,21 @@ describe('worker protocol routes', () => {
     });
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({ job_id: job.job_id, status: 'succeeded' });
+    // A worker that lost the reply and sends complete again gets the same answer, and nothing moves.
+    const record = await readHash(stack.redis, keys.job(job.job_id));
+    const repeated = await worker.call('POST', `/jobs/${job.job_id}/complete`, {
+      lease_token: job.lease_token,
+      outputs: [0, 1].map((index) => ({
+        index,
+        width: 64,
+        height: 64,
+        seed: 7 + index,
+        content_type: 'image/png',
+      })),
+      metrics: { inference_ms: 321 },
+    });
+    expect(repeated).toMatchObject({ status: 200, body: done.body });
+    expect(await readHash(stack.redis, keys.job(job.job_id))).toEqual(record);
 
     const finished = await getGeneration(stack, account, generation.id);
     expect(finished.status).toBe('succeeded');
