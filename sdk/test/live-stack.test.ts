@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdmApiError, LdmClient, type ProgressUpdate } from '../src/index';
 import { type LiveStack, startLiveStack } from './support/live-stack';
 import { pngSize } from './support/png-size';
-import { runLdm } from './support/run-ldm';
+import { runLdm, startLdm } from './support/run-ldm';
 
 // The SDK and the `ldm` CLI against the whole local stack: edge in workerd, real Redis, a real gpu-worker.
 let live: LiveStack;
@@ -222,6 +222,20 @@ describe('ldm CLI against the local stack (child processes, key from .data/stack
     await client.wait(id, { timeoutMs: 60_000 });
     expect((await ldm('get', id)).stdout).toMatch(/canceled/);
   }, 90_000);
+
+  it('Ctrl-C during generate cancels the job and exits 130', async () => {
+    const run = startLdm(['generate', 'interrupted', '--steps', '150', '--width', '256', '--height', '256'], {
+      cwd: live.dir,
+    });
+    await expect.poll(() => run.output().stderr, { timeout: 60_000 }).toMatch(/running step [1-9]\d*\/150/);
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code).toBe(130);
+    const id = result.stderr.match(/interrupted: generation (gen_\w+) (\w+)/);
+    expect(id?.[2]).toMatch(/canceled|running/);
+    const final = await client.wait(id?.[1] ?? '', { timeoutMs: 60_000 });
+    expect(final.status).toBe('canceled');
+  }, 120_000);
 
   it('account prints credits', async () => {
     const account = await ldm('account');
