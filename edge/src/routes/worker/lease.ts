@@ -47,6 +47,9 @@ export const leaseRoute = new Hono<AppEnv>().post('/', async (c) => {
       return c.json(body);
     }
     await waitForWork(c.env, models, Math.min(remaining, SAFETY_POLL_MS), seen);
+    // A worker that hung up must not be handed jobs nobody will run (they would sit out a lease).
+    // 499: "client closed request" (nginx), which nobody is left to read.
+    if (c.req.raw.signal?.aborted) return new Response(null, { status: 499 });
   }
 });
 
