@@ -19,17 +19,4 @@ export class QueueWaker extends DurableObject<Env> {
   wake(): number {
     return this.pool.wake();
   }
-
-  /** The same over plain fetch (`POST /wake`, `POST /wait?ms=`), for callers not using RPC. */
-  async fetch(request: Request): Promise<Response> {
-    const url = new URL(request.url);
-    if (request.method === 'POST' && url.pathname === '/wake') return Response.json({ woken: this.wake() });
-    if (request.method === 'POST' && url.pathname === '/wait') {
-      const seen = url.searchParams.get('seen');
-      return Response.json(
-        await this.waitForWork(Number(url.searchParams.get('ms') ?? 0), seen ? Number(seen) : undefined),
-      );
-    }
-    return new Response('not found', { status: 404 });
-  }
 }
