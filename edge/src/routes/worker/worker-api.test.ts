@@ -1,4 +1,6 @@
 /// <reference types="node" />
+import { request } from 'node:http';
+import { WORKER_LIMITS } from '@ldm/shared';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EdgeStack, startEdgeStack, type TestAccount } from '../../../../test/support/edge-stack';
@@ -195,6 +197,44 @@ describe('worker protocol routes', () => {
     expect(ok.body).toEqual(png);
     const stale = await worker.call('GET', path, undefined, { 'x-lease-token': 'lt_stale' });
     expect(stale.status).toBe(409);
+  });
+
+  it('refuses an upload whose declared size is over the limit before reading it', async () => {
+    await submit(stack, account, {});
+    const job = await leaseOne();
+    const url = new URL(`/worker/v1/jobs/${job.job_id}/outputs/0`, stack.baseUrl);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(url, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${stack.workerToken}`,
+          'x-lease-token': job.lease_token,
+          'content-type': 'image/png',
+          'content-length': String(WORKER_LIMITS.outputMaxBytes + 1),
+        },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      });
+      req.on('error', reject);
+      req.write(png); // a few bytes of the announced 32 MiB; the answer must not wait for the rest
+    });
+    expect(status).toBe(413);
+  });
+
+  it('hands every job to exactly one of many workers leasing at once', async () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 8; i++) ids.add((await submit(stack, account, { prompt: `job ${i}` })).id);
+    const leases = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        worker.lease(['demo-shapes'], { worker_id: `w${i}`, max_jobs: 2 }),
+      ),
+    );
+    const granted = leases.flatMap((res) => res.body.jobs.map((j: { job_id: string }) => j.job_id));
+    expect(new Set(granted).size).toBe(granted.length);
+    expect(granted.filter((id) => ids.has(id)).sort()).toEqual([...ids].sort());
   });
 
   it('refuses a lease for an unknown model, naming it', async () => {

@@ -1,4 +1,5 @@
 /// <reference types="node" />
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EdgeStack, startEdgeStack, type TestAccount } from '../../../../test/support/edge-stack';
 import { keys } from '../../store/keys';
@@ -11,11 +12,17 @@ import { submit, workerClient } from './worker-test-client';
 let stack: EdgeStack;
 let account: TestAccount;
 let worker: ReturnType<typeof workerClient>;
+let png: Uint8Array;
 
 beforeAll(async () => {
   stack = await startEdgeStack({ vars: { LEASE_TTL_MS: '1000', MAX_ATTEMPTS: '2' } });
   account = await stack.createAccount({ credits: 10_000, limits: { concurrent_jobs: 100 } });
   worker = workerClient(stack);
+  png = new Uint8Array(
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: '#0a0' } })
+      .png()
+      .toBuffer(),
+  );
 });
 afterAll(async () => {
   await stack?.stop();
@@ -69,6 +76,32 @@ describe('lease long-poll, queue stats and the reaper', () => {
         retryable: false,
       });
     }
+  });
+
+  it('an output uploaded under an expired lease does not count for the next attempt', async () => {
+    const generation = await submit(stack, account, {});
+    const first = (await worker.lease(['demo-shapes'])).body.jobs[0];
+    const put = await worker.call('PUT', `/jobs/${generation.id}/outputs/0`, png, {
+      'x-lease-token': first.lease_token,
+      'content-type': 'image/png',
+    });
+    expect(put.status).toBe(200);
+    await sleep(1_200);
+    const second = (await worker.lease(['demo-shapes'])).body.jobs[0];
+    expect(second).toMatchObject({ job_id: generation.id, attempt: 2 });
+
+    const done = await worker.call('POST', `/jobs/${generation.id}/complete`, {
+      lease_token: second.lease_token,
+      outputs: [{ index: 0, width: 64, height: 64, seed: 1, content_type: 'image/png' }],
+      metrics: { inference_ms: 1 },
+    });
+    expect(done.status).toBe(409);
+    expect(done.body.error).toMatchObject({ code: 'invalid_state', details: [{ field: 'outputs.0' }] });
+    await worker.call('POST', `/jobs/${generation.id}/fail`, {
+      lease_token: second.lease_token,
+      error: { code: 'model_error', message: 'x' },
+      retryable: false,
+    });
   });
 
   it('the cron reaper requeues an expired lease, then fails the job at the retry limit', async () => {
