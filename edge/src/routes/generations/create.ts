@@ -1,6 +1,7 @@
 import { GenerationRequest, type JobInput } from '@ldm/shared';
 import { Hono } from 'hono';
 import { priceUnits } from '../../config/models';
+import type { PlanName } from '../../config/plans';
 import type { AppEnv } from '../../context';
 import { wakeWorkers } from '../../durable/wake-workers';
 import { ApiError } from '../../errors/api-error';
@@ -58,6 +59,7 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
     idempotency: c.var.idempotency && { ...c.var.idempotency, ttlSeconds: config.idempotencyTtlSeconds },
     fingerprint,
     day: utcDay(),
+    monthlyAllowance: (config.plans[caller.plan as PlanName] ?? config.plans.free).monthly_allowance,
   });
 
   const jobCreated = result.outcome === 'created' || result.outcome === 'coalesced';

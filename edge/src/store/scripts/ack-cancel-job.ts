@@ -26,7 +26,7 @@ return cjson.encode({ status = 'canceled', model = job.model, promoted = heir })
 export const ACK_CANCEL_JOB: LuaScript = {
   name: 'ack-cancel-job',
   lua: LUA,
-  sha1: '9087d33acc9c71d172d2b0b8b74697d145ae5662',
+  sha1: '5bb84afc29137483c8fc43f7cb3e36ab9bd2a5c8',
 };
 
 export type AckCancelResult =

@@ -45,7 +45,7 @@ return cjson.encode({ units = units })
 export const COMPLETE_JOB: LuaScript = {
   name: 'complete-job',
   lua: LUA,
-  sha1: '0486d89d65f41055a22486397ab7598ef67bd2d6',
+  sha1: '07488e764b44de2184038a12b6e2ed6abcdc835b',
 };
 
 /** One stored output, as the job record keeps it (job-record.ts `outputs`). */

@@ -37,7 +37,7 @@ return cjson.encode({ status = 'failed', model = job.model })
 export const FAIL_JOB: LuaScript = {
   name: 'fail-job',
   lua: LUA,
-  sha1: '1285509d3d4f392a1fe9be19036a770b8ef36e2e',
+  sha1: 'f3fd8ee2926086f8583e2fc2422f5db77186ff1f',
 };
 
 export type FailResult =

@@ -32,7 +32,7 @@ return cjson.encode({ lease_expires_at = expires, cancel = job.cancel_requested 
 export const HEARTBEAT_JOB: LuaScript = {
   name: 'heartbeat-job',
   lua: LUA,
-  sha1: '3486f1d91d262a07271b8ea2bd2434d3e104f7ab',
+  sha1: '9fb63cc5ab7d8427da5595a2bcabca970959f0fd',
 };
 
 export type HeartbeatResult = Refusal | { outcome: 'ok'; lease_expires_at: number; cancel: boolean };

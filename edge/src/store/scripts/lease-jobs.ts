@@ -92,7 +92,7 @@ return cjson.encode({ now = now, jobs = leased, ended = ended })
 export const LEASE_JOBS: LuaScript = {
   name: 'lease-jobs',
   lua: LUA,
-  sha1: '227f79e2e067a3d5cb9cad1b12e4b8b7567c52e4',
+  sha1: '4c4a1b1f24a3aa8a35677100c548146779a6d3a2',
 };
 
 export interface LeaseGrant {

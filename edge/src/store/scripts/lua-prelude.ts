@@ -84,11 +84,20 @@ local function free_slot(account_id)
 end
 
 -- A usage event: the daily ledger always, the billing outbox when there is something to bill.
+-- Charged units are paid from the plan's monthly allowance first: what the allowance covers moves
+-- into credits, which the job's hold had taken below what the prepaid balance alone allows
+-- (submit-generation.lua, allowance_left).
 local function record_usage(job_id, account_id, model, units, now)
   local usage = key(CTX.usage_day, account_id, utc_day(now))
   redis.call('HINCRBYFLOAT', usage, model .. ':units', units)
   redis.call('HINCRBY', usage, model .. ':jobs', 1)
   if units > 0 then
+    local acct = key(CTX.account, account_id)
+    local from_allowance = math.min(units, tonumber(redis.call('HGET', acct, 'allowance_left')) or 0)
+    if from_allowance > 0 then
+      redis.call('HINCRBYFLOAT', acct, 'allowance_left', -from_allowance)
+      redis.call('HINCRBYFLOAT', acct, 'credits', from_allowance)
+    end
     redis.call('XADD', CTX.outbox, '*', 'job', job_id, 'account', account_id, 'model', model, 'units', units, 'at', now)
   end
 end

@@ -39,7 +39,7 @@ return cjson.encode({ now = now, models = out })
 export const QUEUE_STATS: LuaScript = {
   name: 'queue-stats',
   lua: LUA,
-  sha1: '299bbf54e629c8b6b1aca184f615633c8349dd24',
+  sha1: '504c9c069be7b6c65eeb49523c39f8cf8d346ae4',
 };
 
 export interface ModelQueueStats {

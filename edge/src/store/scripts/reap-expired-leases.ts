@@ -39,7 +39,7 @@ return cjson.encode({ scanned = #due, requeued = requeued, ended = ended })
 export const REAP_EXPIRED_LEASES: LuaScript = {
   name: 'reap-expired-leases',
   lua: LUA,
-  sha1: '528fdb8042b4783177929e20196845bb72a3893e',
+  sha1: '3c2d8401c4eb00df2ee2e3e8bf4a56661d72ce42',
 };
 
 export interface ReapResult {

@@ -29,7 +29,7 @@ return cjson.encode({ status = 'queued', model = job.model })
 export const RELEASE_JOB: LuaScript = {
   name: 'release-job',
   lua: LUA,
-  sha1: 'c8fa57f2282280f47c723d885ab9e29ff4d02fe5',
+  sha1: '7bb93a59b087eb1f25f03046dd9eb1df20036631',
 };
 
 export type ReleaseResult =

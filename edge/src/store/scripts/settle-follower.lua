@@ -68,6 +68,12 @@ if l_status == 'succeeded' then
   redis.call('HINCRBYFLOAT', usage, f.model .. ':units', units)
   redis.call('HINCRBY', usage, f.model .. ':jobs', 1)
   if units > 0 then
+    -- Paid from the monthly allowance first (as record_usage in lua-prelude.ts does).
+    local from_allowance = math.min(units, tonumber(redis.call('HGET', acct, 'allowance_left')) or 0)
+    if from_allowance > 0 then
+      redis.call('HINCRBYFLOAT', acct, 'allowance_left', -from_allowance)
+      redis.call('HINCRBYFLOAT', acct, 'credits', from_allowance)
+    end
     redis.call('XADD', ctx.outbox, '*', 'job', id, 'account', f.account_id, 'model', f.model, 'units', units, 'at', now)
   end
   free_slot()

@@ -6,7 +6,7 @@ import lua from './settle-follower.lua';
 export const SETTLE_FOLLOWER: LuaScript = {
   name: 'settle-follower',
   lua,
-  sha1: '6ebdd8b3a01a31af0369b4b579d9d90fa0ff7dc2',
+  sha1: '5f05f5eebb653c629d4ca70c37772fa27e7527b7',
 };
 
 const TEMPLATES = JSON.stringify({

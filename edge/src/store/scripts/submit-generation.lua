@@ -12,6 +12,7 @@
 -- ARGV[4] units to reserve  ARGV[5] units a cache answer costs  ARGV[6] concurrency limit
 -- ARGV[7] retention s       ARGV[8] body hash ('' = no Idempotency-Key)  ARGV[9] idempotency TTL s
 -- ARGV[10] fingerprint ('' = not cacheable)  ARGV[11] model  ARGV[12] UTC day (usage ledger)
+-- ARGV[13] the plan's monthly allowance (units granted each calendar month, spent before credits)
 -- Returns JSON { outcome, job_id, job = flat HGETALL of the job, ... } where outcome is one of
 -- created | coalesced | cached | replayed | idempotency_conflict | concurrency_limited |
 -- insufficient_credits | no_account.
@@ -21,6 +22,7 @@ local units, cache_units = tonumber(ARGV[4]), tonumber(ARGV[5])
 local concurrency_limit, retention = tonumber(ARGV[6]), tonumber(ARGV[7])
 local body_hash, idem_ttl = ARGV[8], tonumber(ARGV[9])
 local fingerprint, model, day = ARGV[10], ARGV[11], ARGV[12]
+local allowance = tonumber(ARGV[13]) or 0
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -61,6 +63,28 @@ local function credits()
   return tonumber(redis.call('HGET', KEYS[1], 'credits')) or 0
 end
 
+-- The monthly allowance still to spend this month (`allowance_left`): it starts over when the
+-- month changes and follows a plan change by the difference. A hold comes out of `credits` as
+-- always, which may then go below zero by at most the allowance left; the settling scripts turn
+-- allowance into credits as units are charged (record_usage in lua-prelude.ts), so the allowance is
+-- spent first and a refund needs no bookkeeping of which part came from where.
+local function allowance_left()
+  local month = string.sub(day, 1, 7)
+  local a = redis.call('HMGET', KEYS[1], 'allowance_month', 'allowance_granted', 'allowance_left')
+  if a[1] ~= month then
+    if allowance > 0 or a[1] then
+      redis.call('HSET', KEYS[1], 'allowance_month', month, 'allowance_granted', allowance, 'allowance_left', allowance)
+    end
+    return allowance
+  end
+  local granted, left = tonumber(a[2]) or 0, tonumber(a[3]) or 0
+  if granted ~= allowance then
+    left = math.max(0, left + allowance - granted)
+    redis.call('HSET', KEYS[1], 'allowance_granted', allowance, 'allowance_left', left)
+  end
+  return left
+end
+
 -- Writes the new job record, indexes it for the account's list and binds the idempotency key.
 local function write_job(status, extra)
   redis.call('HSET', KEYS[4], unpack(fields))
@@ -81,8 +105,9 @@ if fingerprint ~= '' then
   if done then
     local source = redis.call('HMGET', key(ctx.job, done), 'status', 'outputs')
     if source[1] == 'succeeded' and source[2] then
-      if credits() < cache_units then
-        return cjson.encode({ outcome = 'insufficient_credits', available = credits(), needed = cache_units })
+      local cache_left = allowance_left()
+      if credits() + cache_left < cache_units then
+        return cjson.encode({ outcome = 'insufficient_credits', available = credits() + cache_left, needed = cache_units })
       end
       write_job('succeeded', { 'cached', '1', 'cache_source', done, 'outputs', source[2], 'started_at', now,
         'completed_at', now, 'units_reserved', 0, 'units', cache_units, 'inference_ms', 0 })
@@ -93,7 +118,10 @@ if fingerprint ~= '' then
       redis.call('HINCRBYFLOAT', usage, model .. ':units', cache_units)
       redis.call('HINCRBY', usage, model .. ':jobs', 1)
       if cache_units > 0 then
-        redis.call('HINCRBYFLOAT', KEYS[1], 'credits', -cache_units)
+        -- Charged from the allowance first, the rest from the prepaid balance.
+        local from_allowance = math.min(cache_units, cache_left)
+        if from_allowance > 0 then redis.call('HINCRBYFLOAT', KEYS[1], 'allowance_left', -from_allowance) end
+        redis.call('HINCRBYFLOAT', KEYS[1], 'credits', from_allowance - cache_units)
         redis.call('XADD', KEYS[10], '*', 'job', job_id, 'account', account_id, 'model', model,
           'units', cache_units, 'at', now)
       end
@@ -109,7 +137,7 @@ if active >= concurrency_limit then
 end
 
 -- 4. Credits: held now, settled by the worker-side scripts when the job ends.
-local available = credits()
+local available = credits() + allowance_left()
 if available < units then
   return cjson.encode({ outcome = 'insufficient_credits', available = available, needed = units })
 end

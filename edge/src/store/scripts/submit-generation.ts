@@ -6,7 +6,7 @@ import lua from './submit-generation.lua';
 export const SUBMIT_GENERATION: LuaScript = {
   name: 'submit-generation',
   lua,
-  sha1: '470f7bd0a0bb2f6389319403a64aa113e0b4740a',
+  sha1: 'e5375c5a4d017a5aff4843b2e13835778ed1df11',
 };
 
 const TEMPLATES = JSON.stringify({
@@ -29,8 +29,10 @@ export interface SubmitParams {
   idempotency?: { keyHash: string; bodyHash: string; ttlSeconds: number };
   /** '' when the request is not cacheable (no seed). */
   fingerprint: string;
-  /** UTC day, YYYY-MM-DD, for the usage ledger of a cache answer. */
+  /** UTC day, YYYY-MM-DD, for the usage ledger of a cache answer (its month keys the allowance). */
   day: string;
+  /** Units the account's plan grants each calendar month, spent before the prepaid credits. Default 0. */
+  monthlyAllowance?: number;
 }
 
 export type SubmitResult =
@@ -85,6 +87,7 @@ export async function submitGeneration(redis: ScriptRedis, p: SubmitParams): Pro
       p.fingerprint,
       p.model,
       p.day,
+      String(p.monthlyAllowance ?? 0),
     ],
   );
   switch (reply.outcome) {
