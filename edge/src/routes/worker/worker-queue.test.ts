@@ -2,6 +2,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EdgeStack, startEdgeStack, type TestAccount } from '../../../../test/support/edge-stack';
+import { BUILTIN_MODELS } from '../../config/models';
 import { keys } from '../../store/keys';
 import { readHash } from '../../store/scripts/test-support/state-snapshot';
 import { SAFETY_POLL_MS } from './lease';
@@ -15,7 +16,11 @@ let worker: ReturnType<typeof workerClient>;
 let png: Uint8Array;
 
 beforeAll(async () => {
-  stack = await startEdgeStack({ vars: { LEASE_TTL_MS: '1000', MAX_ATTEMPTS: '2' } });
+  // A second model, so a lease call can park on two queues at once.
+  const second = { ...BUILTIN_MODELS[0], name: 'demo-shapes-b', version: 'demo-shapes-b-v1' };
+  stack = await startEdgeStack({
+    vars: { LEASE_TTL_MS: '1000', MAX_ATTEMPTS: '2', MODELS_JSON: JSON.stringify([second]) },
+  });
   account = await stack.createAccount({ credits: 10_000, limits: { concurrent_jobs: 100 } });
   worker = workerClient(stack);
   png = new Uint8Array(
@@ -55,6 +60,21 @@ describe('lease long-poll, queue stats and the reaper', () => {
     });
   });
 
+  it('a call parked on two models is woken by a submit to either', async () => {
+    const parked = worker.lease(['demo-shapes-b', 'demo-shapes'], { wait_ms: 20_000 });
+    await sleep(500);
+    const generation = await submit(stack, account, { model: 'demo-shapes-b' });
+    const submittedAt = Date.now();
+    const res = await parked;
+    expect(res.body.jobs.map((j: { job_id: string }) => j.job_id)).toEqual([generation.id]);
+    expect(Date.now() - submittedAt).toBeLessThan(SAFETY_POLL_MS / 4);
+    await worker.call('POST', `/jobs/${generation.id}/fail`, {
+      lease_token: res.body.jobs[0].lease_token,
+      error: { code: 'model_error', message: 'done with it' },
+      retryable: false,
+    });
+  });
+
   it('reports depth, leased and oldest age per model, and desired_workers for KEDA', async () => {
     await submit(stack, account, {});
     await submit(stack, account, {});
@@ -65,6 +85,7 @@ describe('lease long-poll, queue stats and the reaper', () => {
     expect(res.body).toMatchObject({ total_depth: 1, total_leased: 1, desired_workers: 2 });
     expect(res.body.models).toEqual([
       { model: 'demo-shapes', depth: 1, leased: 1, oldest_age_ms: expect.any(Number) },
+      { model: 'demo-shapes-b', depth: 0, leased: 0, oldest_age_ms: 0 },
     ]);
     expect(res.body.models[0].oldest_age_ms).toBeGreaterThanOrEqual(50);
     // Leave the queue empty for the next test.
