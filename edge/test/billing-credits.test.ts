@@ -8,7 +8,10 @@ import { completeWithPng, leaseOne } from './fake-worker';
 let stack: EdgeStack;
 
 beforeAll(async () => {
-  stack = await startEdgeStack();
+  // Only `pro` grants a monthly allowance here, so the other tests see plain prepaid credits.
+  stack = await startEdgeStack({
+    vars: { PLAN_LIMITS_JSON: JSON.stringify({ pro: { monthly_allowance: 5 } }) },
+  });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -125,6 +128,41 @@ describe('credits', () => {
     expect(again.body).toMatchObject({ status: 'succeeded', cached: true, usage: { units: 0 } });
     expect((await balance(acct)).credits).toBeCloseTo(after.credits, 6);
     expect(await stack.redis.xlen('outbox:usage')).toBe(outbox);
+  });
+
+  it('the operator moves an account to a plan with a monthly allowance, which is spent before its credits', async () => {
+    const acct = await stack.createAccount({ name: 'upgraded', credits: 2, limits: { concurrent_jobs: 10 } });
+    const patch = await stack.fetch(`/admin/v1/accounts/${acct.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ plan: 'pro' }),
+    });
+    expect(patch.status).toBe(200);
+    const read = async () =>
+      (await (await stack.fetch('/v1/account', { headers: acct.headers })).json()) as {
+        plan: string;
+        credits: number;
+        reserved: number;
+        monthly_allowance: number;
+        allowance_remaining: number;
+      };
+    expect(await read()).toMatchObject({
+      plan: 'pro',
+      credits: 2,
+      monthly_allowance: 5,
+      allowance_remaining: 5,
+    });
+    // 5 + 2 units pay for three jobs (5.4576), not four.
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await submit(acct, { prompt: `allowance ${i}` }));
+    expect(results.map((r) => r.status)).toEqual([201, 201, 201, 402]);
+    const held = await read();
+    expect(held.allowance_remaining).toBeCloseTo(0, 6);
+    expect(held.credits).toBeCloseTo(7 - 3 * JOB_UNITS, 6);
+    for (let job = await leaseOne(stack); job; job = await leaseOne(stack)) await completeWithPng(stack, job);
+    const settled = await read();
+    expect(settled).toMatchObject({ reserved: 0, allowance_remaining: 0 });
+    expect(settled.credits).toBeCloseTo(7 - 3 * JOB_UNITS, 6);
   });
 
   it('GET /v1/models shows each model’s price', async () => {
