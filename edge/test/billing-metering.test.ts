@@ -109,7 +109,7 @@ describe('metering to Stripe through the edge', () => {
     expect(status).toMatchObject({ outbox: 0, held: 0, failures: 0, configured: true });
   });
 
-  it('Stripe down for a while: the cron backs off, and after recovery every event arrives exactly once', async () => {
+  it('Stripe down for a while: unforced flushes back off, and after recovery every event arrives exactly once', async () => {
     const before = recorder.accepted.length;
     const ids = [];
     for (let i = 0; i < 6; i++) ids.push((await submit(customerAccount, { prompt: `outage ${i}` })).body.id);
@@ -142,6 +142,37 @@ describe('metering to Stripe through the edge', () => {
     const fresh = recorder.accepted.slice(before).map((e) => e.identifier);
     expect(fresh.sort()).toEqual([...ids].sort());
     expect(recorder.duplicatesRefused).toEqual([]);
+    expect(new Set(recorder.accepted.map((e) => e.identifier)).size).toBe(recorder.accepted.length);
+  });
+
+  it('Stripe slower than the timeout: the answers are lost, the retry finds them billed, none counted twice', async () => {
+    const before = recorder.accepted.length;
+    const ids = [];
+    for (let i = 0; i < 4; i++) ids.push((await submit(customerAccount, { prompt: `slow ${i}` })).body.id);
+    expect(await runQueuedJobs()).toBe(4);
+    recorder.mode = 'slow';
+    recorder.delayMs = 1_500;
+    const slow = (await (await admin('/admin/v1/billing/flush', 'POST')).json()) as {
+      outcome: string;
+      error: string;
+    };
+    expect(slow.outcome).toBe('failed');
+    expect(slow.error).toMatch(/StripeConnectionError/);
+    expect(recorder.accepted.length).toBeGreaterThan(before);
+    recorder.mode = 'ok';
+    const retried = (await (await admin('/admin/v1/billing/flush', 'POST')).json()) as {
+      sent: number;
+      duplicates: number;
+    };
+    expect(retried).toMatchObject({ outcome: 'flushed' });
+    expect(retried.sent + retried.duplicates).toBe(4);
+    expect(retried.duplicates).toBeGreaterThan(0);
+    expect(
+      recorder.accepted
+        .slice(before)
+        .map((e) => e.identifier)
+        .sort(),
+    ).toEqual([...ids].sort());
     expect(new Set(recorder.accepted.map((e) => e.identifier)).size).toBe(recorder.accepted.length);
   });
 
