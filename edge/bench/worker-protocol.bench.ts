@@ -17,6 +17,7 @@ export interface WorkerProtocolFigures {
   lifecycle: { phase: string; restRequests: number; commands: number; executed: number }[];
   idle: { seconds: number; restPerSecond: number; commandsPerSecond: number; executedPerSecond: number };
   dispatch: { samples: number; p50: number; p95: number; p99: number; max: number };
+  fleet: { workers: number; samples: number; p50: number; p99: number; restPerJob: number };
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -188,7 +189,56 @@ export async function runWorkerProtocolBench(
       p99: percentile(latencies, 99),
       max: latencies[latencies.length - 1],
     };
-    return { lifecycle, idle, dispatch };
+
+    // 4. A fleet: FLEET workers park at once; every wake releases them all (waiter-pool.ts), so a
+    // submit costs one lease read per idle worker. Dispatch to the first, and that cost.
+    const FLEET = 4;
+    const fleetLatencies: number[] = [];
+    const fleetBefore = meter.tally();
+    let stopFleet = false;
+    let delivered: ((job: { id: string; at: number }) => void) | undefined;
+    const members = Array.from({ length: FLEET }, async (_, w) => {
+      while (!stopFleet) {
+        const got = await worker('/lease', {
+          worker_id: `fleet-${w}`,
+          models: ['demo-shapes'],
+          wait_ms: 5_000,
+        });
+        for (const job of got.jobs) {
+          delivered?.({ id: job.job_id, at: performance.now() });
+          await worker(`/jobs/${job.job_id}/fail`, {
+            lease_token: job.lease_token,
+            error: { code: 'model_error', message: 'bench' },
+            retryable: false,
+          });
+        }
+      }
+    });
+    const fleetSamples = Math.max(10, Math.round(samples / 2));
+    for (let n = 0; n < fleetSamples; n++) {
+      await sleep(300 + Math.random() * 200);
+      const arrived = new Promise<{ id: string; at: number }>((resolve) => {
+        delivered = resolve;
+      });
+      const submittedAt = performance.now();
+      const id = await submit(90_000 + n);
+      const got = await arrived;
+      if (got.id !== id) throw new Error(`fleet got ${got.id}, expected ${id}`);
+      fleetLatencies.push(got.at - submittedAt);
+    }
+    stopFleet = true;
+    await Promise.all(members);
+    const fleetAfter = meter.tally();
+    fleetLatencies.sort((a, b) => a - b);
+    const fleet = {
+      workers: FLEET,
+      samples: fleetSamples,
+      p50: percentile(fleetLatencies, 50),
+      p99: percentile(fleetLatencies, 99),
+      // Everything the fleet sent per submitted job, minus the job's own submit (2) and fail (1).
+      restPerJob: (fleetAfter.restRequests - fleetBefore.restRequests) / fleetSamples - 3,
+    };
+    return { lifecycle, idle, dispatch, fleet };
   } finally {
     await stack.stop();
     await meter.close();
@@ -215,6 +265,11 @@ export function printWorkerProtocolFigures(f: WorkerProtocolFigures): void {
   );
   console.log(
     `  p50 ${fixed(f.dispatch.p50)} ms   p95 ${fixed(f.dispatch.p95)} ms   p99 ${fixed(f.dispatch.p99)} ms   max ${fixed(f.dispatch.max)} ms`,
+  );
+  const { fleet } = f;
+  console.log(`\n${fleet.workers} parked workers, one submit at a time (${fleet.samples} samples):`);
+  console.log(
+    `  dispatch p50 ${fleet.p50.toFixed(1)} ms   p99 ${fleet.p99.toFixed(1)} ms;   ${fleet.restPerJob.toFixed(2)} worker-side REST requests per job (lease reads the wake causes, incl. the idle polls of the window)`,
   );
 }
 
