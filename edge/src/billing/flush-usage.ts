@@ -18,7 +18,10 @@ export interface FlushUsageOptions {
   force?: boolean;
   /** Entries claimed per round. Default 100. */
   batchSize?: number;
-  /** Most entries handled in one flush; the rest wait for the next. Default 2,000. */
+  /**
+   * Most entries handled in one flush; the rest wait for the next. Default 500: each is one Stripe
+   * call, and a Worker invocation may make only so many subrequests (1,000 on the paid plan).
+   */
   maxEvents?: number;
   /** Meter events in flight at once. Default 8. */
   concurrency?: number;
@@ -84,7 +87,7 @@ export async function flushUsage(
 ): Promise<FlushReport> {
   const { redis, stripe, stripeConfig } = deps;
   const batchSize = options.batchSize ?? 100;
-  const maxEvents = options.maxEvents ?? 2_000;
+  const maxEvents = options.maxEvents ?? 500;
   const concurrency = options.concurrency ?? 8;
   const budgetMs = options.budgetMs ?? 20_000;
   const report: FlushReport = {
