@@ -25,7 +25,7 @@ export interface FlushUsageOptions {
   maxEvents?: number;
   /** Meter events in flight at once. Default 8. */
   concurrency?: number;
-  /** No new round starts after this many ms. Default 20,000 (a cron invocation has 30 s of CPU-free wall time to spare). */
+  /** No new Stripe call starts after this many ms. Default 20,000, well inside the flush lock (see lockMs). */
   budgetMs?: number;
 }
 
@@ -39,7 +39,7 @@ export interface FlushReport {
   held: number;
   /** Claimed back from an earlier flush that never acknowledged them. */
   reclaimed: number;
-  /** Claimed but left pending because Stripe failed; the next flush takes them back. */
+  /** Claimed but left pending (Stripe failed, or the time budget ran out); the next flush takes them back. */
   unsent: number;
   /** Consecutive failed flushes, and when the next unforced flush may run (ISO) or null. */
   failures: number;
@@ -135,7 +135,9 @@ export async function flushUsage(
 
       const outcomes = await mapLimit(sendable, concurrency, async (event): Promise<SendOutcome | null> => {
         // After the first failure the rest of the batch is not even tried: Stripe is likely down.
-        if (failure !== null) return null;
+        // Past the budget nothing new starts either, so the flush ends well within its lock and
+        // no later flush reclaims an entry whose call is still in flight.
+        if (failure !== null || Date.now() > deadline) return null;
         const outcome = await sendMeterEvent(stripe, stripeConfig.meterEventName, event);
         if (outcome.kind === 'retry' && failure === null) failure = outcome.error;
         return outcome;
