@@ -165,6 +165,37 @@ describe('credits', () => {
     expect(settled.credits).toBeCloseTo(7 - 3 * JOB_UNITS, 6);
   });
 
+  it('without Stripe settings: flushes report not_configured and keep every event; the webhook is 503', async () => {
+    const outbox = await stack.redis.xlen('outbox:usage');
+    expect(outbox).toBeGreaterThan(0);
+    const flush = await stack.fetch('/admin/v1/billing/flush', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.adminToken}` },
+    });
+    expect(await flush.json()).toMatchObject({ outcome: 'not_configured', sent: 0 });
+    expect(await stack.redis.xlen('outbox:usage')).toBe(outbox);
+    const status = await stack.fetch('/admin/v1/billing', {
+      headers: { authorization: `Bearer ${stack.adminToken}` },
+    });
+    expect(await status.json()).toMatchObject({ outbox, configured: false });
+    const webhook = await stack.fetch('/stripe/webhook', {
+      method: 'POST',
+      headers: { 'stripe-signature': 't=1,v1=x' },
+      body: '{}',
+    });
+    expect(webhook.status).toBe(503);
+    const badReplay = await stack.fetch('/admin/v1/billing/held/replay', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ limit: 0 }),
+    });
+    expect(badReplay.status).toBe(422);
+    expect((await badReplay.json()) as object).toMatchObject({
+      error: { details: [{ field: 'limit', limit: 1 }] },
+    });
+    expect((await stack.fetch('/admin/v1/billing')).status).toBe(401);
+  });
+
   it('GET /v1/models shows each model’s price', async () => {
     const res = await stack.fetch('/v1/models');
     const { data } = (await res.json()) as { data: { name: string; price: object }[] };
