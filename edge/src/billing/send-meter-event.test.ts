@@ -40,6 +40,13 @@ describe('classifyStripeError', () => {
       error: "StripeInvalidRequestError 400: No such customer: 'cus_x'",
     });
   });
+  it('never carries an API key into the recorded reason', () => {
+    const e = err('StripeAuthenticationError', 401, 'Invalid API Key provided: sk_live_abc123XYZ');
+    expect(classifyStripeError(e)).toEqual({
+      kind: 'retry',
+      error: 'StripeAuthenticationError 401: Invalid API Key provided: [redacted key]',
+    });
+  });
 });
 
 describe('meterEventParams', () => {

@@ -46,9 +46,16 @@ const RETRYABLE_TYPES = new Set([
   'StripeIdempotencyError',
 ]);
 
+// The text ends up in Redis, the admin status and logs: no key may ride along in it.
+const SECRET_KEY = /\b(sk|rk)_(live|test)_[A-Za-z0-9*]+/g;
+
 export function classifyStripeError(error: unknown): SendOutcome {
   const e = (error ?? {}) as StripeErrorShape;
-  const text = `${e.type ?? 'Error'}${e.statusCode ? ` ${e.statusCode}` : ''}: ${e.message ?? String(error)}`;
+  const text =
+    `${e.type ?? 'Error'}${e.statusCode ? ` ${e.statusCode}` : ''}: ${e.message ?? String(error)}`.replace(
+      SECRET_KEY,
+      '[redacted key]',
+    );
   if (DUPLICATE_IDENTIFIER.test(e.message ?? '')) return { kind: 'duplicate' };
   const shouldRetry = e.headers?.['stripe-should-retry'];
   if (shouldRetry === 'true') return { kind: 'retry', error: text };
