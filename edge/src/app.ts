@@ -15,6 +15,8 @@ import { usage } from './routes/public/usage';
 import { health } from './routes/system/health';
 import { models } from './routes/system/models';
 import { reference } from './routes/system/reference';
+import { webhookDeliveries } from './routes/webhooks/deliveries';
+import { webhookSecret } from './routes/webhooks/secret';
 import { workerApi } from './routes/worker';
 
 /**
@@ -33,7 +35,9 @@ export function createApp(): Hono<AppEnv> {
     .use(apiKeyAuth({ rateLimit }))
     .route('/account', account)
     .route('/usage', usage)
-    .route('/generations', generations);
+    .route('/generations', generations)
+    .route('/generations', webhookDeliveries)
+    .route('/webhooks', webhookSecret);
 
   const app = new Hono<AppEnv>()
     .use(requestId())

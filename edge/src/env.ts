@@ -52,6 +52,10 @@ const EnvSchema = z.object({
   MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
   /** How often `Prefer: wait` and the SSE stream re-read a job, in ms. */
   POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(5_000).default(250),
+  /** Origin put in links that leave the request context (webhook payloads); '' = the submit request's origin. */
+  PUBLIC_BASE_URL: z.union([z.literal(''), z.url()]).default(''),
+  /** DNS-over-HTTPS (JSON) endpoint that webhook targets are resolved with outside local mode (SSRF check). */
+  WEBHOOK_DNS_RESOLVER_URL: z.union([z.literal(''), z.url()]).default('https://cloudflare-dns.com/dns-query'),
 });
 
 export interface Config {
@@ -78,6 +82,8 @@ export interface Config {
   leaseTtlMs: number;
   maxAttempts: number;
   pollIntervalMs: number;
+  publicBaseUrl: string;
+  webhookDnsResolverUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -122,6 +128,8 @@ export function parseConfig(env: Record<string, unknown>): Config {
     leaseTtlMs: e.LEASE_TTL_MS,
     maxAttempts: e.MAX_ATTEMPTS,
     pollIntervalMs: e.POLL_INTERVAL_MS,
+    publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
+    webhookDnsResolverUrl: e.WEBHOOK_DNS_RESOLVER_URL,
   };
 }
 

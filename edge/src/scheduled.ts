@@ -4,6 +4,7 @@ import { leaseReaperTask } from './cron/worker-cron';
 import type { Config } from './env';
 import { configFor } from './env';
 import { redisFor } from './store/redis';
+import { webhookDeliveryTask } from './webhooks/webhook-cron';
 
 /** One housekeeping job run by the cron trigger (wrangler.toml: every minute). */
 export interface ScheduledTask {
@@ -15,7 +16,7 @@ export interface ScheduledTask {
  * The cron's work list. Each task runs on its own: one failing (and logging) never stops the
  * others. The lease reaper, webhook retries and the usage outbox flush register here.
  */
-export const SCHEDULED_TASKS: ScheduledTask[] = [leaseReaperTask, usageMeterFlushTask];
+export const SCHEDULED_TASKS: ScheduledTask[] = [leaseReaperTask, usageMeterFlushTask, webhookDeliveryTask];
 
 export async function runScheduled(env: Env, scheduledTime: number): Promise<void> {
   const config = configFor(env);

@@ -106,7 +106,7 @@ export const API_ROUTES: ApiRoute[] = [
     summary: 'Delivery log of the webhooks of one generation.',
     tag: 'Webhooks',
     auth: 'api_key',
-    response: { status: 200 },
+    response: { status: 200, schema: 'WebhookDeliveryList' },
     errors: [...AUTH_ERRORS, 'not_found'],
   },
   {

@@ -5,4 +5,5 @@ export * from './errors';
 export * from './generation';
 export * from './limits';
 export * from './models';
+export * from './webhooks';
 export * from './worker-protocol';

@@ -2,6 +2,7 @@ import type { FieldIssue, GenerationRequest, JobInput, ModelInfo } from '@ldm/sh
 import type { Config } from '../env';
 import { ApiError } from '../errors/api-error';
 import { type DecodedImage, decodeImageInput } from '../lib/image-input';
+import { targetProblem } from '../webhooks/target-guard';
 
 export interface ResolvedRequest {
   model: ModelInfo;
@@ -90,8 +91,9 @@ export function resolveRequest(req: GenerationRequest, config: Config): Resolved
       limit: names,
     });
   }
-  if (req.webhook && config.mode === 'production' && !req.webhook.startsWith('https://')) {
-    issues.push({ field: 'webhook', message: 'must be an https URL', limit: 'https' });
+  const webhookProblem = req.webhook ? targetProblem(req.webhook, config.mode) : null;
+  if (webhookProblem) {
+    issues.push({ field: 'webhook', message: webhookProblem, limit: 'a public https URL' });
   }
 
   let image: DecodedImage | undefined;

@@ -28,6 +28,7 @@
  * units_cache_hit   units a follower is charged if the leader's outputs answer it
  * idempotency_key   the idem:{...} key that points at this job, when one was sent
  * image_sha256, mask_sha256  digests of stored input images (part of the fingerprint)
+ * origin            the submit request's origin, for links in webhook payloads (no request then)
  */
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];

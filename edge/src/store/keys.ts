@@ -49,6 +49,10 @@
  *   stripe:event:{eventId}        what a Stripe webhook event did, set once (replays are no-ops)
  *   stripe:customer:{customerId}  account id linked to that Stripe customer
  *   webhooks:due                  zset, score = due ms, member = delivery id
+ *   wh:{deliveryId}               hash: one webhook delivery (edge/src/webhooks/webhook-events-lua.ts);
+ *                                 delivery id = `{jobId}:{event}`, so an event is recorded once
+ *   wh:{deliveryId}:log           list of JSON attempt entries (the delivery log)
+ *   job:{jobId}:webhooks          list of the job's delivery ids in event order (start first)
  */
 export const QUEUE_GROUP = 'workers';
 /** Consumer group of the usage outbox: the meter flush (edge/src/billing/flush-usage.ts). */
@@ -77,4 +81,7 @@ export const keys = {
   stripeCustomer: (customerId: string) => `stripe:customer:${customerId}`,
   usageDay: (accountId: string, day: string) => `usage:${accountId}:${day}`,
   webhooksDue: () => 'webhooks:due',
+  webhookDelivery: (deliveryId: string) => `wh:${deliveryId}`,
+  webhookLog: (deliveryId: string) => `wh:${deliveryId}:log`,
+  jobWebhooks: (jobId: string) => `job:${jobId}:webhooks`,
 } as const;

@@ -4,6 +4,7 @@ import { ApiError } from '../../errors/api-error';
 import { generationView } from '../../generations/generation-view';
 import { viewOptions } from '../../generations/load-generation';
 import { cancelGeneration } from '../../store/scripts/cancel-generation';
+import { deliverSoon } from '../../webhooks/deliver-soon';
 
 /**
  * POST /v1/generations/{id}/cancel. Queued work ends at once; running work is flagged and its
@@ -22,5 +23,6 @@ export const cancelGenerationRoute = new Hono<AppEnv>().post('/:id/cancel', asyn
       `Generation ${id} already ${result.job.status}; there is nothing to cancel.`,
     );
   }
+  if (result.outcome === 'canceled') deliverSoon(c); // the completed webhook
   return c.json(await generationView(id, result.job, viewOptions(c)));
 });

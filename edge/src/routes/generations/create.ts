@@ -17,6 +17,8 @@ import { newJobId } from '../../lib/ids';
 import { parseJsonBody } from '../../lib/json-body';
 import { idempotency } from '../../middleware/idempotency';
 import { submitGeneration } from '../../store/scripts/submit-generation';
+import { deliverSoon } from '../../webhooks/deliver-soon';
+import { assertPublicWebhook } from '../../webhooks/submit-check';
 
 const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
 
@@ -25,6 +27,7 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
   const { config, redis, caller } = c.var;
   const { data } = await parseJsonBody(c, GenerationRequest);
   const resolved = resolveRequest(data, config);
+  if (data.webhook) await assertPublicWebhook(data.webhook, config);
   const { model, input: resolvedInput } = resolved;
   const jobId = newJobId();
 
@@ -46,6 +49,7 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
       model: model.name,
       input: JSON.stringify(input),
       request: JSON.stringify(resolved.echo),
+      origin: new URL(c.req.url).origin,
       fingerprint,
       max_attempts: String(config.maxAttempts),
       units_cache_hit: String(round6(model.price.cache_hit * input.num_outputs)),
@@ -95,6 +99,8 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
     }
   }
   if (result.outcome === 'created') c.executionCtx.waitUntil(wakeWorkers(c.env, model.name));
+  // A cache answer (completed) or joining a running job (start) recorded events.
+  if (data.webhook && (result.outcome === 'cached' || result.outcome === 'coalesced')) deliverSoon(c);
 
   let job = result.job;
   const wait = preferWaitSeconds(c.req.header('prefer'));

@@ -4,6 +4,7 @@ import type { AppEnv } from '../../context';
 import { ApiError, fieldError } from '../../errors/api-error';
 import { parseJsonBody } from '../../lib/json-body';
 import { completeJob, type StoredOutput } from '../../store/scripts/complete-job';
+import { deliverSoon } from '../../webhooks/deliver-soon';
 import { jobIdParam, LeaseCheckError, readLeasedJob, refusalError } from './leased-job';
 import { outputKey } from './output-object';
 
@@ -76,6 +77,7 @@ export const completeRoute = new Hono<AppEnv>().post('/:id/complete', async (c) 
     inferenceMs: data.metrics.inference_ms,
   });
   if (result.outcome !== 'ok') throw refusalError(result, jobId);
+  deliverSoon(c); // the completed webhooks of the job and of its coalesced followers
   const body: WorkerJobStatus = { job_id: jobId, status: 'succeeded', units: result.units };
   return c.json(body);
 });

@@ -7,6 +7,7 @@ import { parseJsonBody } from '../../lib/json-body';
 import { ackCancelJob } from '../../store/scripts/ack-cancel-job';
 import { failJob } from '../../store/scripts/fail-job';
 import { releaseJob } from '../../store/scripts/release-job';
+import { deliverSoon } from '../../webhooks/deliver-soon';
 import { jobIdParam, refusalError } from './leased-job';
 
 /**
@@ -63,6 +64,7 @@ function answer(
   wakeModel: string | null,
 ) {
   if (wakeModel) c.executionCtx.waitUntil(wakeWorkers(c.env, wakeModel));
+  if (status === 'failed' || status === 'canceled') deliverSoon(c); // the completed webhook
   const body: WorkerJobStatus = { job_id: jobId, status };
   return c.json(body);
 }

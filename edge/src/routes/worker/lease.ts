@@ -5,6 +5,7 @@ import { type SeenWakes, waitForWork } from '../../durable/wake-workers';
 import { fieldError } from '../../errors/api-error';
 import { parseJsonBody } from '../../lib/json-body';
 import { type LeaseGrant, leaseJobs } from '../../store/scripts/lease-jobs';
+import { deliverSoon } from '../../webhooks/deliver-soon';
 
 /**
  * Safety net under the Durable Object wake-ups: a parked lease call re-reads Redis at least this
@@ -40,6 +41,7 @@ export const leaseRoute = new Hono<AppEnv>().post('/', async (c) => {
     });
     const remaining = deadline - Date.now();
     if (jobs.length > 0 || remaining <= 0) {
+      if (jobs.length > 0) deliverSoon(c); // start webhooks of first attempts
       const body: LeaseResponse = {
         jobs: jobs.map((grant) => leasedJob(grant, base.href)),
         lease_ttl_ms: config.leaseTtlMs,

@@ -26,7 +26,7 @@ return cjson.encode({ status = 'canceled', model = job.model, promoted = heir })
 export const ACK_CANCEL_JOB: LuaScript = {
   name: 'ack-cancel-job',
   lua: LUA,
-  sha1: '5bb84afc29137483c8fc43f7cb3e36ab9bd2a5c8',
+  sha1: '629f4133e89c6323553eb80804674551db4dc994',
 };
 
 export type AckCancelResult =

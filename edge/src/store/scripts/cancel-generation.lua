@@ -46,6 +46,7 @@ local function end_canceled()
   redis.call('HSET', KEYS[1], 'status', 'canceled', 'completed_at', now, 'units', 0)
   local active = key(ctx.active, account_id)
   if redis.call('DECR', active) < 0 then redis.call('SET', active, 0) end
+  webhook_event(id, 'completed', now) -- webhook-events-lua.ts, prepended to this script
 end
 
 if leader and leader ~= '' then

@@ -1,3 +1,4 @@
+import { withWebhookEvents } from '../../webhooks/webhook-events-lua';
 import { hashFromReply } from '../hash-reply';
 import { keys, QUEUE_GROUP } from '../keys';
 import lua from './cancel-generation.lua';
@@ -5,8 +6,8 @@ import { type LuaScript, runScript, type ScriptRedis } from './run-script';
 
 export const CANCEL_GENERATION: LuaScript = {
   name: 'cancel-generation',
-  lua,
-  sha1: '842326c2c3976eae182e48d12e087ab99e2a0a2f',
+  lua: withWebhookEvents(lua),
+  sha1: '3dfe3d6d78bdf363292043873bf5a2bf50ee9d73',
 };
 
 const TEMPLATES = JSON.stringify({

@@ -45,7 +45,7 @@ return cjson.encode({ units = units })
 export const COMPLETE_JOB: LuaScript = {
   name: 'complete-job',
   lua: LUA,
-  sha1: '07488e764b44de2184038a12b6e2ed6abcdc835b',
+  sha1: '5094b9b140ac162f5edb09c91504e41815b12d06',
 };
 
 /** One stored output, as the job record keeps it (job-record.ts `outputs`). */

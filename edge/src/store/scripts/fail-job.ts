@@ -37,7 +37,7 @@ return cjson.encode({ status = 'failed', model = job.model })
 export const FAIL_JOB: LuaScript = {
   name: 'fail-job',
   lua: LUA,
-  sha1: 'f3fd8ee2926086f8583e2fc2422f5db77186ff1f',
+  sha1: '26fad1839b5f3f48df6f64c41ffb1c451afe532f',
 };
 
 export type FailResult =

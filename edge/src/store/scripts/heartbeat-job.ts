@@ -32,7 +32,7 @@ return cjson.encode({ lease_expires_at = expires, cancel = job.cancel_requested 
 export const HEARTBEAT_JOB: LuaScript = {
   name: 'heartbeat-job',
   lua: LUA,
-  sha1: '9fb63cc5ab7d8427da5595a2bcabca970959f0fd',
+  sha1: '39f2adb03d1a0ea9f9abe8b96bbb4797b2d21375',
 };
 
 export type HeartbeatResult = Refusal | { outcome: 'ok'; lease_expires_at: number; cancel: boolean };

@@ -33,7 +33,14 @@ local function grant(job)
   local expires = now + ttl
   redis.call('HSET', jk, 'status', 'running', 'lease_token', token, 'lease_expires_at', expires,
     'worker_id', worker_id, 'progress_step', 0)
-  redis.call('HSETNX', jk, 'started_at', now)
+  -- The job's first start (not a retry, nor a released job leased again) is its start event, and
+  -- that of the coalesced followers its work answers.
+  if redis.call('HSETNX', jk, 'started_at', now) == 1 then
+    webhook_event(job.id, 'start', now)
+    for _, follower in ipairs(redis.call('LRANGE', key(CTX.followers, job.id), 0, -1)) do
+      webhook_event(follower, 'start', now)
+    end
+  end
   redis.call('ZADD', KEYS[1], expires, job.id)
   leased[#leased + 1] = { job_id = job.id, lease_token = token, lease_expires_at = expires, attempt = attempt,
     account_id = job.account_id, input = job.input }
@@ -92,7 +99,7 @@ return cjson.encode({ now = now, jobs = leased, ended = ended })
 export const LEASE_JOBS: LuaScript = {
   name: 'lease-jobs',
   lua: LUA,
-  sha1: '4c4a1b1f24a3aa8a35677100c548146779a6d3a2',
+  sha1: '5cce1c3dd7929daae3afc0e52ede8061efe5733d',
 };
 
 export interface LeaseGrant {

@@ -1,3 +1,5 @@
+import { WEBHOOK_EVENTS_LUA } from '../../webhooks/webhook-events-lua';
+
 /**
  * Lua shared by every worker-protocol script, prepended to each (so each file still runs as one
  * EVAL and is pinned by one hash). It holds the pieces every transition must do the same way:
@@ -126,6 +128,7 @@ local function settle_followers(leader, status, now)
         redis.call('HDEL', fk, 'cancel_requested')
         record_usage(id, f.account_id, f.model, units, now)
         free_slot(f.account_id)
+        webhook_event(id, 'completed', now)
       elseif status == 'failed' then
         if held > 0 then
           redis.call('HINCRBYFLOAT', acct, 'reserved', -held)
@@ -133,6 +136,7 @@ local function settle_followers(leader, status, now)
         end
         redis.call('HSET', fk, 'status', 'failed', 'error', err or '{}', 'completed_at', now, 'units', 0)
         free_slot(f.account_id)
+        webhook_event(id, 'completed', now)
       elseif heir == nil then
         heir = id
         redis.call('HDEL', fk, 'leader', 'started_at')
@@ -170,6 +174,7 @@ local function finish(job, status, now, fields)
     local live = key(CTX.fp_live, job.fingerprint)
     if redis.call('GET', live) == job.id then redis.call('DEL', live) end
   end
+  webhook_event(job.id, 'completed', now)
   return settle_followers(job, status, now)
 end
 
@@ -214,7 +219,10 @@ local LEASE_LOST = cjson.encode({ lease_lost = true })
 local NOT_FOUND = cjson.encode({ not_found = true })
 `;
 
-/** Joins the prelude and a script body; the pinned hash covers exactly this text. */
+/**
+ * Joins the webhook-event snippet (webhook_event(), called by finish and settle_followers above and
+ * by the lease grant), the prelude and a script body; the pinned hash covers exactly this text.
+ */
 export function withPrelude(body: string): string {
-  return LUA_PRELUDE + body;
+  return WEBHOOK_EVENTS_LUA + LUA_PRELUDE + body;
 }

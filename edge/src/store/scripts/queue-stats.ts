@@ -39,7 +39,7 @@ return cjson.encode({ now = now, models = out })
 export const QUEUE_STATS: LuaScript = {
   name: 'queue-stats',
   lua: LUA,
-  sha1: '504c9c069be7b6c65eeb49523c39f8cf8d346ae4',
+  sha1: '26722036d4e871bb4c3620bf1b935477e3ecbf7e',
 };
 
 export interface ModelQueueStats {

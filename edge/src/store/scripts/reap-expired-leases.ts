@@ -39,7 +39,7 @@ return cjson.encode({ scanned = #due, requeued = requeued, ended = ended })
 export const REAP_EXPIRED_LEASES: LuaScript = {
   name: 'reap-expired-leases',
   lua: LUA,
-  sha1: '3c2d8401c4eb00df2ee2e3e8bf4a56661d72ce42',
+  sha1: 'b93a8d37e72c642b85984f6dcbc620f7ed6c690e',
 };
 
 export interface ReapResult {

@@ -29,7 +29,7 @@ return cjson.encode({ status = 'queued', model = job.model })
 export const RELEASE_JOB: LuaScript = {
   name: 'release-job',
   lua: LUA,
-  sha1: '7bb93a59b087eb1f25f03046dd9eb1df20036631',
+  sha1: 'db96cd22cf1382fadc6737b6882a387f64dbfe9d',
 };
 
 export type ReleaseResult =

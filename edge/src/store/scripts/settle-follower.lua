@@ -41,6 +41,10 @@ if l_status == 'queued' or l_status == 'running' then
   if l_status ~= f.status then
     redis.call('HSET', KEYS[1], 'status', l_status)
     if l_started then redis.call('HSET', KEYS[1], 'started_at', l_started) end
+    if l_status == 'running' then
+      local t = redis.call('TIME')
+      webhook_event(id, 'start', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+    end
     return answer('following')
   end
   return answer('unchanged')
@@ -77,6 +81,7 @@ if l_status == 'succeeded' then
     redis.call('XADD', ctx.outbox, '*', 'job', id, 'account', f.account_id, 'model', f.model, 'units', units, 'at', now)
   end
   free_slot()
+  webhook_event(id, 'completed', now) -- webhook-events-lua.ts, prepended to this script
   return answer('succeeded')
 end
 
@@ -87,6 +92,7 @@ if l_status == 'failed' then
   end
   redis.call('HSET', KEYS[1], 'status', 'failed', 'error', l_error or '{}', 'completed_at', now, 'units', 0)
   free_slot()
+  webhook_event(id, 'completed', now)
   return answer('failed')
 end
 

@@ -1,3 +1,4 @@
+import { withWebhookEvents } from '../../webhooks/webhook-events-lua';
 import { hashFromReply } from '../hash-reply';
 import { keys, QUEUE_GROUP } from '../keys';
 import { type LuaScript, runScript, type ScriptRedis } from './run-script';
@@ -5,8 +6,8 @@ import lua from './settle-follower.lua';
 
 export const SETTLE_FOLLOWER: LuaScript = {
   name: 'settle-follower',
-  lua,
-  sha1: '5f05f5eebb653c629d4ca70c37772fa27e7527b7',
+  lua: withWebhookEvents(lua),
+  sha1: '8837008509de6f770896bd450cff9babcb0f4b20',
 };
 
 const TEMPLATES = JSON.stringify({

@@ -125,6 +125,7 @@ if fingerprint ~= '' then
         redis.call('XADD', KEYS[10], '*', 'job', job_id, 'account', account_id, 'model', model,
           'units', cache_units, 'at', now)
       end
+      webhook_event(job_id, 'completed', now) -- webhook-events-lua.ts, prepended to this script
       return answer('cached', job_id)
     end
   end
@@ -160,6 +161,9 @@ if fingerprint ~= '' then
       local followers = key(ctx.followers, leader)
       redis.call('RPUSH', followers, job_id)
       redis.call('EXPIRE', followers, retention)
+      -- Joining work that already started: the follower's start is now (a queued leader's lease
+      -- records it for its followers).
+      if l[1] == 'running' then webhook_event(job_id, 'start', now) end
       return answer('coalesced', job_id, { leader = leader })
     end
   end

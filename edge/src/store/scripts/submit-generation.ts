@@ -1,3 +1,4 @@
+import { withWebhookEvents } from '../../webhooks/webhook-events-lua';
 import { hashFromReply } from '../hash-reply';
 import { keys, QUEUE_GROUP } from '../keys';
 import { type LuaScript, runScript, type ScriptRedis } from './run-script';
@@ -5,8 +6,8 @@ import lua from './submit-generation.lua';
 
 export const SUBMIT_GENERATION: LuaScript = {
   name: 'submit-generation',
-  lua,
-  sha1: 'e5375c5a4d017a5aff4843b2e13835778ed1df11',
+  lua: withWebhookEvents(lua),
+  sha1: '5f43957fa434f446b81ad35a9a6a0ed79ebb56d8',
 };
 
 const TEMPLATES = JSON.stringify({

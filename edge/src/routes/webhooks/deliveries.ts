@@ -1,0 +1,43 @@
+import type { WebhookDelivery, WebhookDeliveryList } from '@ldm/shared';
+import { Hono } from 'hono';
+import type { AppEnv } from '../../context';
+import { loadOwnJob } from '../../generations/load-generation';
+import { hashFromReply } from '../../store/hash-reply';
+import { keys } from '../../store/keys';
+import type { AttemptEntry } from '../../webhooks/scripts/record-webhook-attempt';
+
+const iso = (ms: number | string | null | undefined) =>
+  ms === null || ms === undefined || ms === '' ? null : new Date(Number(ms)).toISOString();
+
+/** `GET /v1/generations/{id}/webhooks`: every delivery of the caller's generation with its attempts. */
+export const webhookDeliveries = new Hono<AppEnv>().get('/:id/webhooks', async (c) => {
+  const jobId = c.req.param('id');
+  await loadOwnJob(c, jobId); // 404 for a missing job or another account's
+  const { redis } = c.var;
+  const ids = (await redis.lrange(keys.jobWebhooks(jobId), 0, -1)).map(String);
+  const data = await Promise.all(
+    ids.map(async (id): Promise<WebhookDelivery | null> => {
+      const [record, log] = await Promise.all([
+        redis.hgetall(keys.webhookDelivery(id)),
+        redis.lrange(keys.webhookLog(id), 0, -1),
+      ]);
+      const d = hashFromReply(record);
+      if (!d) return null;
+      const attempts = log.map((line) => {
+        const e = (typeof line === 'string' ? JSON.parse(line) : line) as AttemptEntry;
+        return { ...e, at: iso(e.at) as string, next_retry_at: iso(e.next_retry_at) };
+      });
+      return {
+        event: d.event as WebhookDelivery['event'],
+        webhook_id: d.webhook_id,
+        url: d.url,
+        status: d.state as WebhookDelivery['status'],
+        created_at: iso(d.created_at) as string,
+        next_attempt_at: d.state === 'pending' ? iso(d.next_at) : null,
+        attempts,
+      };
+    }),
+  );
+  const body: WebhookDeliveryList = { data: data.filter((d) => d !== null) };
+  return c.json(body);
+});
