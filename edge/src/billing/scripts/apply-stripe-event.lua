@@ -19,9 +19,9 @@ local function key(template, id)
   return (string.gsub(template, '{}', id, 1))
 end
 
-local previous = redis.call('GET', KEYS[1])
-if previous then
-  local result = cjson.decode(previous)
+-- Claimed first with SET NX; the marker is then overwritten with what the event did.
+if not redis.call('SET', KEYS[1], '{}', 'NX', 'EX', ttl) then
+  local result = cjson.decode(redis.call('GET', KEYS[1]))
   result.outcome = 'duplicate'
   return cjson.encode(result)
 end

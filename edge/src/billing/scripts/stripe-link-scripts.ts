@@ -6,7 +6,7 @@ import linkLua from './link-stripe-customer.lua';
 export const APPLY_STRIPE_EVENT: LuaScript = {
   name: 'apply-stripe-event',
   lua: applyLua,
-  sha1: '6c0af7f52cf7430358c5823d5ed766443fc9ee26',
+  sha1: '7a49435380e64099263751583c3312db588d0e10',
 };
 export const LINK_STRIPE_CUSTOMER: LuaScript = {
   name: 'link-stripe-customer',
