@@ -14,8 +14,11 @@ export const RETRY_DELAYS_MS = [
 
 export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
 
-/** Jitter spreads retries of many deliveries that failed together (a receiver outage) by +-20 %. */
-const JITTER = 0.2;
+/**
+ * Jitter spreads the retries of deliveries that failed together (a receiver outage) by +-10 %;
+ * at -10 % the whole schedule still spans more than 24 h.
+ */
+const JITTER = 0.1;
 
 /** A receiver may ask for a longer wait, never more than a day between two attempts. */
 const RETRY_AFTER_MAX_MS = 24 * 3600_000;
