@@ -5,7 +5,7 @@
  * created->started, `metrics.queue_ms`); worker RSS. Uses models/demo-shapes when it has been
  * built, else the end-to-end fixture model (said in the output).
  *
- * Options (env): BENCH_JOBS (default 24), BENCH_STEPS (20), BENCH_WAIT_SAMPLES (40).
+ * Options (env): BENCH_JOBS (default 24), BENCH_STEPS (20), BENCH_SIZE (64 px), BENCH_WAIT_SAMPLES (40).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { startEdgeStack } from '../../test/support/edge-stack';
 const JOBS = Number(process.env.BENCH_JOBS ?? 24);
 const STEPS = Number(process.env.BENCH_STEPS ?? 20);
 const WAIT_SAMPLES = Number(process.env.BENCH_WAIT_SAMPLES ?? 40);
+const SIZE = Number(process.env.BENCH_SIZE ?? 64);
 const MODEL = 'demo-shapes';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ldm-bench-worker-'));
@@ -85,10 +86,14 @@ const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
 console.log(`model: ${demo ? `demo-shapes (${DEMO_MODEL_DIR})` : 'e2e fixture (demo model not built yet)'}`);
-console.log(`jobs per run: ${JOBS} x 64x64, ${STEPS} steps, ddim, guidance 5, 1 output; cores: 2 shared\n`);
+console.log(
+  `jobs per run: ${JOBS} x ${SIZE}x${SIZE}, ${STEPS} steps, ddim, guidance 5, 1 output; cores: 2 shared\n`,
+);
 
 const rows: string[] = [];
 let peakRss = 0;
+// Every job of the benchmark has its own seed: a repeat would be answered from the edge's cache.
+let seed = 1_000;
 for (const [count, maxBatch] of [
   [1, 1],
   [1, 4],
@@ -103,10 +108,10 @@ for (const [count, maxBatch] of [
       submit({
         model: MODEL,
         prompt: `a red circle ${i % 5}`,
-        width: 64,
-        height: 64,
+        width: SIZE,
+        height: SIZE,
         steps: STEPS,
-        seed: i,
+        seed: seed++,
         guidance_scale: 5,
         scheduler: 'ddim',
       }),
@@ -119,7 +124,8 @@ for (const [count, maxBatch] of [
       await new Promise((r) => setTimeout(r, 250));
     }
   })();
-  await Promise.all(jobs.map((j) => finished(j.id)));
+  const results = await Promise.all(jobs.map((j) => finished(j.id)));
+  if (results.some((g) => g.cached)) throw new Error('a benchmark job was answered from the cache');
   const seconds = (performance.now() - started) / 1000;
   sampling = false;
   await sampler;
@@ -142,7 +148,7 @@ for (let i = 0; i < WAIT_SAMPLES; i++) {
     width: 64,
     height: 64,
     steps: 1,
-    seed: i,
+    seed: seed++,
   });
   const done = await finished(job.id);
   waits.push(done.metrics.queue_ms ?? Number.NaN);

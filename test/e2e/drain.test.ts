@@ -29,7 +29,7 @@ describe('graceful drain', () => {
   it('releases the job when the grace period runs out; another worker finishes it without spending an attempt', async () => {
     const worker = e2e.startWorker('w-drain-release', { env: { DRAIN_GRACE_MS: '300' } });
     await worker.waitForLog((l) => l.msg === 'worker ready', 60_000);
-    const job = await e2e.submit({ ...LONG_JOB, steps: 150 });
+    const job = await e2e.submit({ ...LONG_JOB, steps: 60 });
     await worker.waitForLog((l) => l.msg === 'batch started' && (l.batch as string[]).includes(job.id));
     worker.kill('SIGTERM');
     expect((await worker.exited).code).toBe(0);
@@ -44,5 +44,28 @@ describe('graceful drain', () => {
     const record = await e2e.jobRecord(job.id);
     expect(record.attempt).toBe('1');
     await next.waitForLog((l) => l.msg === 'job succeeded' && l.job_id === job.id, 10_000);
+    next.kill('SIGTERM');
+    expect((await next.exited).code).toBe(0);
+  });
+
+  it('GET /drain (the preStop hook) answers once the job in hand is done; the SIGTERM after it exits at once', async () => {
+    const worker = e2e.startWorker('w-prestop', { env: { DRAIN_GRACE_MS: '60000' } });
+    await worker.waitForLog((l) => l.msg === 'worker ready', 60_000);
+    const job = await e2e.submit({ ...LONG_JOB, steps: 20 });
+    await worker.waitForLog((l) => l.msg === 'batch started' && (l.batch as string[]).includes(job.id));
+    const ops = await worker.opsUrl();
+    const drained = fetch(`${ops}/drain`);
+    let ready = 200;
+    for (let i = 0; i < 50 && ready === 200; i++) {
+      ready = (await fetch(`${ops}/readyz`)).status;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(ready).toBe(503);
+    expect((await drained).status).toBe(200);
+    expect((await e2e.get(job.id)).status).toBe('succeeded');
+    const termAt = Date.now();
+    worker.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+    expect(Date.now() - termAt).toBeLessThan(3_000);
   });
 });

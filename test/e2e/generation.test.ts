@@ -60,4 +60,46 @@ describe('worker end to end', () => {
     const big = batches.find((b) => b.jobs === 3);
     expect(new Set(big?.batch as string[])).toEqual(new Set(jobs.map((j) => j.id)));
   });
+
+  it('runs img2img on an input image it downloads from the edge', async () => {
+    const rgb = Buffer.alloc(64 * 64 * 3, 0);
+    for (let i = 0; i < rgb.length; i += 3) rgb[i] = 220;
+    const png = await sharp(rgb, { raw: { width: 64, height: 64, channels: 3 } })
+      .png()
+      .toBuffer();
+    const created = await e2e.submit({
+      task: 'img2img',
+      image: `data:image/png;base64,${png.toString('base64')}`,
+      width: 64,
+      height: 64,
+      steps: 4,
+      strength: 0.5,
+      seed: 1,
+    });
+    const done = await e2e.waitFor(created.id, (g) => g.status === 'succeeded' || g.status === 'failed');
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+  });
+
+  it('fails a job whose input image cannot be decoded, for good, with invalid_input_image', async () => {
+    // The PNG signature passes the edge's magic-number check; the rest is not an image.
+    const bogus = Buffer.concat([
+      Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+      Buffer.from('not a png at all'),
+    ]);
+    const created = await e2e.submit({
+      task: 'img2img',
+      image: bogus.toString('base64'),
+      width: 64,
+      height: 64,
+      steps: 4,
+    });
+    const done = await e2e.waitFor(created.id, (g) => g.status === 'succeeded' || g.status === 'failed');
+    expect(done.status).toBe('failed');
+    expect(done.error?.code).toBe('invalid_input_image');
+    expect((await e2e.jobRecord(created.id)).attempt).toBe('1');
+    const metrics = await (await fetch(`${await worker.opsUrl()}/metrics`)).text();
+    expect(metrics).toMatch(
+      /ldm_worker_jobs_total\{model="demo-shapes",outcome="failed",code="invalid_input_image"\} 1/,
+    );
+  });
 });
