@@ -90,6 +90,30 @@ describe('playground', () => {
     await page.close();
   }, 180_000);
 
+  it('submits from the keyboard (Ctrl+Enter) and cancels a running job', async () => {
+    const page = await browser.context.newPage();
+    const errors = watchForErrors(page);
+    await page.goto(`${live.stack.info.base_url}/`);
+    // The key typed in the first test was kept in localStorage.
+    expect(await page.getByLabel('API key').inputValue()).toBe(live.stack.info.api_key);
+    await expect.poll(() => page.locator('#scheduler option').count()).toBeGreaterThan(0);
+    await page.getByLabel('Width').fill('256');
+    await page.getByLabel('Height').fill('256');
+    await page.getByLabel('Steps').fill('150');
+    await page.getByLabel('Prompt', { exact: false }).first().fill('a job to cancel');
+    await page.getByLabel('Prompt', { exact: false }).first().press('Control+Enter');
+    await expect
+      .poll(() => page.locator('#status').textContent(), { timeout: 60_000 })
+      .toMatch(/^Running: step [1-9]/);
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 30_000 }).toBe('Canceled.');
+    await expect.poll(() => page.getByRole('button', { name: 'Generate' }).isEnabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Cancel', exact: true }).isHidden()).toBe(true);
+    await expect.poll(() => page.locator('#recent-list li').first().textContent()).toContain('canceled');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('shows a validation error naming the field, and fits a phone-width screen', async () => {
     const page = await browser.context.newPage();
     await page.setViewportSize({ width: 375, height: 800 });

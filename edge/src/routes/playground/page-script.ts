@@ -13,7 +13,7 @@ export const PAGE_SCRIPT = `
   var progressBar = $('progress'), statusText = $('status'), errorText = $('error'), jobMeta = $('job-meta');
   var images = $('images'), recentList = $('recent-list'), recentEmpty = $('recent-empty'), credits = $('credits');
   var models = [];
-  var current = null; // { id, controller }
+  var current = null; // { id } of the job being followed
 
   function apiKey() { return keyInput.value.trim(); }
 
@@ -21,7 +21,7 @@ export const PAGE_SCRIPT = `
     options = options || {};
     var headers = Object.assign({ authorization: 'Bearer ' + apiKey(), accept: 'application/json' }, options.headers || {});
     if (options.body) headers['content-type'] = 'application/json';
-    return fetch(path, { method: options.method || 'GET', headers: headers, body: options.body, signal: options.signal })
+    return fetch(path, { method: options.method || 'GET', headers: headers, body: options.body })
       .then(function (res) {
         if (options.raw) return res;
         return res.text().then(function (text) {
@@ -142,7 +142,7 @@ export const PAGE_SCRIPT = `
   }
 
   // Follows the job until it ends; resolves with the final generation (with its outputs).
-  function follow(job, signal) {
+  function follow(job) {
     var finished = false;
     function onEvent(name, data) {
       var value; try { value = JSON.parse(data); } catch (e) { return; }
@@ -154,21 +154,21 @@ export const PAGE_SCRIPT = `
     }
     function poll(delay) {
       return new Promise(function (r) { setTimeout(r, delay); }).then(function () {
-        return api('/v1/generations/' + encodeURIComponent(job.id), { signal: signal });
+        return api('/v1/generations/' + encodeURIComponent(job.id));
       }).then(function (g) {
         if (TERMINAL[g.status]) return g;
         setProgress(g.status, g.progress ? g.progress.step : 0, g.progress ? g.progress.total : 0);
         return poll(Math.min(2000, delay * 1.5));
       });
     }
-    return api('/v1/generations/' + encodeURIComponent(job.id) + '/events', { raw: true, signal: signal, headers: { accept: 'text/event-stream' } })
+    return api('/v1/generations/' + encodeURIComponent(job.id) + '/events', { raw: true, headers: { accept: 'text/event-stream' } })
       .then(function (res) {
         if (!res.ok || (res.headers.get('content-type') || '').indexOf('text/event-stream') !== 0) throw new Error('no event stream');
         return readEvents(res, onEvent);
       })
-      .catch(function (e) { if (signal.aborted) throw e; })
+      .catch(function () { /* no stream: polling below takes over */ })
       .then(function () {
-        return api('/v1/generations/' + encodeURIComponent(job.id), { signal: signal });
+        return api('/v1/generations/' + encodeURIComponent(job.id));
       })
       .then(function (g) { return finished || TERMINAL[g.status] ? g : poll(300); });
   }
@@ -246,30 +246,32 @@ export const PAGE_SCRIPT = `
     setBusy(true);
     // On a phone the form fills the screen: bring the progress (and any error) into view.
     $('result').scrollIntoView({ block: 'nearest' });
-    var controller = new AbortController();
-    api('/v1/generations', { method: 'POST', body: JSON.stringify(requestBody()), signal: controller.signal })
+    api('/v1/generations', { method: 'POST', body: JSON.stringify(requestBody()) })
       .then(function (job) {
-        current = { id: job.id, controller: controller };
+        current = { id: job.id };
         refreshRecent();
-        return TERMINAL[job.status] ? job : follow(job, controller.signal);
+        return TERMINAL[job.status] ? job : follow(job);
       })
       .then(function (g) {
         showGeneration(g);
         refreshAccount(); refreshRecent();
       }, function (e) {
-        if (!controller.signal.aborted) { showError(e.message); statusText.textContent = 'Not started.'; progressBar.value = 0; }
+        showError(e.message);
+        statusText.textContent = current ? 'Lost track of the job; see Recent generations.' : 'Not started.';
+        if (!current) progressBar.value = 0;
       })
       .then(function () { current = null; setBusy(false); });
   });
 
   cancelButton.addEventListener('click', function () {
     if (!current) return;
-    var job = current;
-    api('/v1/generations/' + encodeURIComponent(job.id) + '/cancel', { method: 'POST' }).then(function (g) {
-      job.controller.abort();
-      showGeneration(g);
-      refreshAccount(); refreshRecent();
-    }, function (e) { showError(e.message); });
+    // Queued work ends at once, running work at the worker's next step; either way the event
+    // stream brings the final status, so the page keeps following instead of guessing.
+    cancelButton.disabled = true;
+    statusText.textContent = 'Canceling…';
+    api('/v1/generations/' + encodeURIComponent(current.id) + '/cancel', { method: 'POST' })
+      .catch(function (e) { showError(e.message); })
+      .then(function () { cancelButton.disabled = false; });
   });
 
   $('prompt').addEventListener('keydown', function (event) {
