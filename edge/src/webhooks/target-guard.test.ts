@@ -1,10 +1,9 @@
 /// <reference types="node" />
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lookupHost } from './dns-lookup';
 import { addressProblem, parseIPv6 } from './ip-ranges';
 import { checkTarget, targetProblem } from './target-guard';
+import { startDnsJsonServer, type Zone } from './test-support/dns-json-server';
 
 // Every one of these must be refused outside local mode, with the reason in the message.
 const FORBIDDEN: [url: string, reason: RegExp][] = [
@@ -88,36 +87,23 @@ describe('webhook target guard (production mode)', () => {
 
 describe('webhook target guard: DNS (a DNS-over-HTTPS JSON server on 127.0.0.1)', () => {
   // name -> A/AAAA records; missing names answer NXDOMAIN (Status 3).
-  const ZONE: Record<string, { A?: string[]; AAAA?: string[] }> = {
+  const ZONE: Zone = {
     'public.example': { A: ['93.184.216.34'], AAAA: ['2606:2800:220:1:248:1893:25c8:1946'] },
     'rebind.example': { A: ['93.184.216.34', '10.0.0.7'] },
     'v6-loopback.example': { AAAA: ['::1'] },
     'metadata.example': { A: ['169.254.169.254'] },
     'empty.example': {},
   };
-  let server: Server;
+  let dns: Awaited<ReturnType<typeof startDnsJsonServer>>;
   let resolverUrl: string;
-  const asked: string[] = [];
+  let asked: string[];
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const name = url.searchParams.get('name') ?? '';
-      const type = url.searchParams.get('type') as 'A' | 'AAAA';
-      asked.push(`${name}/${type}`);
-      const zone = ZONE[name];
-      const body = zone
-        ? {
-            Status: 0,
-            Answer: (zone[type] ?? []).map((data) => ({ name, type: type === 'A' ? 1 : 28, data })),
-          }
-        : { Status: 3 };
-      res.writeHead(200, { 'content-type': 'application/dns-json' }).end(JSON.stringify(body));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    resolverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dns-query`;
+    dns = await startDnsJsonServer(ZONE);
+    resolverUrl = dns.url;
+    asked = dns.asked;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => dns.stop());
 
   const check = (url: string) => checkTarget(url, { mode: 'production', resolverUrl });
 
