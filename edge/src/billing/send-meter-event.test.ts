@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyStripeError, meterEventParams } from './send-meter-event';
+import { classifyStripeError, formatUnits, meterEventParams } from './send-meter-event';
 
 // Shapes of the errors the stripe SDK throws (type names and fields as StripeError has them).
 const err = (type: string, statusCode?: number, message = 'x', headers?: Record<string, string>) => ({
@@ -69,5 +69,19 @@ describe('meterEventParams', () => {
       timestamp: 1795690000,
       payload: { stripe_customer_id: 'cus_1', value: '1.8192' },
     });
+  });
+});
+
+describe('formatUnits', () => {
+  it.each([
+    [10, '10'],
+    [1.8192, '1.8192'],
+    [0.5, '0.5'],
+    [1e-7, '0'],
+    [0.000001, '0.000001'],
+    [1e12, '1000000000000'],
+    [12.3456789, '12.345679'],
+  ])('%d -> %s', (units, text) => {
+    expect(formatUnits(units)).toBe(text);
   });
 });

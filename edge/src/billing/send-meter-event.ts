@@ -17,6 +17,11 @@ export type SendOutcome =
   | { kind: 'retry'; error: string }
   | { kind: 'reject'; error: string };
 
+/** Units as Stripe reads a decimal: plain digits (never `1e-7`), at most 6 decimals (units are far below 1e21). */
+export function formatUnits(units: number): string {
+  return units.toFixed(6).replace(/\.?0+$/, '');
+}
+
 /** The Billing Meter Event for one settled job: identifier = job id, so Stripe dedups any repeat. */
 export function meterEventParams(eventName: string, event: ClaimedUsageEvent) {
   const { job, units, at } = event.fields;
@@ -24,7 +29,7 @@ export function meterEventParams(eventName: string, event: ClaimedUsageEvent) {
     event_name: eventName,
     identifier: job,
     timestamp: Math.floor(Number(at) / 1000),
-    payload: { stripe_customer_id: event.customer, value: String(Number(units)) },
+    payload: { stripe_customer_id: event.customer, value: formatUnits(Number(units)) },
   };
 }
 
