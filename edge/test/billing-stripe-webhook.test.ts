@@ -144,6 +144,14 @@ describe('POST /stripe/webhook', () => {
     expect((await deliver(event)).body).toMatchObject({ outcome: 'applied', credits: 1000 });
   });
 
+  it('a correctly signed body that is not JSON is 400 invalid_json, not a signature error', async () => {
+    const body = 'not json at all';
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: WEBHOOK_SECRET });
+    const res = await deliver({}, { signature, body });
+    expect(res.status).toBe(400);
+    expect(res.body.error?.code).toBe('invalid_json');
+  });
+
   it('an unpaid checkout links the customer but adds nothing; other event types are acknowledged and ignored', async () => {
     const later = await stack.createAccount({ name: 'pays later', credits: 0 });
     const { body } = await deliver(

@@ -71,10 +71,11 @@ function fromInvoice(invoice: Stripe.Invoice): StripeEventEffect {
 /** The effect of a handled event type, or null for any other type (acknowledged and ignored). */
 export function stripeEventEffect(event: Stripe.Event): StripeEventEffect | null {
   switch (event.type) {
+    // A signed event is Stripe's, but an object missing from it must not throw (500) either.
     case 'checkout.session.completed':
-      return fromCheckout(event.data.object);
+      return fromCheckout(event.data?.object ?? ({} as Stripe.Checkout.Session));
     case 'invoice.paid':
-      return fromInvoice(event.data.object);
+      return fromInvoice(event.data?.object ?? ({} as Stripe.Invoice));
     default:
       return null;
   }

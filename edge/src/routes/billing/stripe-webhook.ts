@@ -30,6 +30,10 @@ export const stripeWebhook = new Hono<AppEnv>().post('/', bodyLimit({ maxBytes: 
   try {
     event = await Stripe.webhooks.constructEventAsync(body, signature, secret, undefined, cryptoProvider);
   } catch (error) {
+    // The SDK checks the signature before it parses: a signed body that is not JSON lands here too.
+    if (error instanceof SyntaxError) {
+      throw new ApiError('invalid_json', `The body is signed but is not valid JSON: ${error.message}`);
+    }
     const reason = error instanceof Error ? error.message.split('\n')[0] : 'unknown';
     throw new ApiError('signature_invalid', `The Stripe-Signature did not verify: ${reason}`, [
       { field: 'Stripe-Signature', message: 'does not match the body, the secret or the time tolerance' },
