@@ -64,7 +64,7 @@ export class HttpClient {
   }
 
   async json<T>(request: HttpRequest): Promise<T> {
-    const { body } = await this.send({ ...request, stream: false });
+    const { response, body } = await this.send({ ...request, stream: false });
     const text = new TextDecoder().decode(body);
     try {
       return JSON.parse(text) as T;
@@ -72,8 +72,8 @@ export class HttpClient {
       throw new LdmApiError(
         'unknown_error',
         `the API answered with something that is not JSON: ${text.slice(0, 120)}`,
-        200,
-        undefined,
+        response.status,
+        response.headers.get('x-request-id') ?? undefined,
       );
     }
   }
