@@ -6,6 +6,7 @@ import { type EdgeRuntime, startEdgeRuntime } from '@ldm/infra/local/edge-runtim
 import { type RedisWithBridge, startRedisWithBridge } from '@ldm/infra/local/test-stack';
 import { Redis } from '@upstash/redis';
 import type { Miniflare } from 'miniflare';
+import { startCountingProxy } from '../../edge/bench/counting-proxy';
 import { ensureEdgeBundle } from '../../edge/scripts/ensure-bundle';
 
 export interface EdgeStackOptions {
@@ -15,6 +16,8 @@ export interface EdgeStackOptions {
   persistDir?: string;
   /** Print the Worker's console output. */
   verbose?: boolean;
+  /** Put a counting pass-through between the edge and the bridge (see `restRequests`). */
+  countRestRequests?: boolean;
 }
 
 export interface TestAccount {
@@ -46,6 +49,8 @@ export interface EdgeStack {
   runtime: EdgeRuntime;
   /** Creates an account through the admin API and gives it one API key. */
   createAccount(options?: CreateAccountOptions): Promise<TestAccount>;
+  /** REST requests the edge sent to Redis so far (only with `countRestRequests`). */
+  restRequests(): number;
   /** fetch against baseUrl; `path` starts with `/`. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
@@ -61,6 +66,7 @@ const secret = () => randomBytes(24).toString('base64url');
 export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<EdgeStack> {
   const bundlePath = await ensureEdgeBundle();
   const bridge = await startRedisWithBridge();
+  const proxy = options.countRestRequests ? await startCountingProxy(bridge.bridgeUrl) : undefined;
   const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), 'ldm-edge-'));
   const adminToken = secret();
   const workerToken = secret();
@@ -72,7 +78,7 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
       persistDir,
       verbose: options.verbose,
       bindings: {
-        UPSTASH_REDIS_REST_URL: bridge.bridgeUrl,
+        UPSTASH_REDIS_REST_URL: proxy?.url ?? bridge.bridgeUrl,
         UPSTASH_REDIS_REST_TOKEN: bridge.token,
         ADMIN_TOKEN: adminToken,
         WORKER_TOKEN: workerToken,
@@ -86,6 +92,7 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
       },
     });
   } catch (error) {
+    await proxy?.close();
     await bridge.stop();
     throw error;
   }
@@ -113,6 +120,7 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
     mf: runtime.mf,
     runtime,
     fetch: stackFetch,
+    restRequests: () => proxy?.total() ?? Number.NaN,
     async createAccount(o: CreateAccountOptions = {}) {
       const account = (await admin('/admin/v1/accounts', 'POST', {
         name: o.name ?? 'test account',
@@ -135,6 +143,7 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
     },
     async stop() {
       await runtime.mf.dispose();
+      await proxy?.close();
       await bridge.stop();
       if (!options.persistDir) rmSync(persistDir, { recursive: true, force: true });
     },

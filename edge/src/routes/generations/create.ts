@@ -3,7 +3,6 @@ import { Hono } from 'hono';
 import { priceUnits } from '../../config/models';
 import type { PlanName } from '../../config/plans';
 import type { AppEnv } from '../../context';
-import { wakeWorkers } from '../../durable/wake-workers';
 import { ApiError } from '../../errors/api-error';
 import { fingerprintOf } from '../../generations/fingerprint';
 import { generationView } from '../../generations/generation-view';
@@ -12,6 +11,7 @@ import { preferWaitSeconds } from '../../generations/prefer-wait';
 import { resolveRequest } from '../../generations/resolve-request';
 import { storeInputs } from '../../generations/store-inputs';
 import { waitForResult } from '../../generations/wait-for-result';
+import { wakeAfterSubmit } from '../../generations/wake-coalescer';
 import { sha256Hex } from '../../lib/crypto';
 import { newJobId } from '../../lib/ids';
 import { parseJsonBody } from '../../lib/json-body';
@@ -98,7 +98,10 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
       );
     }
   }
-  if (result.outcome === 'created') c.executionCtx.waitUntil(wakeWorkers(c.env, model.name));
+  if (result.outcome === 'created') {
+    const waking = wakeAfterSubmit(c.env, model.name);
+    if (waking) c.executionCtx.waitUntil(waking);
+  }
   // A cache answer (completed) or joining a running job (start) recorded events.
   if (data.webhook && (result.outcome === 'cached' || result.outcome === 'coalesced')) deliverSoon(c);
 

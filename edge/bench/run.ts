@@ -1,0 +1,288 @@
+/**
+ * `npm run bench:edge` (run it niced: `nice -n 10 npm run bench:edge`; BENCH_SECONDS, default 8).
+ * Prints, for the edge as the local stack runs it (Miniflare + Upstash bridge + redis-server):
+ *   - submits/s and p50/p99 latency at 32 concurrent clients, beside a bare Hono Worker in the
+ *     same runtime (ratio);
+ *   - REST requests (counted by a pass-through in front of the bridge) and Redis commands
+ *     (INFO commandstats) per submit, and per whole job lifecycle;
+ *   - Redis commands per second one idle long-polling worker costs;
+ *   - dispatch latency from submit to an idle worker's lease answer (p50/p99).
+ */
+import { Agent } from 'node:http';
+import { PNG_1X1 } from '../test/fake-worker';
+import { startCountingProxy } from './counting-proxy';
+import { call, closedLoop, type HttpCall } from './load';
+import { cpuMs, findPid } from './process-cpu';
+import { commandStats, diffStats } from './redis-stats';
+import { startBenchStack } from './stack';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONCURRENCY = 32;
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+const stack = await startBenchStack();
+const proxy = await startCountingProxy(stack.bridgeUrl);
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+try {
+  const edge = await stack.startEdge(stack.bridgeUrl);
+  const counted = await stack.startEdge(proxy.url);
+  const edgeUrl = new URL(edge.url);
+  const countedUrl = new URL(counted.url);
+  const json = { 'content-type': 'application/json' };
+  const admin = { ...json, authorization: `Bearer ${stack.adminToken}` };
+  const workerHeaders = { ...json, authorization: `Bearer ${stack.workerToken}` };
+
+  const created = await call(agent, edgeUrl, {
+    method: 'POST',
+    path: '/admin/v1/accounts',
+    headers: admin,
+    body: JSON.stringify({ name: 'bench', credits: 1e11, plan: 'enterprise' }),
+  });
+  const accountId = (JSON.parse(created.text) as { id: string }).id;
+  await call(agent, edgeUrl, {
+    method: 'PATCH',
+    path: `/admin/v1/accounts/${accountId}`,
+    headers: admin,
+    body: JSON.stringify({ limits: { requests_per_minute: 1_000_000, concurrent_jobs: 100_000 } }),
+  });
+  const keyReply = await call(agent, edgeUrl, {
+    method: 'POST',
+    path: `/admin/v1/accounts/${accountId}/keys`,
+    headers: admin,
+    body: '{}',
+  });
+  const apiKey = (JSON.parse(keyReply.text) as { key: string }).key;
+  const submit: HttpCall = {
+    method: 'POST',
+    path: '/v1/generations',
+    headers: { ...json, authorization: `Bearer ${apiKey}` },
+    // No seed: every submit is new work (no cache, no coalescing), the full path.
+    body: JSON.stringify({ prompt: 'a red circle on a blue square', steps: 20 }),
+  };
+
+  // 1. Throughput: bare Hono and the edge in the same runtime, same client, alternating slices
+  // (best of three each: other work on a shared box only ever makes a slice slower), with the
+  // CPU time each server process spent per request.
+  const bareUrl = new URL(stack.bareUrl);
+  const bareWorkerd = findPid('workerd', `entry=127.0.0.1:${bareUrl.port}`);
+  const edgeWorkerd = findPid('workerd', `entry=127.0.0.1:${edgeUrl.port}`);
+  if (!bareWorkerd || !edgeWorkerd) throw new Error('could not find the workerd processes');
+  const slice = async (url: URL, pids: number[]) => {
+    const before = pids.map(cpuMs);
+    const result = await closedLoop(url, submit, CONCURRENCY, SECONDS);
+    const cpu = pids.map((pid, i) => cpuMs(pid) - before[i]);
+    return { ...result, cpuPerRequest: cpu.map((ms) => ms / Math.max(1, result.requests + result.errors)) };
+  };
+  const bareRuns = [];
+  const edgeRuns = [];
+  for (let round = 0; round < 3; round++) {
+    bareRuns.push(await slice(bareUrl, [bareWorkerd]));
+    edgeRuns.push(await slice(edgeUrl, [edgeWorkerd, stack.bridgePid, stack.redisPid]));
+  }
+  const best = <T extends { perSecond: number }>(runs: T[]) =>
+    runs.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+  const bare = best(bareRuns);
+  const full = best(edgeRuns);
+
+  // 2. REST requests and Redis commands per submit (sequential, after a warm-up of the isolate).
+  for (let i = 0; i < 5; i++) await call(agent, countedUrl, submit);
+  const N = 200;
+  let rest0 = proxy.total();
+  let stats0 = commandStats(stack.redisPort);
+  for (let i = 0; i < N; i++) {
+    const r = await call(agent, countedUrl, submit);
+    if (r.status !== 201) throw new Error(`submit answered ${r.status}: ${r.text}`);
+  }
+  const perSubmitRest = (proxy.total() - rest0) / N;
+  const perSubmit = diffStats(stats0, commandStats(stack.redisPort));
+
+  // 3. One whole job lifecycle: submit, lease, 20 heartbeats, upload, complete, get.
+  const drain = async () => {
+    for (;;) {
+      const r = await call(agent, countedUrl, {
+        method: 'POST',
+        path: '/worker/v1/lease',
+        headers: workerHeaders,
+        body: JSON.stringify({ worker_id: 'drain', models: ['demo-shapes'], max_jobs: 16, wait_ms: 0 }),
+      });
+      const jobs = (JSON.parse(r.text) as { jobs: { job_id: string; lease_token: string }[] }).jobs;
+      if (!jobs.length) return;
+      for (const job of jobs) {
+        await call(agent, countedUrl, {
+          method: 'POST',
+          path: `/worker/v1/jobs/${job.job_id}/fail`,
+          headers: workerHeaders,
+          body: JSON.stringify({
+            lease_token: job.lease_token,
+            error: { code: 'internal_error', message: 'bench drain' },
+            retryable: false,
+          }),
+        });
+      }
+    }
+  };
+  await drain();
+  const steps: Record<string, { rest: number; commands: number }> = {};
+  const measure = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const r0 = proxy.total();
+    const s0 = commandStats(stack.redisPort);
+    const result = await fn();
+    steps[name] = { rest: proxy.total() - r0, commands: diffStats(s0, commandStats(stack.redisPort)).total };
+    return result;
+  };
+  const gen = await measure(
+    'submit',
+    async () => JSON.parse((await call(agent, countedUrl, submit)).text) as { id: string },
+  );
+  const lease = await measure('lease', async () => {
+    const r = await call(agent, countedUrl, {
+      method: 'POST',
+      path: '/worker/v1/lease',
+      headers: workerHeaders,
+      body: JSON.stringify({ worker_id: 'bench', models: ['demo-shapes'], max_jobs: 1, wait_ms: 0 }),
+    });
+    return (JSON.parse(r.text) as { jobs: { job_id: string; lease_token: string }[] }).jobs[0];
+  });
+  if (lease?.job_id !== gen.id) throw new Error('lifecycle: leased another job');
+  await measure('20 heartbeats', async () => {
+    for (let i = 1; i <= 20; i++) {
+      await call(agent, countedUrl, {
+        method: 'POST',
+        path: `/worker/v1/jobs/${gen.id}/heartbeat`,
+        headers: workerHeaders,
+        body: JSON.stringify({ lease_token: lease.lease_token, progress: { step: i, total: 20 } }),
+      });
+    }
+  });
+  await measure('upload', async () => {
+    const r = await call(agent, countedUrl, {
+      method: 'PUT',
+      path: `/worker/v1/jobs/${gen.id}/outputs/0`,
+      headers: {
+        authorization: `Bearer ${stack.workerToken}`,
+        'content-type': 'image/png',
+        'x-lease-token': lease.lease_token,
+      },
+      body: PNG_1X1,
+    });
+    if (r.status !== 200) throw new Error(`upload answered ${r.status}: ${r.text}`);
+  });
+  await measure('complete', async () => {
+    const r = await call(agent, countedUrl, {
+      method: 'POST',
+      path: `/worker/v1/jobs/${gen.id}/complete`,
+      headers: workerHeaders,
+      body: JSON.stringify({
+        lease_token: lease.lease_token,
+        outputs: [{ index: 0, width: 64, height: 64, seed: 1, content_type: 'image/png' }],
+        metrics: { inference_ms: 10 },
+      }),
+    });
+    if (r.status !== 200) throw new Error(`complete answered ${r.status}: ${r.text}`);
+  });
+  await measure('get', () =>
+    call(agent, countedUrl, { method: 'GET', path: `/v1/generations/${gen.id}`, headers: submit.headers }),
+  );
+
+  // 4. An idle worker long-polling an empty queue: Redis commands per second.
+  const idleSeconds = 10;
+  rest0 = proxy.total();
+  stats0 = commandStats(stack.redisPort);
+  const idleEnd = Date.now() + idleSeconds * 1000;
+  while (Date.now() < idleEnd) {
+    await call(agent, countedUrl, {
+      method: 'POST',
+      path: '/worker/v1/lease',
+      headers: workerHeaders,
+      body: JSON.stringify({
+        worker_id: 'idle',
+        models: ['demo-shapes'],
+        max_jobs: 1,
+        wait_ms: Math.max(0, Math.min(20_000, idleEnd - Date.now())),
+      }),
+    });
+  }
+  const idle = diffStats(stats0, commandStats(stack.redisPort));
+  const idleRest = proxy.total() - rest0;
+
+  // 5. Dispatch: a worker parked in a long poll; time from submit sent to its lease answer.
+  const dispatch: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const leaseCall = call(agent, edgeUrl, {
+      method: 'POST',
+      path: '/worker/v1/lease',
+      headers: workerHeaders,
+      body: JSON.stringify({ worker_id: 'dispatch', models: ['demo-shapes'], max_jobs: 1, wait_ms: 10_000 }),
+    });
+    await new Promise((r) => setTimeout(r, 150)); // let it park
+    const sent = performance.now();
+    await call(agent, edgeUrl, submit);
+    const answer = await leaseCall;
+    dispatch.push(performance.now() - sent);
+    const job = (JSON.parse(answer.text) as { jobs: { job_id: string; lease_token: string }[] }).jobs[0];
+    if (job) {
+      await call(agent, edgeUrl, {
+        method: 'POST',
+        path: `/worker/v1/jobs/${job.job_id}/fail`,
+        headers: workerHeaders,
+        body: JSON.stringify({
+          lease_token: job.lease_token,
+          error: { code: 'internal_error', message: 'bench' },
+          retryable: false,
+        }),
+      });
+    }
+  }
+  dispatch.sort((a, b) => a - b);
+
+  const ratio = full.perSecond / bare.perSecond;
+  const lifecycleRest = Object.values(steps).reduce((a, s) => a + s.rest, 0);
+  const lifecycleCommands = Object.values(steps).reduce((a, s) => a + s.commands, 0);
+  console.log(
+    `\nedge benchmark (${SECONDS} s per run, ${CONCURRENCY} concurrent clients, ${new Date().toISOString()})`,
+  );
+  console.table({
+    'bare Hono (same runtime)': {
+      'req/s': round(bare.perSecond),
+      'p50 ms': round(bare.p50),
+      'p99 ms': round(bare.p99),
+      errors: bare.errors,
+    },
+    'edge POST /v1/generations': {
+      'req/s': round(full.perSecond),
+      'p50 ms': round(full.p50),
+      'p99 ms': round(full.p99),
+      errors: full.errors,
+    },
+  });
+  console.log(`edge / bare throughput: ${round(ratio * 100)}% (target >= 25%; best of 3 slices each)`);
+  console.log(
+    `all slices, req/s: bare ${bareRuns.map((r) => round(r.perSecond)).join(', ')}; edge ${edgeRuns.map((r) => round(r.perSecond)).join(', ')}`,
+  );
+  const cpu = (runs: { cpuPerRequest: number[] }[], i: number) =>
+    round(Math.min(...runs.map((r) => r.cpuPerRequest[i])), 3);
+  console.log(
+    `CPU ms per request (least of 3): bare workerd ${cpu(bareRuns, 0)}; edge workerd ${cpu(edgeRuns, 0)} + bridge ${cpu(edgeRuns, 1)} + redis-server ${cpu(edgeRuns, 2)}`,
+  );
+  console.log(`statuses: edge ${JSON.stringify(full.statuses)}`);
+  console.log(
+    `per submit: ${round(perSubmitRest, 2)} REST requests (target <= 2), ${round(perSubmit.total / N, 2)} Redis commands (${round(perSubmit.scripts / N, 2)} EVALSHA/EVAL; the rest run inside them)`,
+  );
+  console.log(
+    'per-submit Redis commands by name:',
+    Object.fromEntries(Object.entries(perSubmit.diff).map(([k, v]) => [k, round(v / N, 2)])),
+  );
+  console.table(steps);
+  console.log(`whole lifecycle: ${lifecycleRest} REST requests, ${lifecycleCommands} Redis commands`);
+  console.log(
+    `idle worker: ${round(idle.total / idleSeconds, 2)} Redis commands/s, ${round(idleRest / idleSeconds, 2)} REST requests/s (target <= 1 command/s)`,
+  );
+  console.log(
+    `dispatch to an idle worker: p50 ${round(dispatch[Math.floor(dispatch.length / 2)])} ms, p99 ${round(dispatch[Math.floor(dispatch.length * 0.99)])} ms, max ${round(dispatch.at(-1) ?? 0)} ms (target p99 <= 250 ms)`,
+  );
+} finally {
+  agent.destroy();
+  await proxy.close();
+  await stack.stop();
+}

@@ -1,0 +1,123 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type EdgeRuntime, startEdgeRuntime } from '@ldm/infra/local/edge-runtime';
+import { getFreePort } from '@ldm/infra/local/free-port';
+import { startRedisServer } from '@ldm/infra/local/redis-server';
+import { build } from 'esbuild';
+import { Miniflare } from 'miniflare';
+import { ensureEdgeBundle } from '../scripts/ensure-bundle';
+
+const secret = () => randomBytes(24).toString('base64url');
+
+export interface BenchStack {
+  redisPort: number;
+  redisPid: number;
+  bridgePid: number;
+  bridgeUrl: string;
+  adminToken: string;
+  workerToken: string;
+  /** Another edge runtime on the same Redis, talking REST to `redisRestUrl` (the bridge or a proxy). */
+  startEdge(redisRestUrl: string): Promise<EdgeRuntime>;
+  bareUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Waits for the bridge's one stdout line with its URL. */
+function listeningUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const match = /listening on (\S+)/.exec(out);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`bridge exited with ${code}: ${out}`)));
+  });
+}
+
+/** The baseline Worker: bare-hono.ts bundled by esbuild, run by Miniflare like the edge. */
+async function startBare(dir: string): Promise<Miniflare> {
+  await build({
+    entryPoints: [fileURLToPath(new URL('./bare-hono.ts', import.meta.url))],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    outfile: join(dir, 'index.js'),
+    logLevel: 'silent',
+  });
+  return new Miniflare({
+    modules: true,
+    scriptPath: join(dir, 'index.js'),
+    modulesRoot: dir,
+    compatibilityDate: '2026-04-01',
+    host: '127.0.0.1',
+    port: await getFreePort(),
+  });
+}
+
+/**
+ * The stack as `npm start` runs it: redis-server with AOF, the Upstash bridge (its own process
+ * here, so the load generator does not share its event loop), the wrangler bundle in Miniflare;
+ * plus a bare Hono Worker in the same runtime as the baseline. Whatever started is stopped if a
+ * later part fails.
+ */
+export async function startBenchStack(): Promise<BenchStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'ldm-bench-'));
+  const stops: Array<() => Promise<unknown>> = [async () => rmSync(dir, { recursive: true, force: true })];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => {});
+  };
+  try {
+    const redis = await startRedisServer({ dir: join(dir, 'redis') });
+    stops.push(() => redis.stop());
+    const token = secret();
+    const bridgeMain = fileURLToPath(new URL('../../infra/local/upstash-bridge/main.ts', import.meta.url));
+    const bridge = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), bridgeMain], {
+      env: { ...process.env, REDIS_URL: redis.url, UPSTASH_TOKEN: token, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    stops.push(async () => bridge.kill('SIGTERM'));
+    const bridgeUrl = await listeningUrl(bridge);
+    const bare = await startBare(join(dir, 'bare'));
+    stops.push(() => bare.dispose());
+    const bareUrl = (await bare.ready).origin;
+    const bundlePath = await ensureEdgeBundle();
+    const adminToken = secret();
+    const workerToken = secret();
+    const urlSigningSecret = secret();
+    let edges = 0;
+    return {
+      redisPort: redis.port,
+      redisPid: redis.process.pid as number,
+      bridgePid: bridge.pid as number,
+      bridgeUrl,
+      adminToken,
+      workerToken,
+      bareUrl,
+      async startEdge(redisRestUrl: string) {
+        const runtime = await startEdgeRuntime({
+          bundlePath,
+          persistDir: join(dir, `edge-${edges++}`),
+          bindings: {
+            UPSTASH_REDIS_REST_URL: redisRestUrl,
+            UPSTASH_REDIS_REST_TOKEN: token,
+            ADMIN_TOKEN: adminToken,
+            WORKER_TOKEN: workerToken,
+            URL_SIGNING_SECRET: urlSigningSecret,
+            DEPLOY_MODE: 'local',
+          },
+        });
+        stops.push(() => runtime.stop());
+        return runtime;
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
