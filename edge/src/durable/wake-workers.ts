@@ -3,6 +3,9 @@ import type { WaitResult } from './waiter-pool';
 
 type WakerEnv = Pick<Env, 'QUEUE_WAKER'>;
 
+/** Re-read interval of a parked lease call while its queue waker cannot be reached. */
+const DEGRADED_POLL_MS = 1_000;
+
 function wakerFor(env: WakerEnv, model: string) {
   const namespace = env.QUEUE_WAKER as DurableObjectNamespace<QueueWaker>;
   return namespace.get(namespace.idFromName(model));
@@ -44,9 +47,10 @@ export async function waitForWork(
       }),
     );
   } catch (error) {
-    // An unreachable object must not turn into a hot loop of Redis reads: wait the time out here.
-    console.warn('waitForWork failed; sleeping instead:', error);
-    await new Promise((resolve) => setTimeout(resolve, timeoutMs));
+    // The object was reset or is unreachable: degrade to polling once a second, which keeps
+    // dispatch within a second and an idle worker at about one Redis read per second.
+    console.warn('waitForWork failed; polling instead:', error instanceof Error ? error.message : error);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(timeoutMs, DEGRADED_POLL_MS)));
     return 'timeout';
   }
 }
