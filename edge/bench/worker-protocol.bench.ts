@@ -70,7 +70,7 @@ export async function runWorkerProtocolBench(
       const before = meter.tally();
       const statsBefore = await redisCommandStats(redisPort);
       const result = await run();
-      await sleep(30); // waitUntil work (wake-ups) settles
+      await sleep(150); // work the edge deferred with waitUntil (wake-ups, webhook claims) lands in this phase
       const after = meter.tally();
       const executed = executedBetween(statsBefore, await redisCommandStats(redisPort));
       if (counted) {
