@@ -8,7 +8,7 @@
  * Options (env): BENCH_JOBS (default 24), BENCH_STEPS (20), BENCH_SIZE (64 px), BENCH_WAIT_SAMPLES (40).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Generation } from '@ldm/shared';
 import {
@@ -65,7 +65,12 @@ async function startWorkers(count: number, maxBatch: number): Promise<WorkerProc
       workerToken: stack.workerToken,
       modelDirs: { [MODEL]: modelDir },
       spoolDir: join(tmp, `spool-${count}-${maxBatch}-${i}`),
-      env: { MAX_BATCH: String(maxBatch), LEASE_WAIT_MS: '20000' },
+      // Workers sharing a host split its cores instead of each spreading over all of them.
+      env: {
+        MAX_BATCH: String(maxBatch),
+        LEASE_WAIT_MS: '20000',
+        INTRA_OP_THREADS: String(Math.max(1, Math.floor(availableParallelism() / count))),
+      },
     }),
   );
   await Promise.all(workers.map(waitReady));
@@ -80,6 +85,23 @@ async function rssMb(worker: WorkerProcess): Promise<number> {
   const text = await (await fetch(`${await worker.opsUrl()}/metrics`)).text();
   const m = /^ldm_worker_process_resident_memory_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)/m.exec(text);
   return m ? Number(m[1]) / 2 ** 20 : Number.NaN;
+}
+
+/** Mean UNet step time per batch size, from the workers' ldm_worker_step_seconds histograms. */
+async function stepTimes(workers: WorkerProcess[]): Promise<Map<number, { sum: number; count: number }>> {
+  const totals = new Map<number, { sum: number; count: number }>();
+  for (const w of workers) {
+    const text = await (await fetch(`${await w.opsUrl()}/metrics`)).text();
+    for (const m of text.matchAll(
+      /^ldm_worker_step_seconds_(sum|count)\{model="[^"]*",batch_size="(\d+)"\} (\S+)$/gm,
+    )) {
+      const size = Number(m[2]);
+      const entry = totals.get(size) ?? { sum: 0, count: 0 };
+      entry[m[1] as 'sum' | 'count'] += Number(m[3]);
+      totals.set(size, entry);
+    }
+  }
+  return totals;
 }
 
 const quantile = (sorted: number[], q: number) =>
@@ -133,6 +155,15 @@ for (const [count, maxBatch] of [
     `${count} worker(s)  batching ${maxBatch > 1 ? `on (MAX_BATCH=${maxBatch})` : 'off          '}  ${((JOBS / seconds) * 60).toFixed(1).padStart(7)} images/min  (${seconds.toFixed(1)} s; idle RSS ${idleRss.toFixed(0)} MB)`,
   );
   console.log(rows.at(-1));
+  const steps = [...(await stepTimes(workers)).entries()].sort((a, b) => a[0] - b[0]);
+  console.log(
+    `    UNet step (CFG batch of 2 rows per job), mean: ${steps
+      .map(
+        ([size, t]) =>
+          `batch ${size}: ${((t.sum / t.count) * 1000).toFixed(1)} ms = ${((t.sum / t.count / size) * 1000).toFixed(1)} ms/job`,
+      )
+      .join('; ')}`,
+  );
   for (const w of workers) w.kill('SIGTERM');
   await Promise.all(workers.map((w) => w.exited));
 }

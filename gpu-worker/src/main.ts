@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     modelsRoot: config.modelsRoot,
     provider: config.executionProvider,
     deviceId: config.cudaDeviceId,
+    threads: config.intraOpThreads,
     log,
   });
   for (const [name, pipeline] of models.pipelines)

@@ -38,6 +38,8 @@ export const WorkerConfigSchema = z
     MODELS_ROOT: z.string().min(1).optional(),
     EXECUTION_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
     CUDA_DEVICE_ID: int(0, 64, 0),
+    /** onnxruntime intra-op threads per session; unset lets onnxruntime use every core (one worker per host). */
+    INTRA_OP_THREADS: z.coerce.number().int().min(1).max(256).optional(),
     /** Batches run at once. One per GPU is right for a large model; CPU demos may use more. */
     CONCURRENCY: int(1, 8, 1),
     /** Jobs leased per lease call and run as one UNet batch when compatible (LeaseRequest max_jobs <= 16). */
@@ -72,6 +74,7 @@ export interface WorkerConfig {
   modelsRoot?: string;
   executionProvider: 'cpu' | 'cuda';
   cudaDeviceId: number;
+  intraOpThreads?: number;
   concurrency: number;
   maxBatch: number;
   leaseWaitMs: number;
@@ -106,6 +109,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     modelsRoot: c.MODELS_ROOT,
     executionProvider: c.EXECUTION_PROVIDER,
     cudaDeviceId: c.CUDA_DEVICE_ID,
+    intraOpThreads: c.INTRA_OP_THREADS,
     concurrency: c.CONCURRENCY,
     maxBatch: c.MAX_BATCH,
     leaseWaitMs: c.LEASE_WAIT_MS,

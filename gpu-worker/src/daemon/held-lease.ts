@@ -32,6 +32,10 @@ export class HeldLease {
     return this.options.jobId;
   }
 
+  get intervalMs(): number {
+    return this.options.intervalMs;
+  }
+
   get token(): string {
     return this.options.leaseToken;
   }

@@ -8,6 +8,7 @@ export interface ModelRegistryOptions {
   modelsRoot?: string;
   provider: 'cpu' | 'cuda';
   deviceId: number;
+  threads?: number;
   log: Logger;
 }
 
@@ -47,6 +48,7 @@ export class ModelRegistry {
       const pipeline = await loadPipeline(dirs[name], {
         provider: options.provider,
         deviceId: options.deviceId,
+        threads: options.threads,
         log: (message) => log.info(message),
       });
       const loadedMs = performance.now() - started;

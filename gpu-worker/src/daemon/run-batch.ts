@@ -120,7 +120,13 @@ export class BatchRun {
       try {
         const outputs = await encodeOutputs(w.job, results[i]);
         const spooled = await this.deps.spool.save(
-          { job_id: w.job.job_id, lease_token: w.lease.token, model, inference_ms: inferenceMs },
+          {
+            job_id: w.job.job_id,
+            lease_token: w.lease.token,
+            model,
+            inference_ms: inferenceMs,
+            heartbeat_ms: w.lease.intervalMs,
+          },
           outputs,
         );
         this.pending.delete(w);

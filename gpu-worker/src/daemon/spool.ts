@@ -23,6 +23,8 @@ export const SpooledResult = z.object({
   lease_token: z.string(),
   model: z.string(),
   inference_ms: z.int().min(0),
+  /** Heartbeat period the lease was held with, reused when the result is re-sent after a restart. */
+  heartbeat_ms: z.int().min(1).optional(),
   outputs: z.array(SpooledOutput).min(1),
   spooled_at: z.int(),
 });

@@ -62,7 +62,7 @@ export class WorkerDaemon {
     if (discarded.length > 0) log.warn('spool: removed unfinished entries', { jobs: discarded });
     for (const result of results) {
       log.info('spool: re-sending result from an earlier run', { job_id: result.job_id });
-      const lease = this.hold(result.job_id, result.lease_token);
+      const lease = this.hold(result.job_id, result.lease_token, result.heartbeat_ms);
       this.deliver(result, {
         job: { job_id: result.job_id, input: { model: result.model } } as LeasedJob,
         lease,
@@ -183,8 +183,11 @@ export class WorkerDaemon {
   }
 
   /** Starts holding a lease: heartbeats from now until the job is settled. */
-  private hold(jobId: string, token: string): HeldLease {
-    const intervalMs = this.deps.config.heartbeatIntervalMs ?? Math.max(200, Math.floor(this.leaseTtlMs / 3));
+  private hold(jobId: string, token: string, knownIntervalMs?: number): HeldLease {
+    const intervalMs =
+      this.deps.config.heartbeatIntervalMs ??
+      knownIntervalMs ??
+      Math.max(200, Math.floor(this.leaseTtlMs / 3));
     const lease = new HeldLease({
       jobId,
       leaseToken: token,
