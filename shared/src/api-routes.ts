@@ -371,7 +371,7 @@ export const API_ROUTES: ApiRoute[] = [
     tag: 'Billing',
     auth: 'stripe_signature',
     response: { status: 200 },
-    errors: ['signature_invalid', 'invalid_json'],
+    errors: ['signature_invalid', 'invalid_json', 'payload_too_large', 'service_unavailable'],
   },
   {
     method: 'get',

@@ -39,7 +39,8 @@ export function accountView(hash: Record<string, string>, config: Config, now = 
     name: hash.name ?? '',
     plan: planName,
     credits: round6(num(hash.credits) + allowance.held),
-    reserved: num(hash.reserved),
+    // HINCRBYFLOAT leaves float dust (1e-15) after holds settle; the API shows micro-units.
+    reserved: round6(num(hash.reserved)),
     monthly_allowance: plan.monthly_allowance,
     allowance_remaining: round6(allowance.left - allowance.held),
     limits: {
