@@ -22,10 +22,10 @@ export const SAFETY_POLL_MS = 10_000;
 export const leaseRoute = new Hono<AppEnv>().post('/', async (c) => {
   const { data } = await parseJsonBody(c, LeaseRequest);
   const { config, redis } = c.var;
-  const models = [...new Set(data.models)];
   data.models.forEach((model, i) => {
     if (!config.models.has(model)) throw fieldError(`models.${i}`, `unknown model ${JSON.stringify(model)}`);
   });
+  const models = rotated([...new Set(data.models)]);
   const base = new URL(c.req.url);
   base.pathname = base.pathname.replace(/\/lease\/?$/, '');
   base.search = '';
@@ -54,6 +54,15 @@ export const leaseRoute = new Hono<AppEnv>().post('/', async (c) => {
     if (c.req.raw.signal?.aborted) return new Response(null, { status: 499 });
   }
 });
+
+/**
+ * The script fills max_jobs from the models in order; starting at a random one each call keeps a
+ * busy model from starving the others a worker serves.
+ */
+function rotated<T>(items: T[]): T[] {
+  const start = Math.floor(Math.random() * items.length);
+  return [...items.slice(start), ...items.slice(0, start)];
+}
 
 function leasedJob(grant: LeaseGrant, base: string): LeasedJob {
   const input = JSON.parse(grant.input) as JobInput;

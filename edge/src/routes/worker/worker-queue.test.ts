@@ -75,6 +75,41 @@ describe('lease long-poll, queue stats and the reaper', () => {
     });
   });
 
+  it('serves every model a worker asks for, not only the first one, when all have a backlog', async () => {
+    const ids = new Map<string, string>();
+    for (let i = 0; i < 12; i++) {
+      for (const model of ['demo-shapes', 'demo-shapes-b'])
+        ids.set((await submit(stack, account, { model })).id, model);
+    }
+    const served: string[] = [];
+    for (let i = 0; i < 16; i++) {
+      const res = await worker.lease(['demo-shapes', 'demo-shapes-b']);
+      const job = res.body.jobs[0];
+      served.push(ids.get(job.job_id) ?? 'other');
+      await worker.call('POST', `/jobs/${job.job_id}/fail`, {
+        lease_token: job.lease_token,
+        error: { code: 'model_error', message: 'x' },
+        retryable: false,
+      });
+    }
+    // Each call starts at a random model: both are served (all 16 from one: p = 2^-15).
+    expect(new Set(served)).toEqual(new Set(['demo-shapes', 'demo-shapes-b']));
+    // Leave the queues empty for the next test.
+    for (const model of ['demo-shapes', 'demo-shapes-b']) {
+      for (;;) {
+        const res = await worker.lease([model], { max_jobs: 16 });
+        if (res.body.jobs.length === 0) break;
+        for (const job of res.body.jobs) {
+          await worker.call('POST', `/jobs/${job.job_id}/fail`, {
+            lease_token: job.lease_token,
+            error: { code: 'model_error', message: 'x' },
+            retryable: false,
+          });
+        }
+      }
+    }
+  });
+
   it('reports depth, leased and oldest age per model, and desired_workers for KEDA', async () => {
     await submit(stack, account, {});
     await submit(stack, account, {});
