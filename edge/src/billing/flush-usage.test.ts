@@ -159,6 +159,30 @@ describe('usage meter flush', () => {
     expect(recorder.accepted.map((e) => e.identifier).sort()).toEqual([...ids].sort());
   });
 
+  it('a flush out of time budget or event quota leaves the rest pending without backing off', async () => {
+    await settleJobs(fx.redis, { count: 9, accountId: 'acct_a', prefix: 'gen_q', units: unitsOf });
+    // One call at a time, each slower than the whole budget: the first goes, the rest wait.
+    recorder.mode = 'slow';
+    recorder.delayMs = 1_200;
+    expect(await flush({ budgetMs: 800, concurrency: 1 })).toMatchObject({
+      outcome: 'flushed',
+      sent: 1,
+      unsent: 8,
+      failures: 0,
+      retry_at: null,
+    });
+    recorder.mode = 'ok';
+    expect(await flush({ maxEvents: 4, batchSize: 3 })).toMatchObject({
+      outcome: 'flushed',
+      sent: 4,
+      reclaimed: 4,
+    });
+    expect(await outboxLength()).toBe(4);
+    expect(await flush()).toMatchObject({ outcome: 'flushed', sent: 4, reclaimed: 4 });
+    expect(recorder.accepted).toHaveLength(9);
+    expect(recorder.duplicatesRefused).toEqual([]);
+  });
+
   it('two flushes at once: one runs, the other steps aside; every event once', async () => {
     await settleJobs(fx.redis, { count: 12, accountId: 'acct_a', prefix: 'gen_p', units: unitsOf });
     const reports = await Promise.all([flush(), flush()]);
