@@ -14,9 +14,12 @@ if [ "${1:-}" = "--fresh" ]; then rm -rf "$WORK"; fi
 export OPENBLAS_NUM_THREADS=1
 PY="nice -n 5 /usr/bin/python3"
 cd "$HERE"
-if [ ! -f "$WORK/denoiser.pt" ]; then $PY -m ldm_demo.train --work "$WORK"; fi
+# DEMO_THREADS=1 when other jobs share the cores: two torch threads that wait on each
+# other at every barrier run ~10x slower than one under heavy contention.
+if [ ! -f "$WORK/denoiser.pt" ]; then $PY -m ldm_demo.train --work "$WORK" --threads "${DEMO_THREADS:-2}"; fi
 $PY -m ldm_demo.evaluate --work "$WORK" --steps 20 --guidance 5
 rm -rf "$OUT"
 $PY -m ldm_demo.export_onnx --work "$WORK" --out "$OUT"
+cp "$HERE/model-card.md" "$OUT/README.md"
 cd "$ROOT"
 npx tsx tools/demo-model/verify/verify-onnx.ts "$OUT" "$WORK/verify-cases.json"

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .fp16_storage import round_parameters
 from .scenes import held_out_prompts
 from .schedule import ddim_sample
 from .scoring import analyse
@@ -59,11 +60,14 @@ def main():
     parser.add_argument('--seeds', type=int, default=2)
     parser.add_argument('--grid', default=None)
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get('DEMO_THREADS', '2')))
     ae = torch.load(os.path.join(args.work, 'autoencoder.pt')).eval()
     den = torch.load(os.path.join(args.work, 'denoiser.pt')).eval()
     with open(os.path.join(args.work, 'train.json')) as f:
         scaling = json.load(f)['scaling_factor']
+    # The shipped weights are float16-rounded (fp16_storage.py): evaluate those.
+    round_parameters(ae)
+    round_parameters(den)
     cases = held_out_prompts()
     for guidance in args.guidance:
         start = time.time()

@@ -15,11 +15,22 @@ import torch
 from torch import nn
 
 from . import tokenizer
+from .fp16_storage import round_parameters, store_initializers_fp16
 from .autoencoder import BLOCK_OUT_CHANNELS, LATENT_CHANNELS
 from .scenes import IMAGE_SIZE, scene_spec
 from .schedule import BETA_END, BETA_START, NUM_TRAIN_TIMESTEPS
 
 OPSET = 17
+# Prompts whose training-time ids the runtime tokenizer must reproduce exactly.
+TOKENIZER_CASES = [
+    '',
+    'a red circle',
+    'a small yellow triangle in the bottom right on a white background',
+    '  A Large BLUE square, in the Center!  ',
+    'a purple hexagon on a green background',
+    'top-left: black circle; white background',
+    'a ' * 20 + 'circle',
+]
 DIFFUSERS_VERSION = '0.30.0'  # the config format these files follow
 
 
@@ -81,6 +92,7 @@ def export(module, args, path, input_names, output_names, dynamic_axes):
         opset_version=OPSET,
         do_constant_folding=True,
     )
+    store_initializers_fp16(path)
 
 
 def encode_array(t):
@@ -178,6 +190,8 @@ def main():
     den = torch.load(os.path.join(args.work, 'denoiser.pt')).eval()
     with open(os.path.join(args.work, 'train.json')) as f:
         scaling = json.load(f)['scaling_factor']
+    round_parameters(ae)
+    round_parameters(den)
     te, unet = den.text_encoder, den.unet
     out = args.out
     for name, content in configs(scaling, te, unet).items():
@@ -227,6 +241,8 @@ def main():
     ]
     write_json(os.path.join(args.work, 'verify-cases.json'), cases)
     write_json(args.spec, scene_spec())
+    write_json(os.path.join(os.path.dirname(args.spec), 'tokenizer-cases.json'),
+               [{'text': t, 'ids': tokenizer.encode(t)} for t in TOKENIZER_CASES])
     sizes = {d: os.path.getsize(os.path.join(out, d, 'model.onnx'))
              for d in ('text_encoder', 'unet', 'vae_encoder', 'vae_decoder')}
     print('exported', out, sizes)

@@ -4,7 +4,7 @@
 vocabulary is a WordPiece model with no '##' continuation pieces: every known word is
 one token and any other word becomes <unk> as a whole. `encode` below reproduces
 exactly what the runtime produces (lowercase, strip, split on \\w+|[^\\w\\s]+, look up,
-wrap in <bos> ... <eos>, then truncate and pad to MODEL_MAX_LENGTH with <pad>).
+keep at most MODEL_MAX_LENGTH - 2, wrap in <bos> ... <eos>, pad with <pad>).
 """
 
 import json
@@ -32,10 +32,9 @@ _SPLIT = re.compile(r'\w+|[^\w\s]+')
 def encode(text, max_length=MODEL_MAX_LENGTH):
     """Token ids exactly as the runtime builds them, padded to max_length."""
     words = _SPLIT.findall(text.strip().lower())
-    ids = [BOS_ID] + [VOCAB.get(w, UNK_ID) for w in words] + [EOS_ID]
-    # Truncation keeps the first max_length ids (the runtime slices; <eos> is lost only
-    # for captions far longer than any in the data).
-    ids = ids[:max_length]
+    # Like transformers' truncation=True (and the runtime's PromptTokenizer): at most
+    # max_length - 2 words, so <eos> is always there.
+    ids = [BOS_ID] + [VOCAB.get(w, UNK_ID) for w in words[: max_length - 2]] + [EOS_ID]
     return ids + [PAD_ID] * (max_length - len(ids))
 
 

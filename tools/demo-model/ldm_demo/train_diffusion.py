@@ -39,7 +39,10 @@ class Denoiser(torch.nn.Module):
         self.unet = UNet(base=unet_base, context_dim=self.text_encoder.dim)
 
 
-def train_diffusion(latent_mean, latent_std, metas, scaling, steps, batch, seed, log, unet_base=64, lr=8e-4):
+def train_diffusion(latent_mean, latent_std, metas, scaling, steps, batch, seed, log, unet_base=64, lr=8e-4,
+                    checkpoint=None, checkpoint_every=300, stop_after=None):
+    """`steps` fixes the learning-rate schedule; `stop_after` (a step index) ends the run
+    early with the EMA weights of that step, exactly the checkpoint saved at that step."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -69,12 +72,17 @@ def train_diffusion(latent_mean, latent_std, metas, scaling, steps, batch, seed,
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         sched.step()
-        decay = min(0.998, (1 + step) / (10 + step))
+        decay = min(0.995, (1 + step) / (10 + step))
         with torch.no_grad():
             for pe, pm in zip(ema.parameters(), model.parameters()):
                 pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
         running = loss.item() if step == 0 else 0.98 * running + 0.02 * loss.item()
         if step % 50 == 0 or step == steps - 1:
             log(f'ldm step {step}/{steps} loss {running:.4f} lr {sched.get_last_lr()[0]:.2e} {time.time() - start:.0f}s')
+        if checkpoint and step and step % checkpoint_every == 0:
+            checkpoint(ema)  # lets the recipe's evaluator look at a run in progress
+        if stop_after is not None and step == stop_after:
+            log(f'ldm stopped after step {step} of a {steps}-step schedule')
+            break
     ema.eval()
     return ema
