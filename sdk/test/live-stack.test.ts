@@ -27,13 +27,22 @@ afterAll(async () => {
   await live?.stop();
 });
 
+const PROMPT = 'a red circle on a blue background';
 // Long enough on CPU that several heartbeats report steps while it runs.
-const SLOW = { prompt: 'a red circle on a blue background', width: 256, height: 256, steps: 120, seed: 7 };
+const slow = () => ({ prompt: PROMPT, seed: 7, ...live.slowJob });
+const slowFlags = () => [
+  '--width',
+  String(live.slowJob.width),
+  '--height',
+  String(live.slowJob.height),
+  '--steps',
+  String(live.slowJob.steps),
+];
 
 describe('LdmClient against the local stack', () => {
   it('run() follows real step progress over SSE and the output downloads as the asked-for PNG', async () => {
     const updates: ProgressUpdate[] = [];
-    const done = await client.run(SLOW, { onProgress: (u) => updates.push(u), timeoutMs: 120_000 });
+    const done = await client.run(slow(), { onProgress: (u) => updates.push(u), timeoutMs: 120_000 });
     expect(done.status).toBe('succeeded');
     const steps = new Set(updates.filter((u) => u.status === 'running' && u.total > 0).map((u) => u.step));
     expect(steps.size).toBeGreaterThanOrEqual(2);
@@ -43,7 +52,7 @@ describe('LdmClient against the local stack', () => {
     expect(ordered).toEqual([...ordered].sort((a, b) => a - b));
     expect(done.outputs).toHaveLength(1);
     const bytes = await client.download(done.outputs[0]);
-    expect(pngSize(bytes)).toEqual({ width: 256, height: 256 });
+    expect(pngSize(bytes)).toEqual({ width: live.slowJob.width, height: live.slowJob.height });
     expect(done.usage.units).toBeGreaterThan(0);
   }, 150_000);
 
@@ -90,7 +99,7 @@ describe('LdmClient against the local stack', () => {
   });
 
   it('cancels queued work and a second cancel still answers the canceled generation', async () => {
-    const queued = await client.create({ ...SLOW, seed: 99 });
+    const queued = await client.create({ ...slow(), seed: 99 });
     const canceled = await client.cancel(queued.id);
     expect(['canceled', 'running']).toContain(canceled.status);
     const final = await client.wait(queued.id, { timeoutMs: 60_000 });
@@ -155,25 +164,13 @@ describe('ldm CLI against the local stack (child processes, key from .data/stack
 
   it('generate writes the image and shows real step progress', async () => {
     const out = join(live.dir, 'circle.png');
-    const run = await ldm(
-      'generate',
-      SLOW.prompt,
-      '-o',
-      out,
-      '--width',
-      '256',
-      '--height',
-      '256',
-      '--steps',
-      '120',
-      '--seed',
-      '11',
-    );
+    const run = await ldm('generate', PROMPT, '-o', out, ...slowFlags(), '--seed', '11');
     expect(run.stderr).not.toMatch(/error:/);
     expect(run.code).toBe(0);
     expect(run.stdout.trim()).toBe(out);
-    expect(pngSize(readFileSync(out))).toEqual({ width: 256, height: 256 });
-    const steps = new Set([...run.stderr.matchAll(/running step (\d+)\/120/g)].map((m) => m[1]));
+    expect(pngSize(readFileSync(out))).toEqual({ width: live.slowJob.width, height: live.slowJob.height });
+    const stepLines = run.stderr.matchAll(new RegExp(`running step (\\d+)/${live.slowJob.steps}`, 'g'));
+    const steps = new Set([...stepLines].map((m) => m[1]));
     expect(steps.size).toBeGreaterThanOrEqual(2);
     expect(run.stderr).toMatch(/succeeded/);
   }, 150_000);
@@ -212,7 +209,7 @@ describe('ldm CLI against the local stack (child processes, key from .data/stack
 
   it('generate --image runs img2img on a local file (task inferred, strength sent)', async () => {
     const input = join(live.dir, 'circle.png');
-    expect(pngSize(readFileSync(input)).width).toBe(256); // written by the first CLI test
+    expect(pngSize(readFileSync(input)).width).toBe(live.slowJob.width); // written by the first CLI test
     const run = await ldm(
       'generate',
       'a blue circle',
@@ -237,17 +234,7 @@ describe('ldm CLI against the local stack (child processes, key from .data/stack
   }, 120_000);
 
   it('cancel stops queued work', async () => {
-    const queued = await ldm(
-      'generate',
-      'to be canceled',
-      '--steps',
-      '150',
-      '--width',
-      '256',
-      '--height',
-      '256',
-      '--no-wait',
-    );
+    const queued = await ldm('generate', 'to be canceled', ...slowFlags(), '--no-wait');
     expect(queued.code, queued.stderr).toBe(0);
     const id = queued.stdout.split(/\s+/)[0];
     expect(id).toMatch(/^gen_/);
@@ -259,10 +246,8 @@ describe('ldm CLI against the local stack (child processes, key from .data/stack
   }, 90_000);
 
   it('Ctrl-C during generate cancels the job and exits 130', async () => {
-    const run = startLdm(['generate', 'interrupted', '--steps', '150', '--width', '256', '--height', '256'], {
-      cwd: live.dir,
-    });
-    await expect.poll(() => run.output().stderr, { timeout: 60_000 }).toMatch(/running step [1-9]\d*\/150/);
+    const run = startLdm(['generate', 'interrupted', ...slowFlags()], { cwd: live.dir });
+    await expect.poll(() => run.output().stderr, { timeout: 60_000 }).toMatch(/running step [1-9]\d*\//);
     run.child.kill('SIGINT');
     const result = await run.done;
     expect(result.code).toBe(130);

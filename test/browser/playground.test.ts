@@ -17,7 +17,11 @@ beforeAll(async () => {
   if (!chromiumAvailable())
     throw new Error('no /usr/bin/chromium: apt-get install -y chromium (.ci/run does)');
   mkdirSync(RESULTS, { recursive: true });
-  [live, browser] = await Promise.all([startLiveStack(), launchChromium()]);
+  // Started together; whichever started is kept for afterAll to stop even if the other failed.
+  const [stack, chromium] = await Promise.allSettled([startLiveStack(), launchChromium()]);
+  if (stack.status === 'fulfilled') live = stack.value;
+  if (chromium.status === 'fulfilled') browser = chromium.value;
+  for (const r of [stack, chromium]) if (r.status === 'rejected') throw r.reason;
 }, 180_000);
 afterAll(async () => {
   await browser?.close();
@@ -43,9 +47,10 @@ describe('playground', () => {
 
     await page.getByLabel('API key').fill(live.stack.info.api_key);
     await page.getByLabel('Prompt', { exact: false }).first().fill('a red circle on a blue background');
-    await page.getByLabel('Width').fill('256');
-    await page.getByLabel('Height').fill('256');
-    await page.getByLabel('Steps').fill('120');
+    const job = live.slowJob;
+    await page.getByLabel('Width').fill(String(job.width));
+    await page.getByLabel('Height').fill(String(job.height));
+    await page.getByLabel('Steps').fill(String(job.steps));
     await page.getByLabel('Seed').fill('21');
     // Every step value the page shows, recorded in the page as it changes.
     await page.evaluate(() => {
@@ -67,7 +72,7 @@ describe('playground', () => {
       return img?.complete && img.naturalWidth > 0;
     });
     const naturalWidth = await image.evaluate((img: HTMLImageElement) => img.naturalWidth);
-    expect(naturalWidth).toBe(256);
+    expect(naturalWidth).toBe(job.width);
     const steps = await page.evaluate(() => (window as unknown as { seenSteps: string[] }).seenSteps);
     const moving = new Set(steps.filter((s) => Number(s) > 0));
     expect(moving.size, `steps seen: ${steps.join(',')}`).toBeGreaterThanOrEqual(2);
@@ -97,9 +102,9 @@ describe('playground', () => {
     // The key typed in the first test was kept in localStorage.
     expect(await page.getByLabel('API key').inputValue()).toBe(live.stack.info.api_key);
     await expect.poll(() => page.locator('#scheduler option').count()).toBeGreaterThan(0);
-    await page.getByLabel('Width').fill('256');
-    await page.getByLabel('Height').fill('256');
-    await page.getByLabel('Steps').fill('150');
+    await page.getByLabel('Width').fill(String(live.slowJob.width));
+    await page.getByLabel('Height').fill(String(live.slowJob.height));
+    await page.getByLabel('Steps').fill(String(live.slowJob.steps));
     await page.getByLabel('Prompt', { exact: false }).first().fill('a job to cancel');
     await page.getByLabel('Prompt', { exact: false }).first().press('Control+Enter');
     await expect
