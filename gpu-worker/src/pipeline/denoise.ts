@@ -122,12 +122,15 @@ function blendKnownRegion(slot: DenoiseSlot, nextT: number | undefined, plane: n
     nextT === undefined
       ? blend.imageLatents
       : slot.scheduler.addNoise(blend.imageLatents, blend.noise, nextT);
+  // A new array, as diffusers makes a new tensor: a multistep scheduler may still hold the old one.
   const latents = slot.latents;
+  const out = new Float32Array(latents.length);
   for (let c = 0; c < LATENT_CHANNELS; c++) {
     const base = c * plane;
     for (let i = 0; i < plane; i++) {
       const m = blend.mask[i];
-      latents[base + i] = (1 - m) * known[base + i] + m * latents[base + i];
+      out[base + i] = (1 - m) * known[base + i] + m * latents[base + i];
     }
   }
+  slot.latents = out;
 }
