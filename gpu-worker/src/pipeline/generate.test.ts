@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyModel } from '../../test-fixtures/tiny-sd-folder';
 import { encodeImage } from '../image/encode-output';
-import { SchedulerConfigError } from '../schedulers';
+import { SCHEDULER_NAMES, SchedulerConfigError } from '../schedulers';
 import { type LatentDiffusionPipeline, loadPipeline } from './pipeline';
 import { PipelineInputError } from './pipeline-input-error';
 import type { PipelineRequest } from './request';
@@ -165,6 +165,27 @@ describe('tasks', () => {
     const [a, b, again] = [await run(left), await run(right), await run(left)];
     expect(bytes(a.images[0].rgb).equals(bytes(again.images[0].rgb))).toBe(true);
     expect(bytes(a.images[0].rgb).equals(bytes(b.images[0].rgb))).toBe(false);
+  });
+});
+
+describe('every scheduler through every task', () => {
+  it.each(SCHEDULER_NAMES)('%s', async (scheduler) => {
+    const image = await pngOf(64, 64, (x, y) => [x * 4, y * 4, 90]);
+    const mask = await pngOf(64, 64, (x) => (x < 32 ? [0, 0, 0] : [255, 255, 255]));
+    for (const extra of [{}, { image, strength: 0.6 }, { image, mask, strength: 0.75 }]) {
+      const result = await pipeline.generate({
+        prompt: 'x',
+        seed: 4,
+        steps: 6,
+        scheduler,
+        num_outputs: 2,
+        ...extra,
+      });
+      const [a, b] = result.images;
+      expect(a.rgb.length).toBe(64 * 64 * 3);
+      expect(result.timings.unetStepMs.length).toBeGreaterThan(0);
+      expect(bytes(a.rgb).equals(bytes(b.rgb))).toBe(false);
+    }
   });
 });
 
