@@ -1,3 +1,4 @@
+import type { Generation } from '@ldm/shared';
 import { Webhook } from 'standardwebhooks';
 
 export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>;
@@ -19,10 +20,11 @@ function headerRecord(headers: WebhookHeaders): Record<string, string> {
 /**
  * Checks a webhook delivery's Standard Webhooks signature (`webhook-id`, `webhook-timestamp`,
  * `webhook-signature`; timestamps more than 5 minutes off are refused as replays) and returns
- * the parsed payload. `payload` must be the raw body exactly as received: re-serialised JSON
- * does not verify. Throws standardwebhooks' WebhookVerificationError when it does not verify.
+ * the parsed payload: the Generation as it was when the event happened (the `ldm-event` header
+ * says `start` or `completed`). `payload` must be the raw body exactly as received: re-serialised
+ * JSON does not verify. Throws standardwebhooks' WebhookVerificationError when it does not verify.
  */
-export function verifyWebhook<T = unknown>(
+export function verifyWebhook<T = Generation>(
   payload: string | Uint8Array,
   headers: WebhookHeaders,
   secret: string,

@@ -18,6 +18,7 @@ import { ProgressBar } from '../progress-bar';
 
 const TASKS = ['txt2img', 'img2img', 'inpaint', 'upscale'] as const;
 const FORMATS = ['png', 'webp', 'jpeg'] as const;
+const WEBHOOK_EVENTS = ['start', 'completed'] as const;
 
 function oneOf<T extends string>(values: Values, name: string, allowed: readonly T[]): T | undefined {
   const raw = stringFlag(values, name);
@@ -25,6 +26,16 @@ function oneOf<T extends string>(values: Values, name: string, allowed: readonly
   if (!(allowed as readonly string[]).includes(raw))
     throw new UsageError(`--${name} must be one of: ${allowed.join(', ')}`);
   return raw as T;
+}
+
+function listFlag<T extends string>(values: Values, name: string, allowed: readonly T[]): T[] | undefined {
+  const raw = stringFlag(values, name);
+  if (raw === undefined) return undefined;
+  const items = raw.split(',').map((item) => item.trim());
+  const bad = items.find((item) => !(allowed as readonly string[]).includes(item));
+  if (bad !== undefined)
+    throw new UsageError(`--${name} takes a comma-separated list of: ${allowed.join(', ')}`);
+  return items as T[];
 }
 
 /** The request from the flags. Only what was given is sent: the model's defaults fill the rest. */
@@ -50,6 +61,7 @@ export function requestFromFlags(values: Values, prompt: string): GenerationRequ
     mask: mask ? imageFileToDataUrl(mask, '--mask') : undefined,
     strength: numberFlag(values, 'strength'),
     webhook: stringFlag(values, 'webhook'),
+    webhook_events_filter: listFlag(values, 'webhook-events', WEBHOOK_EVENTS),
   };
   return Object.fromEntries(
     Object.entries(request).filter(([, v]) => v !== undefined),
@@ -130,6 +142,7 @@ export const generateCommand: Command = {
       --model NAME --task txt2img|img2img|inpaint|upscale
       --image FILE --mask FILE --strength X   img2img / inpaint inputs
       --webhook URL       notify this URL (Standard Webhooks signed)
+      --webhook-events E  start,completed (default both)
       --no-wait           print the id and return at once
       --timeout SECONDS   stop waiting after this long (the job keeps running)`,
   options: {
@@ -149,6 +162,7 @@ export const generateCommand: Command = {
     mask: { type: 'string' },
     strength: { type: 'string' },
     webhook: { type: 'string' },
+    'webhook-events': { type: 'string' },
     'no-wait': { type: 'boolean' },
     timeout: { type: 'string' },
   },
