@@ -55,17 +55,15 @@ export class HeldLease {
     this.timer.unref();
   }
 
-  /** Stops heartbeating (the job is finished, failed or discarded). */
+  /**
+   * Stops heartbeating (the job is finished, failed or discarded). A heartbeat already in flight
+   * is not waited for: with the edge down it could retry for many seconds, and its answer no
+   * longer matters.
+   */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    if (this.state === 'held') this.state = 'released';
-    await this.inFlight;
-  }
-
-  /** Marks the lease lost from any call's 409 (upload, complete), not only a heartbeat's. */
-  markLost(): void {
-    this.stopWith('lost');
+    if (this.state === 'held' || this.state === 'cancel_requested') this.state = 'released';
   }
 
   private async beat(): Promise<void> {
@@ -84,7 +82,7 @@ export class HeldLease {
   }
 
   private stopWith(state: 'cancel_requested' | 'lost'): void {
-    if (this.state === 'lost') return;
+    if (this.state === 'lost' || this.state === 'released') return;
     this.state = state;
     this.stoppedAtStep = this.progress?.step ?? 0;
     this.options.log.info(state === 'lost' ? 'lease lost, stopping job' : 'cancel requested, stopping job', {
