@@ -74,7 +74,7 @@ export async function sendWebhook(r: SendRequest): Promise<SendResult> {
     const name = error instanceof Error ? error.name : '';
     const message =
       name === 'TimeoutError' || name === 'AbortError'
-        ? `no answer within ${Math.round((r.timeoutMs ?? SEND_TIMEOUT_MS) / 1000)} s`
+        ? `no answer within ${duration(r.timeoutMs ?? SEND_TIMEOUT_MS)}`
         : `connection failed: ${error instanceof Error ? error.message : String(error)}`;
     return {
       ok: false,
@@ -86,3 +86,5 @@ export async function sendWebhook(r: SendRequest): Promise<SendResult> {
     };
   }
 }
+
+const duration = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
