@@ -5,6 +5,7 @@ import './account';
 import './errors';
 import './generation';
 import './models';
+import './webhooks';
 import './worker-protocol';
 
 type JsonObject = Record<string, unknown>;
