@@ -33,15 +33,16 @@ export const leaseRoute = new Hono<AppEnv>().post('/', async (c) => {
   const deadline = Date.now() + data.wait_ms;
   const seen: SeenWakes = new Map();
   for (;;) {
-    const { jobs } = await leaseJobs(redis, {
+    const { jobs, ended } = await leaseJobs(redis, {
       workerId: data.worker_id,
       models,
       maxJobs: data.max_jobs,
       leaseTtlMs: config.leaseTtlMs,
     });
+    // Start webhooks of first attempts; completed ones of jobs a reclaim ended (attempts spent).
+    if (jobs.length > 0 || ended.length > 0) deliverSoon(c);
     const remaining = deadline - Date.now();
     if (jobs.length > 0 || remaining <= 0) {
-      if (jobs.length > 0) deliverSoon(c); // start webhooks of first attempts
       const body: LeaseResponse = {
         jobs: jobs.map((grant) => leasedJob(grant, base.href)),
         lease_ttl_ms: config.leaseTtlMs,
