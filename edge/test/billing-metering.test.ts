@@ -20,6 +20,8 @@ beforeAll(async () => {
       STRIPE_TIMEOUT_MS: '1000',
       BILLING_RETRY_BASE_MS: '100',
       BILLING_RETRY_MAX_MS: '400',
+      // Short leases so a killed worker's job comes back within the test (the fake worker's own leases are 60 s).
+      LEASE_TTL_MS: '2000',
     },
   });
 });
@@ -174,6 +176,56 @@ describe('metering to Stripe through the edge', () => {
         .sort(),
     ).toEqual([...ids].sort());
     expect(new Set(recorder.accepted.map((e) => e.identifier)).size).toBe(recorder.accepted.length);
+  });
+
+  it('a worker killed mid-job: the cron reclaims the lease, another worker finishes, charged and billed once', async () => {
+    const worker = { authorization: `Bearer ${stack.workerToken}`, 'content-type': 'application/json' };
+    const lease = async (workerId: string) => {
+      const res = await stack.fetch('/worker/v1/lease', {
+        method: 'POST',
+        headers: worker,
+        body: JSON.stringify({ worker_id: workerId, models: ['demo-shapes'], max_jobs: 1, wait_ms: 0 }),
+      });
+      return ((await res.json()) as { jobs: { job_id: string; lease_token: string; attempt: number }[] })
+        .jobs[0];
+    };
+    const account = async () =>
+      (await (await stack.fetch('/v1/account', { headers: customerAccount.headers })).json()) as {
+        credits: number;
+        reserved: number;
+      };
+    const before = await account();
+    const { body } = await submit(customerAccount, { prompt: 'the worker dies' });
+    const doomed = await lease('doomed-worker');
+    expect(doomed.job_id).toBe(body.id);
+    // The worker is killed: no heartbeat. Once the lease ran out, the cron's reaper requeues the job.
+    await new Promise((r) => setTimeout(r, 2_300));
+    const edge = await stack.mf.getWorker();
+    await edge.scheduled({ cron: '* * * * *', scheduledTime: new Date() });
+    const healthy = await lease('healthy-worker');
+    expect(healthy).toMatchObject({ job_id: body.id, attempt: 2 });
+    await completeWithPng(stack, {
+      jobId: body.id,
+      leaseToken: healthy.lease_token,
+      accountId: customerAccount.id,
+    });
+    // The first worker, back from the dead, is fenced off.
+    const late = await stack.fetch(`/worker/v1/jobs/${body.id}/heartbeat`, {
+      method: 'POST',
+      headers: worker,
+      body: JSON.stringify({ lease_token: doomed.lease_token }),
+    });
+    expect(late.status).toBe(409);
+
+    await edge.scheduled({ cron: '* * * * *', scheduledTime: new Date() });
+    for (let i = 0; i < 100 && !recorder.accepted.some((e) => e.identifier === body.id); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(recorder.accepted.filter((e) => e.identifier === body.id)).toEqual([
+      expect.objectContaining({ customer: 'cus_Metered1', value: String(body.usage.units) }),
+    ]);
+    const after = await account();
+    expect(after.credits).toBeCloseTo(before.credits - body.usage.units, 6);
+    expect(after.reserved).toBeCloseTo(before.reserved, 6);
   });
 
   it('usage of an account with no Stripe customer is held with the reason, then replayed once linked', async () => {
