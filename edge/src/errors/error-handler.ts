@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from '../context';
 import { ConfigError } from '../env';
 import { ApiError } from './api-error';
+import { isDependencyOutage } from './dependency-outage';
 
 function respond(c: Context<AppEnv>, error: ApiError): Response {
   const body: ErrorBody = {
@@ -33,6 +34,20 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     return respond(
       c,
       new ApiError('service_unavailable', 'The service is misconfigured; the operator was told.'),
+    );
+  }
+  if (isDependencyOutage(err)) {
+    console.error(`[${requestId}] dependency unreachable: ${(err as Error).message}`);
+    return respond(
+      c,
+      new ApiError(
+        'service_unavailable',
+        'A dependency of the service is unreachable; retry shortly.',
+        undefined,
+        {
+          'Retry-After': '5',
+        },
+      ),
     );
   }
   console.error(`[${requestId}] unhandled error:`, err instanceof Error ? (err.stack ?? err.message) : err);

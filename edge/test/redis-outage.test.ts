@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EdgeStack, startEdgeStack, type TestAccount } from '../../test/support/edge-stack';
+
+let stack: EdgeStack;
+let account: TestAccount;
+beforeAll(async () => {
+  stack = await startEdgeStack();
+  account = await stack.createAccount();
+  // Redis (and its bridge) go away; the edge keeps running.
+  await stack.bridge.stop();
+});
+afterAll(async () => {
+  await stack?.runtime.stop();
+});
+
+describe('Redis unreachable', () => {
+  it('answers 503 service_unavailable with Retry-After, never a 500', async () => {
+    for (const [path, init] of [
+      ['/v1/account', { headers: account.headers }],
+      ['/healthz', {}],
+      [
+        '/v1/generations',
+        {
+          method: 'POST',
+          headers: { ...account.headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt: 'x' }),
+        },
+      ],
+    ] as const) {
+      const res = await stack.fetch(path, init as RequestInit);
+      expect(res.status, path).toBe(503);
+      const { error } = (await res.json()) as { error: { code: string } };
+      expect(error.code).toBe('service_unavailable');
+      if (path !== '/healthz') expect(res.headers.get('retry-after')).toBeTruthy();
+    }
+  });
+
+  it('still serves what needs no Redis', async () => {
+    expect((await stack.fetch('/v1/models')).status).toBe(200);
+    expect((await stack.fetch('/docs')).status).toBe(200);
+  });
+});
