@@ -54,9 +54,25 @@ async function cronAt(ms: number): Promise<void> {
   await runtime.scheduled({ scheduledTime: new Date(ms), cron: '* * * * *' });
 }
 
+/** The log once `event`'s latest attempt is recorded (a receiver sees a request before the edge records it). */
+async function settledLog(
+  id: string,
+  event: 'start' | 'completed',
+): Promise<WebhookDeliveryList['data'][number]> {
+  for (let i = 0; ; i++) {
+    const delivery = (await deliveryLog(id)).data.find((d) => d.event === event);
+    const inFlight = receiver.received.filter(
+      (r) => JSON.parse(r.body).id === id && r.headers['ldm-event'] === event,
+    );
+    if (delivery && delivery.attempts.length >= inFlight.length) return delivery;
+    if (i > 200) throw new Error(`${id} ${event}: attempt not recorded`);
+    await sleep(25);
+  }
+}
+
 /** The next retry the log announces for `event`, then the cron at that time. */
 async function cronAtNextRetry(id: string, event: 'start' | 'completed'): Promise<number> {
-  const next = (await deliveryLog(id)).data.find((d) => d.event === event)?.next_attempt_at;
+  const next = (await settledLog(id, event)).next_attempt_at;
   if (!next) throw new Error(`${id} ${event}: no retry scheduled`);
   const at = Date.parse(next);
   await cronAt(at);
@@ -113,6 +129,7 @@ describe('webhooks end to end (edge in workerd, receiver on 127.0.0.1)', () => {
     expect(image.status).toBe(200);
     expect(new Uint8Array(await image.arrayBuffer())).toEqual(png);
 
+    await settledLog(generation.id, 'completed');
     const log = await deliveryLog(generation.id);
     expect(log.data.map((d) => [d.event, d.status, d.attempts.length, d.attempts[0].status_code])).toEqual([
       ['start', 'delivered', 1, 200],
@@ -161,6 +178,18 @@ describe('webhooks end to end (edge in workerd, receiver on 127.0.0.1)', () => {
     expect(receiver.at('/flaky')).toHaveLength(3);
   });
 
+  it('two crons firing at once send a due retry once', async () => {
+    receiver.on('/twin', (n) => (n === 0 ? 500 : 200));
+    const generation = await submit(stack, account, { webhook: receiver.url('/twin') });
+    await cancel(generation.id);
+    await receiver.waitFor('/twin', 1);
+    const next = Date.parse((await settledLog(generation.id, 'completed')).next_attempt_at as string);
+    await Promise.all([cronAt(next), cronAt(next), cronAt(next + 1)]);
+    await sleep(300);
+    expect(receiver.at('/twin').map((r) => r.answer)).toEqual([500, 200]);
+    expect((await deliveryLog(generation.id)).data[0].attempts).toHaveLength(2);
+  });
+
   it('a receiver down for longer than several retry intervals gets the event once it is back', async () => {
     const secret = await secretOf(account);
     let down = true;
@@ -192,8 +221,7 @@ describe('webhooks end to end (edge in workerd, receiver on 127.0.0.1)', () => {
     const generation = await submit(stack, account, { webhook: receiver.url('/gone') });
     await cancel(generation.id);
     await receiver.waitFor('/gone', 1);
-    await sleep(200);
-    const [delivery] = (await deliveryLog(generation.id)).data;
+    const delivery = await settledLog(generation.id, 'completed');
     expect(delivery).toMatchObject({ status: 'failed', next_attempt_at: null });
     expect(delivery.attempts[0].error).toMatch(/410 Gone/);
     await cronAt(Date.now() + 2 * 24 * 3600_000);
@@ -205,8 +233,7 @@ describe('webhooks end to end (edge in workerd, receiver on 127.0.0.1)', () => {
     const generation = await submit(stack, account, { webhook: receiver.url('/busy') });
     await cancel(generation.id);
     await receiver.waitFor('/busy', 1);
-    await sleep(200);
-    const [delivery] = (await deliveryLog(generation.id)).data;
+    const delivery = await settledLog(generation.id, 'completed');
     const wait = Date.parse(delivery.next_attempt_at as string) - Date.parse(delivery.attempts[0].at);
     expect(wait).toBeGreaterThanOrEqual(3600_000);
     await cronAt(Date.parse(delivery.attempts[0].at) + 600_000); // not yet due
@@ -294,10 +321,15 @@ describe('webhooks end to end (edge in workerd, receiver on 127.0.0.1)', () => {
     // A delivery whose retry runs after the overlap is signed by the new secret alone.
     const late = await send();
     await receiver.waitFor('/rotation', 2);
-    const next = (await (
-      await stack.fetch(`/v1/generations/${late.id}/webhooks`, { headers: owner.headers })
-    ).json()) as WebhookDeliveryList;
-    const at = Math.max(Date.parse(next.data[0].next_attempt_at as string), Date.now() + 24.5 * 3600_000);
+    let next: string | null = null;
+    for (let i = 0; i < 200 && !next; i++) {
+      const log = (await (
+        await stack.fetch(`/v1/generations/${late.id}/webhooks`, { headers: owner.headers })
+      ).json()) as WebhookDeliveryList;
+      next = log.data[0]?.next_attempt_at ?? null;
+      if (!next) await sleep(25);
+    }
+    const at = Math.max(Date.parse(next as string), Date.now() + 24.5 * 3600_000);
     await cronAt(at);
     const [, , retried] = await receiver.waitFor('/rotation', 3);
     expect(retried.headers['webhook-signature'].split(' ')).toHaveLength(1);
