@@ -84,7 +84,9 @@ describe('playground', () => {
     expect(Number(await page.locator('#job-meta').getAttribute('data-units'))).toBeGreaterThan(0);
     await expect.poll(() => page.locator('#credits').textContent()).toMatch(/^Credits: [\d,.]+ units/);
     await expect.poll(() => page.locator('#recent-list li').count()).toBeGreaterThanOrEqual(1);
-    expect(await page.locator('#recent-list li').first().textContent()).toContain('succeeded');
+    const newest = await page.locator('#recent-list li').first().textContent();
+    expect(newest).toContain('succeeded');
+    expect(newest).toContain('a red circle on a blue background');
 
     await page.screenshot({ path: join(RESULTS, 'playground.png'), fullPage: true });
     expect(errors).toEqual([]);
@@ -105,6 +107,8 @@ describe('playground', () => {
     await page.getByLabel('Width').fill(String(live.slowJob.width));
     await page.getByLabel('Height').fill(String(live.slowJob.height));
     await page.getByLabel('Steps').fill(String(live.slowJob.steps));
+    // Four images make the job long enough to be still running when Cancel lands.
+    await page.getByLabel('Images').selectOption('4');
     await page.getByLabel('Prompt', { exact: false }).first().fill('a job to cancel');
     await page.getByLabel('Prompt', { exact: false }).first().press('Control+Enter');
     await expect

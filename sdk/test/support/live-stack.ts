@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type LocalStack, startLocalStack } from '@ldm/infra/local/local-stack';
 import { writeSlowFixtureModel } from '../../../test/e2e/support/fixture-model';
+import { LdmClient } from '../../src/index';
 
 export const DEMO_MODEL_DIR = resolve(import.meta.dirname, '../../../models/demo-shapes');
 
@@ -20,7 +21,8 @@ export interface LiveStack {
 /**
  * `npm start` in a temporary directory: redis-server, the Upstash bridge, the edge bundle in
  * workerd and one real gpu-worker process. Uses models/demo-shapes when it exists, else a tiny
- * fixture model whose steps cost real CPU (so step progress is observable).
+ * fixture model whose steps cost real CPU. Before returning it runs a few short calibration
+ * jobs to size `slowJob` (so the account starts with those generations).
  */
 export async function startLiveStack(): Promise<LiveStack> {
   const dir = mkdtempSync(join(tmpdir(), 'ldm-sdk-'));
@@ -45,15 +47,47 @@ export async function startLiveStack(): Promise<LiveStack> {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+  let slowJob: LiveStack['slowJob'];
+  try {
+    slowJob = await calibrateSlowJob(stack.info.base_url, stack.info.api_key);
+  } catch (error) {
+    await stack.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     stack,
     dir,
     model: demo ? 'demo' : 'fixture',
-    // The demo UNet works on 8x8 latents at its native 64x64; 128x128 quadruples the work per step.
-    slowJob: demo ? { width: 128, height: 128, steps: 150 } : { width: 256, height: 256, steps: 120 },
+    slowJob,
     async stop() {
       await stack.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Seconds a "slow" job should run: several 200 ms heartbeats, yet quick enough for a test. */
+const SLOW_JOB_MS = 4_000;
+
+/**
+ * Picks the size and steps of a job that runs for about SLOW_JOB_MS on this model and machine,
+ * from the measured time per step of a short job, so progress tests neither flake on a fast
+ * model nor crawl on a slow machine.
+ */
+async function calibrateSlowJob(baseUrl: string, apiKey: string): Promise<LiveStack['slowJob']> {
+  const client = new LdmClient({ baseUrl, apiKey });
+  const probeSteps = 10;
+  let job = { width: 512, height: 512, steps: 150 };
+  for (const size of [128, 256, 512]) {
+    const probe = await client.run(
+      { prompt: 'calibration', width: size, height: size, steps: probeSteps, seed: 1 },
+      { timeoutMs: 120_000 },
+    );
+    const msPerStep = (probe.metrics.inference_ms ?? 0) / probeSteps;
+    const steps = Math.ceil(SLOW_JOB_MS / Math.max(msPerStep, 0.1));
+    job = { width: size, height: size, steps: Math.min(150, Math.max(30, steps)) };
+    if (steps <= 150) break;
+  }
+  return job;
 }
