@@ -9,7 +9,7 @@ import { nextAttemptAt } from './retry-schedule';
 import { type ClaimedDelivery, claimWebhooks } from './scripts/claim-webhooks';
 import { type AttemptEntry, recordWebhookAttempt } from './scripts/record-webhook-attempt';
 import { sendWebhook } from './send-webhook';
-import { signingSecrets } from './signing-secret';
+import { NoAccountError, signingSecrets } from './signing-secret';
 import { checkTarget } from './target-guard';
 
 /** Deliveries claimed per round; sent in parallel (one per job at a time, see claim-webhooks.ts). */
@@ -101,7 +101,11 @@ async function attempt(deps: DeliveryDeps, d: ClaimedDelivery, now: number, toke
         nowMs: Date.now(),
       }),
     );
-    const secrets = await signingSecrets(deps.redis, d.account_id || job.account_id, now);
+    const secrets = await signingSecrets(deps.redis, d.account_id || job.account_id, now).catch((error) => {
+      if (error instanceof NoAccountError) return null;
+      throw error;
+    });
+    if (!secrets) return give_up('the account no longer exists');
     const result = await sendWebhook({
       url: d.url,
       webhookId: d.webhook_id,

@@ -19,11 +19,18 @@ export interface SigningSecrets {
   previousUntil: number | null;
 }
 
-type SecretRedis = Pick<Redis, 'hsetnx' | 'hmget' | 'evalsha' | 'eval'>;
+type SecretRedis = Pick<Redis, 'exists' | 'hsetnx' | 'hmget' | 'evalsha' | 'eval'>;
+
+export class NoAccountError extends Error {
+  constructor(accountId: string) {
+    super(`account ${accountId} does not exist`);
+    this.name = 'NoAccountError';
+  }
+}
 
 /**
  * The account's secrets, the current one created on first use. HSETNX makes two first uses at
- * once agree on one secret.
+ * once agree on one secret; the existence check keeps it from creating a bare account record.
  */
 export async function signingSecrets(
   redis: SecretRedis,
@@ -31,6 +38,7 @@ export async function signingSecrets(
   now: number,
 ): Promise<SigningSecrets> {
   const key = keys.account(accountId);
+  if ((await redis.exists(key)) === 0) throw new NoAccountError(accountId);
   await redis.hsetnx(key, 'webhook_secret', newWebhookSecret());
   const [current, previous, previousUntil] = await hmget(
     redis,

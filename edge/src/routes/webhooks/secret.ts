@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../../context';
 import { ApiError } from '../../errors/api-error';
-import { rotateSigningSecret, signingSecrets } from '../../webhooks/signing-secret';
+import { NoAccountError, rotateSigningSecret, signingSecrets } from '../../webhooks/signing-secret';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -12,7 +12,12 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  */
 export const webhookSecret = new Hono<AppEnv>()
   .get('/secret', async (c) => {
-    const secrets = await signingSecrets(c.var.redis, c.var.caller.accountId, Date.now());
+    const secrets = await signingSecrets(c.var.redis, c.var.caller.accountId, Date.now()).catch((error) => {
+      if (error instanceof NoAccountError) {
+        throw new ApiError('unauthorized', 'The account of this API key no longer exists.');
+      }
+      throw error;
+    });
     return c.json({ secret: secrets.current, previous_secret_expires_at: iso(secrets.previousUntil) });
   })
   .post('/secret/rotate', async (c) => {
