@@ -15,6 +15,9 @@ afterAll(async () => {
 
 const png = PNG_1X1.toString('base64');
 const pngUrl = `data:image/png;base64,${png}`;
+// A 2x2 PNG (the 1x1 one above is the image): a mask must match the image's size.
+const png2x2 =
+  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEklEQVR4nGP4z8DAwMDAwMDAAAANAAGrAYH3AAAAAElFTkSuQmCC';
 const gif = Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'binary').toString('base64');
 const ok = { prompt: 'a red circle' };
 
@@ -106,6 +109,8 @@ const CASES: Case[] = [
   { name: 'image empty', body: { ...ok, task: 'img2img', image: '' }, status: 422, field: 'image' },
   { name: 'image number', body: { ...ok, task: 'img2img', image: 7 }, status: 422, field: 'image' },
   { name: 'mask not an image', body: { ...ok, task: 'inpaint', image: pngUrl, mask: 'AAAAAAAA' }, status: 422, field: 'mask' },
+  { name: 'image only a magic number', body: { ...ok, task: 'img2img', image: 'iVBORw0KGgo=' }, status: 422, field: 'image' },
+  { name: 'mask of another size', body: { ...ok, task: 'inpaint', image: pngUrl, mask: png2x2 }, status: 422, field: 'mask' },
   { name: 'image over 10 MiB', body: { ...ok, task: 'img2img', image: 'A'.repeat(14_200_000) }, status: 422, field: 'image' },
   { name: 'body over 30 MiB', body: `{"prompt":"${'x'.repeat(31 * 1024 * 1024)}"}`, status: 413, field: '(body)' },
   { name: 'idempotency key too long', body: ok, headers: { 'idempotency-key': 'k'.repeat(256) }, status: 422, field: 'Idempotency-Key' },

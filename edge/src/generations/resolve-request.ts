@@ -111,6 +111,14 @@ export function resolveRequest(req: GenerationRequest, config: Config): Resolved
     }
   }
 
+  if (image && mask && (image.width !== mask.width || image.height !== mask.height)) {
+    issues.push({
+      field: 'mask',
+      message: `must be the same size as image (${image.width}x${image.height}), not ${mask.width}x${mask.height}`,
+      limit: `${image.width}x${image.height}`,
+    });
+  }
+
   if (issues.length) {
     throw new ApiError(
       'validation_error',

@@ -1,5 +1,6 @@
 import { LIMITS } from '@ldm/shared';
 import { ApiError, fieldError } from '../errors/api-error';
+import { imageSize } from './image-size';
 
 export type ImageType = 'png' | 'jpeg' | 'webp';
 
@@ -7,6 +8,8 @@ export interface DecodedImage {
   bytes: Uint8Array;
   type: ImageType;
   contentType: string;
+  width: number;
+  height: number;
 }
 
 const CONTENT_TYPES: Record<ImageType, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
@@ -71,5 +74,11 @@ export function decodeImageInput(field: string, text: string): DecodedImage {
       ],
     );
   }
-  return { bytes, type, contentType: CONTENT_TYPES[type] };
+  const size = imageSize(type, bytes);
+  if (!size) throw fieldError(field, `is not a readable ${type.toUpperCase()} image (no valid header)`);
+  const max = LIMITS.dimensionMax * 4;
+  if (size.width > max || size.height > max) {
+    throw fieldError(field, `image must be at most ${max} pixels on each side`, max);
+  }
+  return { bytes, type, contentType: CONTENT_TYPES[type], ...size };
 }
