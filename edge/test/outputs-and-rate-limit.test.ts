@@ -93,9 +93,10 @@ describe('rate limit', () => {
       }
     }
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
-    expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(last?.headers.get('ratelimit-remaining')).toBe('0');
-    expect(((await last?.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+    const refused = last as Response;
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.headers.get('ratelimit-remaining')).toBe('0');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
     // Another key is not affected.
     expect((await stack.fetch('/v1/account', { headers: bob.headers })).status).toBe(200);
   });
