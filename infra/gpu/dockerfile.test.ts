@@ -40,6 +40,16 @@ describe('GPU worker Dockerfile', () => {
     expect(runtime[ci]).toContain('--omit=dev');
   });
 
+  it('copies every workspace manifest the lockfile names, so npm ci accepts the tree', () => {
+    const lock = JSON.parse(readFileSync(join(import.meta.dirname, '../../package-lock.json'), 'utf8')) as {
+      packages: Record<string, { name?: string }>;
+    };
+    const workspaces = Object.keys(lock.packages).filter((p) => p !== '' && !p.includes('node_modules'));
+    for (const stage of [instructions.slice(0, runtimeStart), runtime]) {
+      for (const ws of workspaces) expect(stage).toContain(`COPY ${ws}/package.json ${ws}/`);
+    }
+  });
+
   it('runs as a non-root user with models at /models and a health check on /healthz', () => {
     const user = runtime.filter((l) => l.startsWith('USER ')).at(-1);
     expect(user).toBeDefined();
@@ -47,6 +57,6 @@ describe('GPU worker Dockerfile', () => {
     expect(runtime.some((l) => l.includes('MODELS_ROOT=/models'))).toBe(true);
     const health = runtime.find((l) => l.startsWith('HEALTHCHECK'));
     expect(health).toContain(OPS_PATHS.health);
-    expect(runtime.at(-1)).toBe('CMD ["node", "dist/worker.mjs"]');
+    expect(runtime.at(-1)).toBe('CMD ["node", "gpu-worker/dist/worker.mjs"]');
   });
 });
