@@ -78,7 +78,7 @@ export class BatchRun {
       if (this.pending.has(w) && w.lease.signal.aborted) await this.settle(w, 'stopped');
     if (running.length === 0) return;
 
-    this.watch(running);
+    const unwatch = this.watch(running);
     const started = performance.now();
     this.deps.metrics.batchSize.observe({ model }, running.length);
     log.info('batch started', { jobs: running.length });
@@ -94,6 +94,7 @@ export class BatchRun {
         },
       );
     } catch (error) {
+      unwatch();
       const stoppedAfter = (error as { step?: number }).step;
       for (const w of running) {
         if (!this.pending.has(w)) continue;
@@ -104,6 +105,7 @@ export class BatchRun {
       if (!this.controller.signal.aborted) log.error('batch failed', { error });
       return;
     }
+    unwatch();
     const inferenceMs = Math.round(performance.now() - started);
     this.deps.metrics.inferenceSeconds.observe({ model }, inferenceMs / 1000);
     for (const ms of results[0].timings.unetStepMs) {
@@ -171,7 +173,7 @@ export class BatchRun {
    * in it is wanted any more. A job canceled while its batch mates go on is answered at once and
    * its images dropped at the end: its owner does not wait for the others.
    */
-  private watch(running: LeasedWork[]): void {
+  private watch(running: LeasedWork[]): () => void {
     const release = () => this.controller.abort(new Error('released'));
     this.deps.releaseSignal.addEventListener('abort', release, { once: true });
     for (const w of running) {
@@ -184,6 +186,8 @@ export class BatchRun {
         { once: true },
       );
     }
+    // The release signal lives as long as the daemon: drop this batch's listener when it ends.
+    return () => this.deps.releaseSignal.removeEventListener('abort', release);
   }
 
   private async settleAll(how: Failure): Promise<void> {
