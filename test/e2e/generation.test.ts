@@ -81,14 +81,15 @@ describe('worker end to end', () => {
   });
 
   it('fails a job whose input image cannot be decoded, for good, with invalid_input_image', async () => {
-    // The PNG signature passes the edge's magic-number check; the rest is not an image.
-    const bogus = Buffer.concat([
-      Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
-      Buffer.from('not a png at all'),
-    ]);
+    // A real 64x64 PNG header (what the edge checks) whose pixel data is corrupted.
+    const png = await sharp(Buffer.alloc(64 * 64 * 3, 90), { raw: { width: 64, height: 64, channels: 3 } })
+      .png()
+      .toBuffer();
+    const idat = png.indexOf('IDAT');
+    png.fill(0x55, idat + 4, Math.min(png.length - 16, idat + 40));
     const created = await e2e.submit({
       task: 'img2img',
-      image: bogus.toString('base64'),
+      image: png.toString('base64'),
       width: 64,
       height: 64,
       steps: 4,
