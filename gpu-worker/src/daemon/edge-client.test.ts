@@ -104,4 +104,31 @@ describe('edge client', () => {
       ),
     ).rejects.toThrow('drain');
   });
+
+  it('lets a lease call in flight finish after stopRetrying aborts, but makes no new attempt', async () => {
+    let calls = 0;
+    const stop = new AbortController();
+    const url = await serve((_req, res) => {
+      calls++;
+      // The first attempt fails; the second is parked (long poll) when the drain begins.
+      if (calls === 1) return json(res, 503, {});
+      setTimeout(() => json(res, 200, { jobs: [], lease_ttl_ms: 1000 }), 300);
+    });
+    const lease = client(url).lease(
+      { worker_id: 'w', models: ['m'], max_jobs: 1, wait_ms: 1000 },
+      undefined,
+      stop.signal,
+    );
+    await new Promise((r) => setTimeout(r, 150));
+    stop.abort(new Error('draining'));
+    await expect(lease).resolves.toEqual({ jobs: [], lease_ttl_ms: 1000 });
+    expect(calls).toBe(2);
+
+    const refused = client(`http://127.0.0.1:${await getFreePort()}`).lease(
+      { worker_id: 'w', models: ['m'], max_jobs: 1, wait_ms: 0 },
+      undefined,
+      stop.signal,
+    );
+    await expect(refused).rejects.toThrow('draining');
+  });
 });

@@ -52,6 +52,8 @@ interface CallOptions<T> {
   jobId?: string;
   /** An input download's 404 means a missing object, not a missing job. */
   notFoundIsError?: boolean;
+  /** No new attempt once this aborts (the attempt in flight goes on). */
+  stopRetrying?: AbortSignal;
 }
 
 /**
@@ -70,7 +72,11 @@ export class EdgeClient {
     this.maxDelay = options.retryMaxDelayMs ?? 15_000;
   }
 
-  lease(request: LeaseRequest, signal?: AbortSignal): Promise<LeaseAnswer> {
+  /**
+   * `signal` cuts the call short; `stopRetrying` only prevents further attempts, so a call parked
+   * at the edge is let come back (a drain must not drop a call the edge may still grant jobs to).
+   */
+  lease(request: LeaseRequest, signal?: AbortSignal, stopRetrying?: AbortSignal): Promise<LeaseAnswer> {
     return this.call({
       method: 'POST',
       path: '/worker/v1/lease',
@@ -80,6 +86,7 @@ export class EdgeClient {
       // The edge holds the call up to wait_ms; allow for that plus a slow answer.
       timeoutMs: request.wait_ms + 15_000,
       signal,
+      stopRetrying,
     });
   }
 
@@ -195,6 +202,7 @@ export class EdgeClient {
     const route = new URL(url).pathname;
     for (let attempt = 0; ; attempt++) {
       if (options.signal?.aborted) throw options.signal.reason;
+      if (options.stopRetrying?.aborted) throw options.stopRetrying.reason;
       let failure: string;
       try {
         const response = await this.fetch(url, {
@@ -247,7 +255,8 @@ export class EdgeClient {
           delay_ms: delay,
         });
       }
-      await sleep(delay, options.signal);
+      const signals = [options.signal, options.stopRetrying].filter((x): x is AbortSignal => x !== undefined);
+      await sleep(delay, signals.length > 0 ? AbortSignal.any(signals) : undefined);
     }
   }
 }

@@ -41,6 +41,8 @@ export class WorkerDaemon {
    * still be granted jobs by the edge, which then sit unleased-in-practice until their TTL runs out.
    */
   private readonly leasing = new AbortController();
+  /** Drain began: no new lease attempt (retries included), no backoff sleep. */
+  private readonly draining = new AbortController();
   /** Drain deadline: running batches stop and release their jobs. */
   private readonly release = new AbortController();
   /** Last moment: delivery retries stop; results stay spooled for the next start. */
@@ -81,6 +83,7 @@ export class WorkerDaemon {
   private async runDrain(): Promise<void> {
     const { config, log } = this.deps;
     this.state = 'draining';
+    this.draining.abort(new Error('draining'));
     log.info('draining: leasing stopped', { jobs_in_hand: this.inHand.size, grace_ms: config.drainGraceMs });
     const deadline = setTimeout(() => {
       log.warn('drain grace period over: releasing unfinished jobs', { jobs_in_hand: this.inHand.size });
@@ -112,6 +115,7 @@ export class WorkerDaemon {
             wait_ms: config.leaseWaitMs,
           },
           this.leasing.signal,
+          this.draining.signal,
         );
         this.leaseTtlMs = response.lease_ttl_ms;
         jobs = response.jobs;
@@ -123,7 +127,7 @@ export class WorkerDaemon {
         log[level]('lease failed', { slot, error });
         await sleep(
           backoffDelay(failures++, { baseMs: 1_000, maxMs: config.retryMaxDelayMs }),
-          this.leasing.signal,
+          this.draining.signal,
         ).catch(() => {});
         continue;
       }
