@@ -50,7 +50,10 @@ describe('kubernetes manifests', () => {
   });
 
   it('the ConfigMap is a valid worker configuration for the CUDA provider', () => {
-    const parsed = WorkerConfigSchema.safeParse({ ...configData(), WORKER_TOKEN: 'from-the-secret' });
+    const parsed = WorkerConfigSchema.safeParse({
+      ...configData(),
+      WORKER_TOKEN: 'wrk_from_the_secret_0123',
+    });
     expect(parsed.error?.issues ?? []).toEqual([]);
     expect(parsed.data?.EXECUTION_PROVIDER).toBe('cuda');
     // Probes reach the ops server from outside the container.

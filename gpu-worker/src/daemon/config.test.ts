@@ -18,7 +18,7 @@ describe('worker configuration', () => {
 
   it('names the bad variable and its limit, never the token', () => {
     const attempt = () =>
-      loadWorkerConfig({ ...base, MAX_BATCH: '17', EXECUTION_PROVIDER: 'tpu', WORKER_TOKEN: 'short' });
+      loadWorkerConfig({ ...base, MAX_BATCH: '17', EXECUTION_PROVIDER: 'tpu', WORKER_TOKEN: 'tok-1234' });
     expect(attempt).toThrow(ConfigError);
     const message = (() => {
       try {
@@ -29,8 +29,8 @@ describe('worker configuration', () => {
     })();
     expect(message).toMatch(/MAX_BATCH: .*16/);
     expect(message).toMatch(/EXECUTION_PROVIDER/);
-    expect(message).toMatch(/WORKER_TOKEN: WORKER_TOKEN must be at least 8 characters/);
-    expect(message).not.toContain('short');
+    expect(message).toMatch(/WORKER_TOKEN: WORKER_TOKEN must be at least 16 characters/);
+    expect(message).not.toContain('tok-1234');
   });
 
   it('requires a model source', () => {

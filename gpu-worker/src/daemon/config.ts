@@ -32,7 +32,9 @@ const modelDirs = z
 export const WorkerConfigSchema = z
   .object({
     EDGE_URL: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')),
-    WORKER_TOKEN: z.string().min(8, 'WORKER_TOKEN must be at least 8 characters'),
+    WORKER_TOKEN: z
+      .string()
+      .min(16, 'WORKER_TOKEN must be at least 16 characters (the edge refuses shorter ones)'),
     WORKER_ID: z.string().min(1).max(200).optional(),
     MODEL_DIRS: modelDirs.optional(),
     MODELS_ROOT: z.string().min(1).optional(),
