@@ -313,6 +313,9 @@ describe('ldm CLI against the local stack (child processes, key from .data/stack
     const unknown = await ldm('list', '--bogus');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^error: .*--bogus/);
+    const noPrompt = await ldm('generate', '-o', 'x.png');
+    expect(noPrompt.code).toBe(2);
+    expect(noPrompt.stderr).toMatch(/^error: generate needs a prompt/);
     const notNumber = await ldm('generate', 'x', '--steps', 'many');
     expect(notNumber.code).toBe(2);
     expect(notNumber.stderr).toMatch(/--steps must be a whole number/);

@@ -71,6 +71,8 @@ export function requestFromFlags(values: Values, prompt: string): GenerationRequ
 async function generate(ctx: CommandContext, values: Values, positionals: string[]): Promise<number> {
   const prompt = positionals.join(' ');
   const request = requestFromFlags(values, prompt);
+  if (!prompt.trim() && request.task !== 'upscale')
+    throw new UsageError('generate needs a prompt: ldm generate "a red circle"');
   const client = ctx.client();
   const created = await client.create(request);
   if (values['no-wait']) {
