@@ -53,6 +53,11 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Last resort if the parent exits without stop() (an uncaught error, another library's
+  // exit hook): redis-server must not outlive it and keep the port and the AOF open.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
 
   const deadline = Date.now() + 10_000;
   while (!(await pingRedis(port))) {

@@ -29,6 +29,10 @@ export function spawnSupervised(
     });
   }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // A child must never outlive the launcher, even when it exits without stop().
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   return {
     name,
     process: child,
