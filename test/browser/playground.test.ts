@@ -97,7 +97,7 @@ describe('playground', () => {
     await page.close();
   }, 180_000);
 
-  it('submits from the keyboard (Ctrl+Enter) and cancels a running job', async () => {
+  it('submits from the keyboard (Ctrl+Enter), cancels a running job, reopens a recent one', async () => {
     const page = await browser.context.newPage();
     const errors = watchForErrors(page);
     await page.goto(`${live.stack.info.base_url}/`);
@@ -119,6 +119,15 @@ describe('playground', () => {
     await expect.poll(() => page.getByRole('button', { name: 'Generate' }).isEnabled()).toBe(true);
     expect(await page.getByRole('button', { name: 'Cancel', exact: true }).isHidden()).toBe(true);
     await expect.poll(() => page.locator('#recent-list li').first().textContent()).toContain('canceled');
+
+    // A recent generation opens again with its image, from the keyboard.
+    const earlier = page.getByRole('button', { name: /^Show succeeded generation: a red circle/ });
+    await earlier.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Done.');
+    await page.waitForFunction(
+      () => (document.querySelector<HTMLImageElement>('#images img')?.naturalWidth ?? 0) > 0,
+    );
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);
