@@ -77,7 +77,7 @@ def caption(colour, shape, size_word=None, position=None, background=None):
     words = ['a']
     if size_word:
         words.append(size_word)
-    words += [colour, shape]
+    words += [w for w in (colour, shape) if w]
     if position:
         words += ['in', 'the', position]
     if background:

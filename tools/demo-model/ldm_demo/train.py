@@ -40,6 +40,10 @@ def main():
     parser.add_argument('--decoder-steps', type=int, default=1000)
     parser.add_argument('--ldm-steps', type=int, default=1800)
     parser.add_argument('--ldm-stop-after', type=int, default=None)
+    parser.add_argument('--ldm2-steps', type=int, default=1200)
+    parser.add_argument('--ldm2-stop-after', type=int, default=None)
+    parser.add_argument('--ldm2-lr', type=float, default=3e-4)
+    parser.add_argument('--ldm2-no-colour', type=float, default=0.15)
     parser.add_argument('--ldm-batch', type=int, default=64)
     parser.add_argument('--unet-base', type=int, default=64)
     parser.add_argument('--threads', type=int, default=2)
@@ -86,8 +90,19 @@ def main():
     def checkpoint(ema):
         torch.save(ema, os.path.join(partial, 'denoiser.pt'))
 
-    ldm = train_diffusion(mean, std, metas, scaling, args.ldm_steps, args.ldm_batch, SEED + 2, log, args.unet_base,
-                          checkpoint=checkpoint, stop_after=args.ldm_stop_after)
+    stage2a_path = os.path.join(args.work, 'denoiser-stage2a.pt')
+    if os.path.exists(stage2a_path):
+        ldm = torch.load(stage2a_path)
+        log('stage 2a: reusing checkpoint')
+    else:
+        ldm = train_diffusion(mean, std, metas, scaling, args.ldm_steps, args.ldm_batch, SEED + 2, log,
+                              args.unet_base, checkpoint=checkpoint, stop_after=args.ldm_stop_after)
+        torch.save(ldm, stage2a_path)
+    if args.ldm2_steps:
+        # Stage 2b: a warm restart at a lower peak rate, some captions without a colour.
+        ldm = train_diffusion(mean, std, metas, scaling, args.ldm2_steps, args.ldm_batch, SEED + 4, log,
+                              args.unet_base, lr=args.ldm2_lr, checkpoint=checkpoint, init=ldm,
+                              p_no_colour=args.ldm2_no_colour, stop_after=args.ldm2_stop_after)
     torch.save(ldm, os.path.join(args.work, 'denoiser.pt'))
     save_info(os.path.join(args.work, 'train.json'), time.time() - t0)
     log(f'done in {time.time() - t0:.0f}s')

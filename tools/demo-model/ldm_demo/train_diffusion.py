@@ -18,11 +18,13 @@ CAPTION_DROPOUT = 0.1
 MIN_SNR_GAMMA = 5.0
 
 
-def random_caption(rng, meta):
+def random_caption(rng, meta, p_no_colour=0.0):
     """A fresh caption for a scene each time it is drawn: position, background and size
-    are each mentioned or not, so the model learns every optional part."""
+    are each mentioned or not, so the model learns every optional part. With
+    p_no_colour the colour is left out too ("a square in the top left"), which shows the
+    text encoder shape words outside any colour context."""
     return caption(
-        meta['colour'],
+        None if rng.random() < p_no_colour else meta['colour'],
         meta['shape'],
         meta['size'] if rng.random() < 0.4 else None,
         meta['position'] if rng.random() < 0.8 else None,
@@ -40,13 +42,14 @@ class Denoiser(torch.nn.Module):
 
 
 def train_diffusion(latent_mean, latent_std, metas, scaling, steps, batch, seed, log, unet_base=64, lr=8e-4,
-                    checkpoint=None, checkpoint_every=300, stop_after=None):
+                    checkpoint=None, checkpoint_every=300, stop_after=None, init=None, p_no_colour=0.0):
     """`steps` fixes the learning-rate schedule; `stop_after` (a step index) ends the run
-    early with the EMA weights of that step, exactly the checkpoint saved at that step."""
+    early with the EMA weights of that step, exactly the checkpoint saved at that step.
+    `init` continues from trained weights (a warm restart of the schedule)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = Denoiser(unet_base)
+    model = Denoiser(unet_base) if init is None else copy.deepcopy(init).train().requires_grad_(True)
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.05, final_div_factor=20)
@@ -58,7 +61,7 @@ def train_diffusion(latent_mean, latent_std, metas, scaling, steps, batch, seed,
     for step in range(steps):
         idx = rng.integers(0, len(metas), size=batch)
         z0 = (latent_mean[idx] + latent_std[idx] * torch.randn(latent_mean[idx].shape, generator=gen)) * scaling
-        texts = ['' if rng.random() < CAPTION_DROPOUT else random_caption(rng, metas[i]) for i in idx]
+        texts = ['' if rng.random() < CAPTION_DROPOUT else random_caption(rng, metas[i], p_no_colour) for i in idx]
         ids = torch.tensor([encode(t) for t in texts], dtype=torch.int32)
         t = torch.randint(0, NUM_TRAIN_TIMESTEPS, (batch,), generator=gen)
         noise = torch.randn(z0.shape, generator=gen)
