@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       height: { type: 'string' },
       json: { type: 'boolean', default: false },
       spinning: { type: 'boolean', default: false },
+      batch: { type: 'string', default: '4' },
     },
   });
   let fixtureDir: string | undefined;
@@ -101,6 +102,14 @@ async function main(): Promise<void> {
       if (i >= warmup) vaeEncode.push(result.timings.vaeEncodeMs);
     }
   }
+  // Throughput with several images in one UNet batch (what the worker's batching buys).
+  const batchSize = Number(values.batch);
+  const batchWall: number[] = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const start = performance.now();
+    await pipeline.generate({ ...request, seed: i, num_outputs: batchSize });
+    if (i >= warmup) batchWall.push(performance.now() - start);
+  }
   await pipeline.release();
   if (fixtureDir) await rm(fixtureDir, { recursive: true, force: true });
 
@@ -133,6 +142,8 @@ async function main(): Promise<void> {
     imagesPerSecond: 1000 / wall,
     outsideRunShare: median(outsideShare),
     outsideRunShareGenerateOnly: median(outsideGenerate),
+    batchSize,
+    batchImagesPerSecond: (1000 * batchSize) / median(batchWall),
     cfgBatchOf2StepMs: stepBatched,
     cfgTwoRunsStepMs: stepSeparate,
     cfgSpeedup: stepSeparate / stepBatched,
@@ -154,6 +165,7 @@ async function main(): Promise<void> {
     `  VAE encode          ${ms(report.vaeEncodeMs)}  (img2img input)`,
     `  PNG encode          ${ms(report.pngEncodeMs)}`,
     `  wall per image      ${ms(report.wallMs)}  = ${report.imagesPerSecond.toFixed(2)} images/s`,
+    `  batch of ${batchSize} images    ${report.batchImagesPerSecond.toFixed(2)} images/s (one UNet call of ${2 * batchSize} rows per step, no PNG)`,
     `  outside run()       ${(report.outsideRunShare * 100).toFixed(2)} % of wall time incl. PNG encode, ` +
       `${(report.outsideRunShareGenerateOnly * 100).toFixed(2)} % of generate() (target <= 3 % on the demo model)`,
     `  CFG per step        one batch of 2: ${ms(report.cfgBatchOf2StepMs)}, two runs: ${ms(report.cfgTwoRunsStepMs)} (x${report.cfgSpeedup.toFixed(2)})`,
