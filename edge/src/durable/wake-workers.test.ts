@@ -14,7 +14,10 @@ function namespaceOf(pools: Map<string, WaiterPool>, failing = false) {
           return { waitForWork: reset, wake: reset };
         }
         let pool = pools.get(name);
-        if (!pool) pools.set(name, (pool = new WaiterPool()));
+        if (!pool) {
+          pool = new WaiterPool();
+          pools.set(name, pool);
+        }
         const found = pool;
         return {
           waitForWork: (ms: number, seen?: number) => found.wait(ms, seen),
