@@ -3,12 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type E2eStack, startE2eStack } from './support/e2e-stack';
 import type { WorkerProcess } from './support/worker-process';
 
-// Submit -> a real worker process -> downloaded image, and dynamic batching across jobs.
+// Submit -> a real worker process -> downloaded image, and dynamic batching across jobs; on the
+// demo model when it has been built.
 let e2e: E2eStack;
 let worker: WorkerProcess;
 
 beforeAll(async () => {
-  e2e = await startE2eStack({ vars: { LEASE_TTL_MS: '10000' } });
+  e2e = await startE2eStack({ vars: { LEASE_TTL_MS: '10000' }, model: 'demo' });
 });
 afterAll(async () => {
   await e2e?.stop();

@@ -5,7 +5,7 @@ import { type EdgeRuntime, startEdgeRuntime } from '@ldm/infra/local/edge-runtim
 import type { Generation, GenerationRequestInput } from '@ldm/shared';
 import { ensureEdgeBundle } from '../../../edge/scripts/ensure-bundle';
 import { type EdgeStack, startEdgeStack, type TestAccount } from '../../support/edge-stack';
-import { writeSlowFixtureModel } from './fixture-model';
+import { DEMO_MODEL_DIR, demoModelAvailable, writeSlowFixtureModel } from './fixture-model';
 import { type SpawnWorkerOptions, spawnWorker, type WorkerProcess } from './worker-process';
 
 /** The edge's built-in default model; the fixture is served under this name. */
@@ -44,14 +44,27 @@ export const LONG_JOB = {
 // would be answered from the edge's result cache without any worker.
 let nextSeed = 10_000;
 
-export async function startE2eStack(
-  options: { vars?: Record<string, string>; verbose?: boolean } = {},
-): Promise<E2eStack> {
+export interface E2eStackOptions {
+  vars?: Record<string, string>;
+  verbose?: boolean;
+  /**
+   * `demo`: the shipped demo model when it has been built (else the fixture). `fixture` (default):
+   * the slow fixture, whose step cost the timing-sensitive tests rely on.
+   */
+  model?: 'demo' | 'fixture';
+}
+
+export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eStack> {
+  // E2E_VERBOSE=1 echoes the edge's and the workers' logs while debugging a test.
+  const verbose = options.verbose ?? process.env.E2E_VERBOSE === '1';
   const tmp = mkdtempSync(join(tmpdir(), 'ldm-e2e-'));
   const persistDir = join(tmp, 'edge-state');
-  const modelDir = await writeSlowFixtureModel(join(tmp, 'models', MODEL));
+  const modelDir =
+    options.model === 'demo' && demoModelAvailable()
+      ? DEMO_MODEL_DIR
+      : await writeSlowFixtureModel(join(tmp, 'models', MODEL));
   const vars = { LEASE_TTL_MS: '3000', ...options.vars };
-  const stack = await startEdgeStack({ vars, persistDir, verbose: options.verbose });
+  const stack = await startEdgeStack({ vars, persistDir, verbose });
   let runtime: EdgeRuntime = stack.runtime;
   const account = await stack.createAccount({ limits: { concurrent_jobs: 50, requests_per_minute: 1000 } });
   const workers: WorkerProcess[] = [];
@@ -82,7 +95,7 @@ export async function startE2eStack(
         modelDirs: { [MODEL]: modelDir },
         spoolDir: o.spoolDir ?? join(tmp, `spool-${name}`),
         env: o.env,
-        verbose: options.verbose,
+        verbose,
       };
       const worker = spawnWorker(spawnOptions);
       workers.push(worker);
