@@ -113,20 +113,14 @@ describe('LdmClient against the local stack', () => {
     expect(account.credits).toBeGreaterThan(0);
   });
 
-  it('reads usage by model', async (ctx) => {
-    const usage = await client.usage({ groupBy: 'model' }).catch((e) => e);
-    // GET /v1/usage belongs to the metering work (issue 7); until the edge mounts it there is nothing to check.
-    if (usage instanceof LdmApiError && usage.code === 'not_found' && usage.message.startsWith('No route'))
-      ctx.skip();
+  it('reads usage by model', async () => {
+    const usage = await client.usage({ groupBy: 'model' });
     expect(usage.group_by).toBe('model');
     expect(usage.total_jobs).toBeGreaterThanOrEqual(1);
   });
 
-  it("verifyWebhook accepts the edge's signed delivery and refuses it altered", async (ctx) => {
-    const secret = await client.webhookSecret().catch((e) => e);
-    // Webhooks belong to issue 8; until the edge mounts them there is nothing to verify.
-    if (secret instanceof LdmApiError && secret.code === 'not_found' && secret.message.startsWith('No route'))
-      ctx.skip();
+  it("verifyWebhook accepts the edge's signed delivery and refuses it altered", async () => {
+    const secret = await client.webhookSecret();
     expect(secret).toMatch(/^whsec_/);
     const receiver = await startScriptedServer((_req, res) => {
       res.writeHead(204);
@@ -274,10 +268,8 @@ describe('ldm CLI against the local stack (child processes, key from .data/stack
     expect(json.id).toBe(live.stack.info.account_id);
   });
 
-  it('usage prints a table per model', async (ctx) => {
+  it('usage prints a table per model', async () => {
     const run = await ldm('usage', '--group-by', 'model');
-    // GET /v1/usage belongs to the metering work (issue 7); skip until the edge mounts it.
-    if (run.stderr.includes('No route for GET /v1/usage')) ctx.skip();
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^model\s+units\s+jobs$/m);
     expect(run.stdout).toMatch(/^demo-shapes\s+[\d.]+\s+\d+$/m);
