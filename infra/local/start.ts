@@ -65,6 +65,12 @@ try {
   process.removeAllListeners('SIGTERM');
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // `npm start` killed by SIGTERM exits without passing the signal on; an orphaned launcher
+  // would keep the whole stack running, so losing the parent counts as a stop request.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown('parent exited');
+  }, 1_000).unref();
   const { info } = stack;
   console.log(`
 LDM platform is up.
