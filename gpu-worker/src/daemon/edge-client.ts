@@ -126,36 +126,28 @@ export class EdgeClient {
   }
 
   complete(jobId: string, request: CompleteRequest, signal?: AbortSignal): Promise<WorkerJobStatus> {
-    return this.call({
-      method: 'POST',
-      path: `/worker/v1/jobs/${encodeURIComponent(jobId)}/complete`,
-      json: request,
-      schema: WorkerJobStatus,
-      attempts: Number.POSITIVE_INFINITY,
-      timeoutMs: 30_000,
-      signal,
-      jobId,
-    });
+    return this.finishJob(jobId, 'complete', request, signal);
   }
 
   fail(jobId: string, request: FailRequest, signal?: AbortSignal): Promise<WorkerJobStatus> {
-    return this.call({
-      method: 'POST',
-      path: `/worker/v1/jobs/${encodeURIComponent(jobId)}/fail`,
-      json: request,
-      schema: WorkerJobStatus,
-      attempts: Number.POSITIVE_INFINITY,
-      timeoutMs: 30_000,
-      signal,
-      jobId,
-    });
+    return this.finishJob(jobId, 'fail', request, signal);
   }
 
   /** Gives a job back unfinished (drain): the edge re-queues it without spending an attempt. */
   release(jobId: string, request: ReleaseRequest, signal?: AbortSignal): Promise<WorkerJobStatus> {
+    return this.finishJob(jobId, 'release', request, signal);
+  }
+
+  /** The end of a lease: retried until the edge answers, since a result must never be dropped. */
+  private finishJob(
+    jobId: string,
+    action: 'complete' | 'fail' | 'release',
+    request: CompleteRequest | FailRequest | ReleaseRequest,
+    signal?: AbortSignal,
+  ): Promise<WorkerJobStatus> {
     return this.call({
       method: 'POST',
-      path: `/worker/v1/jobs/${encodeURIComponent(jobId)}/release`,
+      path: `/worker/v1/jobs/${encodeURIComponent(jobId)}/${action}`,
       json: request,
       schema: WorkerJobStatus,
       attempts: Number.POSITIVE_INFINITY,
