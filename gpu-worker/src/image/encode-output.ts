@@ -3,6 +3,11 @@ import { type GenerationMetadata, parametersText } from './generation-metadata';
 import { addPngText } from './png-text';
 import { generationXmp, readGenerationXmp } from './xmp';
 
+// Outputs are small and encoded one at a time beside inference: libvips' worker threads cost
+// more to wake than they save here (64x64 PNG: 0.9 ms with the default pool, 0.6 ms with one),
+// and they would compete with onnxruntime for cores.
+sharp.concurrency(1);
+
 export type OutputFormat = 'png' | 'webp' | 'jpeg';
 
 export const CONTENT_TYPES: Record<OutputFormat, string> = {
