@@ -1,7 +1,8 @@
 #!/bin/sh
 # Rebuilds models/demo-shapes from nothing: train both stages, check adherence with the
 # recipe's own DDIM sampler, export to ONNX, verify onnxruntime against PyTorch.
-# Run from anywhere; takes under 30 minutes on 2 idle cores. Pass --fresh to retrain
+# Run from anywhere; about 38 minutes on 2 idle cores (estimated from per-step cost;
+# see README). Pass --fresh to retrain
 # even if tools/demo-model/.work holds checkpoints from an earlier run.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +20,8 @@ cd "$HERE"
 if [ ! -f "$WORK/denoiser.pt" ]; then $PY -m ldm_demo.train --work "$WORK" --threads "${DEMO_THREADS:-2}"; fi
 $PY -m ldm_demo.evaluate --work "$WORK" --steps 20 --guidance 5
 rm -rf "$OUT"
+mkdir -p "$OUT"
+printf '*.onnx binary\n' > "$OUT/.gitattributes"
 $PY -m ldm_demo.export_onnx --work "$WORK" --out "$OUT"
 cp "$HERE/model-card.md" "$OUT/README.md"
 cd "$ROOT"

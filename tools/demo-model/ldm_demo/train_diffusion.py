@@ -24,7 +24,8 @@ def random_caption(rng, meta, p_no_colour=0.0):
     p_no_colour the colour is left out too ("a square in the top left"), which shows the
     text encoder shape words outside any colour context."""
     return caption(
-        None if rng.random() < p_no_colour else meta['colour'],
+        # Draw only when enabled, so stage 2a's random stream is the one it was trained with.
+        None if p_no_colour and rng.random() < p_no_colour else meta['colour'],
         meta['shape'],
         meta['size'] if rng.random() < 0.4 else None,
         meta['position'] if rng.random() < 0.8 else None,
