@@ -122,7 +122,7 @@ def configs(ae_scaling, te, unet):
             'feature_extractor': [None, None],
             'requires_safety_checker': False,
             'safety_checker': [None, None],
-            'scheduler': ['diffusers', 'PNDMScheduler'],
+            'scheduler': ['diffusers', 'DPMSolverMultistepScheduler'],
             'text_encoder': ['diffusers', 'OnnxRuntimeModel'],
             'tokenizer': ['transformers', 'PreTrainedTokenizerFast'],
             'unet': ['diffusers', 'OnnxRuntimeModel'],
@@ -130,8 +130,12 @@ def configs(ae_scaling, te, unet):
             'vae_encoder': ['diffusers', 'OnnxRuntimeModel'],
         },
         'scheduler/scheduler_config.json': {
-            '_class_name': 'PNDMScheduler',
+            # DPM-Solver++ 2M, not SD 1.5's PNDM: PLMS diverges on this small model at guidance >= 5
+            # (tools/demo-model/README.md, adherence table); the other keys are SD 1.5's.
+            '_class_name': 'DPMSolverMultistepScheduler',
             '_diffusers_version': DIFFUSERS_VERSION,
+            'algorithm_type': 'dpmsolver++',
+            'solver_order': 2,
             'beta_end': BETA_END,
             'beta_schedule': 'scaled_linear',
             'beta_start': BETA_START,
