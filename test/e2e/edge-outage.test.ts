@@ -30,6 +30,9 @@ describe('edge outage', () => {
     expect((await e2e.download(done.outputs[0].url)).status).toBe(200);
     await worker.waitForLog((l) => l.msg === 'job succeeded' && l.job_id === job.id);
     expect(readdirSync(spool)).toEqual([]);
+    // Drained out of the way: the next test's job must go to the worker it restarts.
+    worker.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
   });
 
   it('re-sends a spooled result after the worker itself restarted', async () => {
