@@ -44,13 +44,30 @@ const RELEASED: Failure = {
 export class BatchRun {
   private readonly pending = new Set<LeasedWork>();
   private readonly controller = new AbortController();
+  private endInference!: () => void;
+  /**
+   * Resolves once the pipeline is done with this batch (or will never start it): the slot can
+   * put the next batch on the GPU while this one's images are encoded and spooled.
+   */
+  readonly inferenceOver = new Promise<void>((resolve) => {
+    this.endInference = resolve;
+  });
 
   constructor(
     private readonly work: LeasedWork[],
     private readonly deps: BatchRunnerDeps,
   ) {}
 
+  /** Takes every job of the batch to its end; `inferenceOver` resolves earlier, see there. */
   async run(): Promise<void> {
+    try {
+      await this.runJobs();
+    } finally {
+      this.endInference();
+    }
+  }
+
+  private async runJobs(): Promise<void> {
     for (const w of this.work) this.pending.add(w);
     const model = this.work[0].job.input.model;
     const log = this.deps.log.child({ model, batch: this.work.map((w) => w.job.job_id) });
@@ -95,6 +112,7 @@ export class BatchRun {
       );
     } catch (error) {
       unwatch();
+      this.endInference();
       const stoppedAfter = (error as { step?: number }).step;
       for (const w of running) {
         if (!this.pending.has(w)) continue;
@@ -106,6 +124,7 @@ export class BatchRun {
       return;
     }
     unwatch();
+    this.endInference();
     const inferenceMs = Math.round(performance.now() - started);
     this.deps.metrics.inferenceSeconds.observe({ model }, inferenceMs / 1000);
     for (const ms of results[0].timings.unetStepMs) {

@@ -103,6 +103,7 @@ export class WorkerDaemon {
   private async leaseLoop(slot: number): Promise<void> {
     const { config, client, models, metrics, log } = this.deps;
     let failures = 0;
+    let finishing: Promise<unknown> = Promise.resolve();
     while (this.state === 'running') {
       const asked = performance.now();
       let jobs: LeaseAnswer['jobs'];
@@ -151,7 +152,7 @@ export class WorkerDaemon {
       const byJob = new Map(work.map((w) => [w.job, w]));
       const batches = groupIntoBatches(jobs, (m) => models.get(m), config.maxBatch);
       for (const batch of batches) {
-        const run = new BatchRun(
+        const batchRun = new BatchRun(
           batch.map((job) => byJob.get(job) as LeasedWork),
           {
             client,
@@ -164,9 +165,14 @@ export class WorkerDaemon {
             deliver: (result, w) => this.deliver(result, w),
             settled: () => this.deps.metrics.jobsInHand.dec(),
           },
-        ).run();
-        // The slot waits for its batch (one GPU pass at a time per slot); delivery goes on in the background.
-        await this.track(run).catch((error) => log.error('batch crashed', { error }));
+        );
+        const run = this.track(batchRun.run()).catch((error) => log.error('batch crashed', { error }));
+        // One GPU pass at a time per slot, but the slot moves on as soon as the pass is over:
+        // encoding and spooling these images overlaps the next batch's denoising. It waits for
+        // the batch before, so at most one batch per slot is being encoded.
+        await Promise.race([batchRun.inferenceOver, run]);
+        await finishing;
+        finishing = run;
       }
     }
   }
