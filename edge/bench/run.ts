@@ -18,6 +18,8 @@ import { startBenchStack } from './stack';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONCURRENCY = 32;
+/** Long polls of the idle-worker measurement (20 s each, the daemon's default wait). */
+const IDLE_POLLS = Number(process.env.BENCH_IDLE_POLLS ?? 3);
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 const stack = await startBenchStack();
@@ -185,24 +187,20 @@ try {
     call(agent, countedUrl, { method: 'GET', path: `/v1/generations/${gen.id}`, headers: submit.headers }),
   );
 
-  // 4. An idle worker long-polling an empty queue: Redis commands per second.
-  const idleSeconds = 10;
+  // 4. An idle worker long-polling an empty queue as the daemon does (back-to-back calls with its
+  // default wait_ms of 20 s): Redis commands per second over a window of several polls.
   rest0 = proxy.total();
   stats0 = commandStats(stack.redisPort);
-  const idleEnd = Date.now() + idleSeconds * 1000;
-  while (Date.now() < idleEnd) {
+  const idleStart = Date.now();
+  for (let poll = 0; poll < IDLE_POLLS; poll++) {
     await call(agent, countedUrl, {
       method: 'POST',
       path: '/worker/v1/lease',
       headers: workerHeaders,
-      body: JSON.stringify({
-        worker_id: 'idle',
-        models: ['demo-shapes'],
-        max_jobs: 1,
-        wait_ms: Math.max(0, Math.min(20_000, idleEnd - Date.now())),
-      }),
+      body: JSON.stringify({ worker_id: 'idle', models: ['demo-shapes'], max_jobs: 1, wait_ms: 20_000 }),
     });
   }
+  const idleSeconds = (Date.now() - idleStart) / 1000;
   const idle = diffStats(stats0, commandStats(stack.redisPort));
   const idleRest = proxy.total() - rest0;
 

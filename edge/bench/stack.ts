@@ -18,6 +18,8 @@ export interface BenchStack {
   redisPid: number;
   bridgePid: number;
   bridgeUrl: string;
+  /** The bridge's REST token, for a runtime started outside `startEdge` (e.g. with an inspector). */
+  restToken: string;
   adminToken: string;
   workerToken: string;
   /** Another edge runtime on the same Redis, talking REST to `redisRestUrl` (the bridge or a proxy). */
@@ -95,6 +97,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       redisPid: redis.process.pid as number,
       bridgePid: bridge.pid as number,
       bridgeUrl,
+      restToken: token,
       adminToken,
       workerToken,
       bareUrl,

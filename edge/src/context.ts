@@ -16,7 +16,10 @@ export interface Caller {
 export interface AppVariables {
   requestId: string;
   config: Config;
+  /** One REST request per command (see store/redis.ts). */
   redis: Redis;
+  /** Auto-pipelined: the commands issued in one tick share a REST request. */
+  batchedRedis: Redis;
   caller: Caller;
 }
 

@@ -20,7 +20,8 @@ export const SCHEDULED_TASKS: ScheduledTask[] = [leaseReaperTask, usageMeterFlus
 
 export async function runScheduled(env: Env, scheduledTime: number): Promise<void> {
   const config = configFor(env);
-  const redis = redisFor(config);
+  // Tasks run side by side: their commands may share REST requests, as before.
+  const redis = redisFor(config).batched;
   const results = await Promise.allSettled(
     SCHEDULED_TASKS.map((task) => task.run({ env, config, redis, now: scheduledTime })),
   );

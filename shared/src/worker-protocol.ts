@@ -33,6 +33,7 @@ export const LeasedJob = z
     lease_token: z.string(),
     lease_expires_at: z.int().describe('Unix ms.'),
     attempt: z.int().min(1),
+    queued_at: z.int().optional().describe('Unix ms the job was submitted (queue wait = lease time - this).'),
     input: JobInput,
     image_url: z.string().optional().describe('Where to download the input image (worker-authenticated).'),
     mask_url: z.string().optional(),

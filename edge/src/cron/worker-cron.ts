@@ -43,5 +43,5 @@ export const leaseReaperTask: ScheduledTask = {
 
 /** The worker side's cron work, for a `scheduled` handler that does not use the task list. */
 export function runWorkerCron(env: Env): Promise<ReapResult> {
-  return reapLeases(env, redisFor(configFor(env)));
+  return reapLeases(env, redisFor(configFor(env)).batched);
 }

@@ -12,16 +12,16 @@ const ACTIVE = new Set(['queued', 'running']);
 /** Brings a coalesced follower in line with its leader (settle-follower.lua) when it is still active. */
 export async function settledJob(c: Context<AppEnv>, jobId: string, job: Record<string, string>) {
   if (!job.leader || !ACTIVE.has(job.status)) return job;
-  const settled = await settleFollower(c.var.redis, jobId, utcDay());
+  const settled = await settleFollower(c.get('redis'), jobId, utcDay());
   return settled.job ?? job;
 }
 
 /** The caller's job record; another account's job is exactly as invisible as a missing one (404). */
 export async function loadOwnJob(c: Context<AppEnv>, jobId: string): Promise<Record<string, string>> {
   const job = /^gen_[0-9A-Za-z]{1,64}$/.test(jobId)
-    ? hashFromReply(await c.var.redis.hgetall(keys.job(jobId)))
+    ? hashFromReply(await c.get('redis').hgetall(keys.job(jobId)))
     : null;
-  if (!job || job.account_id !== c.var.caller.accountId) {
+  if (!job || job.account_id !== c.get('caller').accountId) {
     throw new ApiError('not_found', `No generation ${jobId}.`);
   }
   return settledJob(c, jobId, job);
@@ -30,8 +30,8 @@ export async function loadOwnJob(c: Context<AppEnv>, jobId: string): Promise<Rec
 export function viewOptions(c: Context<AppEnv>) {
   return {
     baseUrl: new URL(c.req.url).origin,
-    signingSecret: c.var.config.urlSigningSecret,
-    urlTtlSeconds: c.var.config.outputUrlTtlSeconds,
+    signingSecret: c.get('config').urlSigningSecret,
+    urlTtlSeconds: c.get('config').outputUrlTtlSeconds,
     nowMs: Date.now(),
   };
 }

@@ -19,8 +19,8 @@ export async function waitForResult(
   const deadline = Date.now() + seconds * 1000;
   let current = job;
   while (!isTerminal(current.status) && Date.now() < deadline) {
-    await sleep(Math.min(c.var.config.pollIntervalMs, Math.max(0, deadline - Date.now())));
-    const fresh = hashFromReply(await c.var.redis.hgetall(keys.job(jobId)));
+    await sleep(Math.min(c.get('config').pollIntervalMs, Math.max(0, deadline - Date.now())));
+    const fresh = hashFromReply(await c.get('redis').hgetall(keys.job(jobId)));
     if (!fresh) break;
     current = await settledJob(c, jobId, fresh);
   }

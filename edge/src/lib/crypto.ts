@@ -1,7 +1,13 @@
 const encoder = new TextEncoder();
 
-const toHex = (bytes: ArrayBuffer) =>
-  [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** Hex of a digest; a table lookup per byte (this runs several times on every API request). */
+function toHex(buffer: ArrayBuffer): string {
+  let out = '';
+  for (const b of new Uint8Array(buffer)) out += HEX[b];
+  return out;
+}
 
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   const bytes = typeof data === 'string' ? encoder.encode(data) : data;

@@ -24,7 +24,7 @@ export function outputs(rateLimit: KeyRateLimit) {
     const signed = sig !== undefined;
     if (signed) {
       const check = await checkSignature(
-        c.var.config.urlSigningSecret,
+        c.get('config').urlSigningSecret,
         path,
         c.req.query('expires') ?? '',
         sig,
@@ -38,11 +38,11 @@ export function outputs(rateLimit: KeyRateLimit) {
         );
     } else {
       await keyAuth(c, async () => {});
-      if (c.var.caller.accountId !== account) throw new ApiError('not_found', 'No such output.');
+      if (c.get('caller').accountId !== account) throw new ApiError('not_found', 'No such output.');
     }
     const match = FILE.exec(file);
     const [owner, stored] = match
-      ? await hmget(c.var.redis, keys.job(job), 'account_id', 'outputs')
+      ? await hmget(c.get('redis'), keys.job(job), 'account_id', 'outputs')
       : [null, null];
     if (!match || owner !== account || !stored) throw new ApiError('not_found', 'No such output.');
     const output = (JSON.parse(stored) as { key: string; content_type: string }[])[Number(match[1])];

@@ -12,18 +12,13 @@ import {
   UploadedOutput,
   WorkerJobStatus,
 } from '@ldm/shared';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { backoffDelay, sleep } from './backoff';
 import { EdgeRequestError, EdgeUnavailableError, LeaseLostError } from './edge-errors';
 import type { Logger } from './logger';
 
-/**
- * The lease answer, plus `queued_at` (Unix ms the job entered the queue) when the edge sends it:
- * the worker's queue-wait histogram needs it and LeasedJob does not carry it yet.
- */
-const LeaseAnswer = LeaseResponse.extend({
-  jobs: z.array(LeasedJob.extend({ queued_at: z.int().optional() })),
-});
+/** The lease answer; `queued_at` on each job feeds the worker's queue-wait histogram. */
+const LeaseAnswer = LeaseResponse;
 export type LeaseAnswer = z.infer<typeof LeaseAnswer>;
 
 export interface EdgeClientOptions {

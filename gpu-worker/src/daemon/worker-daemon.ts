@@ -141,7 +141,8 @@ export class WorkerDaemon {
       }
       metrics.leaseWaitSeconds.observe((performance.now() - asked) / 1000);
       for (const job of jobs) {
-        if (job.queued_at)
+        // First attempts only: a retry's queued_at is still its submit time, not its requeue.
+        if (job.queued_at && job.attempt === 1)
           metrics.queueWaitSeconds.observe(
             { model: job.input.model },
             Math.max(0, Date.now() - job.queued_at) / 1000,

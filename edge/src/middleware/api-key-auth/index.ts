@@ -26,7 +26,9 @@ export function apiKeyAuth(options: ApiKeyAuthOptions = {}): MiddlewareHandler<A
     if (!API_KEY_PATTERN.test(key))
       throw unauthorized('Malformed API key: expected ldm_live_... or ldm_test_...');
     const keyHash = await sha256Hex(key);
-    const { redis, config } = c.var;
+    // The auto-pipelined client: the lookup and the limiter's script share one REST request.
+    const redis = c.get('batchedRedis');
+    const config = c.get('config');
 
     // Both commands are issued in this tick, so auto-pipelining sends them as one REST request.
     const lookup = lookupApiKey(redis, keyHash);

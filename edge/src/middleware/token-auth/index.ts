@@ -18,7 +18,7 @@ export function tokenAuth(options: TokenAuthOptions): MiddlewareHandler<AppEnv> 
     const presented = bearerToken(c.req.header('authorization'));
     if (!presented)
       throw new ApiError('unauthorized', `Missing Authorization: Bearer <${options.realm} token>.`);
-    if (!(await timingSafeEqual(presented, options.secret(c.var.config)))) {
+    if (!(await timingSafeEqual(presented, options.secret(c.get('config'))))) {
       throw new ApiError('unauthorized', `Invalid ${options.realm} token.`);
     }
     await next();

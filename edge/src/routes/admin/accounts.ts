@@ -28,18 +28,18 @@ export const adminAccounts = new Hono<AppEnv>()
       reserved: '0',
       created_at: String(now),
     };
-    const tx = c.var.redis.multi();
+    const tx = c.get('redis').multi();
     tx.hset(keys.account(id), hash);
     tx.sadd(keys.accounts(), id);
     await tx.exec();
     c.header('Location', `/admin/v1/accounts/${id}`);
-    return c.json(accountView(hash, c.var.config), 201);
+    return c.json(accountView(hash, c.get('config')), 201);
   })
   .get('/:id', async (c) => {
     const id = c.req.param('id');
-    const hash = await readAccount(c.var.redis, id);
+    const hash = await readAccount(c.get('redis'), id);
     if (!hash) throw noAccount(id);
-    return c.json(accountView(hash, c.var.config));
+    return c.json(accountView(hash, c.get('config')));
   })
   .patch('/:id', async (c) => {
     const id = c.req.param('id');
@@ -55,7 +55,7 @@ export const adminAccounts = new Hono<AppEnv>()
     if (data.stripe_customer !== undefined) {
       // Linked in both directions in one script (webhooks find the account by customer), and
       // first, so a refused link changes no other field either.
-      const link = await linkStripeCustomer(c.var.redis, id, data.stripe_customer ?? '');
+      const link = await linkStripeCustomer(c.get('redis'), id, data.stripe_customer ?? '');
       if (link.outcome === 'not_found') throw noAccount(id);
       if (link.outcome === 'conflict') {
         throw new ApiError(
@@ -65,25 +65,25 @@ export const adminAccounts = new Hono<AppEnv>()
         );
       }
     }
-    if (!(await updateAccount(c.var.redis, id, { fields }))) throw noAccount(id);
-    const hash = await readAccount(c.var.redis, id);
+    if (!(await updateAccount(c.get('redis'), id, { fields }))) throw noAccount(id);
+    const hash = await readAccount(c.get('redis'), id);
     if (!hash) throw noAccount(id);
-    return c.json(accountView(hash, c.var.config));
+    return c.json(accountView(hash, c.get('config')));
   })
   .post('/:id/credits', async (c) => {
     const id = c.req.param('id');
     const { data } = await parseJsonBody(c, AddCreditsRequest);
-    if (!(await updateAccount(c.var.redis, id, { creditsDelta: data.amount }))) throw noAccount(id);
-    const hash = await readAccount(c.var.redis, id);
+    if (!(await updateAccount(c.get('redis'), id, { creditsDelta: data.amount }))) throw noAccount(id);
+    const hash = await readAccount(c.get('redis'), id);
     if (!hash) throw noAccount(id);
-    return c.json(accountView(hash, c.var.config));
+    return c.json(accountView(hash, c.get('config')));
   })
   .post('/:id/keys', async (c) => {
     const accountId = c.req.param('id');
     const { data } = await parseJsonBody(c, CreateKeyRequest, { optional: true });
     const key = newApiKey(data.mode);
     const keyId = newKeyId();
-    const created = await createApiKey(c.var.redis, {
+    const created = await createApiKey(c.get('redis'), {
       accountId,
       keyId,
       keyHash: await sha256Hex(key),

@@ -6,7 +6,7 @@ import { revokeApiKey } from '../../store/scripts/revoke-api-key';
 /** Revocation by key id: the next request with that key is a 401. */
 export const adminKeys = new Hono<AppEnv>().delete('/:id', async (c) => {
   const id = c.req.param('id');
-  if (!(await revokeApiKey(c.var.redis, id, Date.now())))
+  if (!(await revokeApiKey(c.get('redis'), id, Date.now())))
     throw new ApiError('not_found', `No API key ${id}.`);
   return c.body(null, 204);
 });

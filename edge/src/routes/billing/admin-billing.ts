@@ -29,7 +29,7 @@ export const adminBilling = new Hono<AppEnv>()
       retry_at: iso(flush.retry_at),
       last_error: flush.last_error ?? null,
       last_success_at: iso(flush.last_success_at),
-      configured: Boolean(c.var.config.stripe.secretKey),
+      configured: Boolean(c.get('config').stripe.secretKey),
     });
   })
   .post('/flush', async (c) => {
@@ -43,6 +43,6 @@ export const adminBilling = new Hono<AppEnv>()
   })
   .post('/held/replay', async (c) => {
     const { data } = await parseJsonBody(c, ReplayHeldUsageRequest, { optional: true });
-    const replayed = await replayHeldUsage(c.var.redis, { accountId: data.account_id, limit: data.limit });
+    const replayed = await replayHeldUsage(c.get('redis'), { accountId: data.account_id, limit: data.limit });
     return c.json({ replayed });
   });

@@ -14,7 +14,7 @@ import { deliverSoon } from '../../webhooks/deliver-soon';
 export const cancelGenerationRoute = new Hono<AppEnv>().post('/:id/cancel', async (c) => {
   const id = c.req.param('id');
   const result = /^gen_[0-9A-Za-z]{1,64}$/.test(id)
-    ? await cancelGeneration(c.var.redis, c.var.caller.accountId, id)
+    ? await cancelGeneration(c.get('redis'), c.get('caller').accountId, id)
     : ({ outcome: 'not_found' } as const);
   if (result.outcome === 'not_found') throw new ApiError('not_found', `No generation ${id}.`);
   if (result.outcome === 'invalid_state') {

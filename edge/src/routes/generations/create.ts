@@ -24,7 +24,11 @@ const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
 
 /** POST /v1/generations: validate, store input images, then one EVAL decides everything else. */
 export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), async (c) => {
-  const { config, redis, caller } = c.var;
+  // c.get, not c.var: Hono builds a fresh object of every variable on each c.var access.
+  const config = c.get('config');
+  const redis = c.get('redis');
+  const caller = c.get('caller');
+  const idempotencyKey = c.get('idempotency');
   const { data } = await parseJsonBody(c, GenerationRequest);
   const resolved = resolveRequest(data, config);
   if (data.webhook) await assertPublicWebhook(data.webhook, config);
@@ -60,7 +64,7 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
     cacheHitUnits: round6(model.price.cache_hit * input.num_outputs),
     concurrencyLimit: caller.concurrencyLimit,
     retentionSeconds: config.jobRetentionSeconds,
-    idempotency: c.var.idempotency && { ...c.var.idempotency, ttlSeconds: config.idempotencyTtlSeconds },
+    idempotency: idempotencyKey && { ...idempotencyKey, ttlSeconds: config.idempotencyTtlSeconds },
     fingerprint,
     day: utcDay(),
     monthlyAllowance: (config.plans[caller.plan as PlanName] ?? config.plans.free).monthly_allowance,

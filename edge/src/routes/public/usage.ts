@@ -33,6 +33,10 @@ export const usage = new Hono<AppEnv>().get('/', async (c) => {
     throw fieldError('to', `the period may span at most ${MAX_USAGE_DAYS} days`, MAX_USAGE_DAYS);
   }
   return c.json(
-    await usageReport(c.var.redis, c.var.caller.accountId, { from, to, group_by: parsed.data.group_by }),
+    await usageReport(c.get('redis'), c.get('caller').accountId, {
+      from,
+      to,
+      group_by: parsed.data.group_by,
+    }),
   );
 });

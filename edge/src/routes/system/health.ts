@@ -12,9 +12,9 @@ export const health = new Hono<AppEnv>().get('/', async (c) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_TIMEOUT_MS} ms`)), REDIS_TIMEOUT_MS);
   });
   try {
-    await Promise.race([c.var.redis.ping(), timeout]);
+    await Promise.race([c.get('redis').ping(), timeout]);
   } catch (error) {
-    console.error(`[${c.var.requestId}] healthz: Redis unreachable: ${(error as Error).message}`);
+    console.error(`[${c.get('requestId')}] healthz: Redis unreachable: ${(error as Error).message}`);
     throw new ApiError('service_unavailable', 'Redis is unreachable.');
   } finally {
     clearTimeout(timer);

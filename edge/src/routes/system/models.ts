@@ -4,5 +4,5 @@ import type { AppEnv } from '../../context';
 /** The model catalog: tasks, sizes, schedulers, prices. Public, and cacheable for a minute. */
 export const models = new Hono<AppEnv>().get('/', (c) => {
   c.header('Cache-Control', 'public, max-age=60');
-  return c.json({ data: [...c.var.config.models.values()] });
+  return c.json({ data: [...c.get('config').models.values()] });
 });

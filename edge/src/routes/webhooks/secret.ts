@@ -12,16 +12,18 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  */
 export const webhookSecret = new Hono<AppEnv>()
   .get('/secret', async (c) => {
-    const secrets = await signingSecrets(c.var.redis, c.var.caller.accountId, Date.now()).catch((error) => {
-      if (error instanceof NoAccountError) {
-        throw new ApiError('unauthorized', 'The account of this API key no longer exists.');
-      }
-      throw error;
-    });
+    const secrets = await signingSecrets(c.get('redis'), c.get('caller').accountId, Date.now()).catch(
+      (error) => {
+        if (error instanceof NoAccountError) {
+          throw new ApiError('unauthorized', 'The account of this API key no longer exists.');
+        }
+        throw error;
+      },
+    );
     return c.json({ secret: secrets.current, previous_secret_expires_at: iso(secrets.previousUntil) });
   })
   .post('/secret/rotate', async (c) => {
-    const rotated = await rotateSigningSecret(c.var.redis, c.var.caller.accountId, Date.now());
+    const rotated = await rotateSigningSecret(c.get('redis'), c.get('caller').accountId, Date.now());
     if (!rotated) throw new ApiError('unauthorized', 'The account of this API key no longer exists.');
     return c.json({ secret: rotated.secret, previous_secret_expires_at: iso(rotated.previousUntil) });
   });

@@ -70,7 +70,7 @@ export const completeRoute = new Hono<AppEnv>().post('/:id/complete', async (c) 
     );
   }
 
-  const result = await completeJob(c.var.redis, {
+  const result = await completeJob(c.get('redis'), {
     jobId,
     leaseToken: data.lease_token,
     outputs: stored,
@@ -84,7 +84,7 @@ export const completeRoute = new Hono<AppEnv>().post('/:id/complete', async (c) 
 
 /** Runs the script for its repeat answer: it only replies, since the job already succeeded under this token. */
 async function repeatedCompletion(c: Context<AppEnv>, jobId: string, leaseToken: string) {
-  const result = await completeJob(c.var.redis, { jobId, leaseToken, outputs: [], inferenceMs: 0 });
+  const result = await completeJob(c.get('redis'), { jobId, leaseToken, outputs: [], inferenceMs: 0 });
   if (result.outcome !== 'ok') throw refusalError(result, jobId);
   const body: WorkerJobStatus = { job_id: jobId, status: 'succeeded', units: result.units };
   return c.json(body);

@@ -9,10 +9,10 @@ import { jobIdParam, refusalError } from './leased-job';
 export const heartbeatRoute = new Hono<AppEnv>().post('/:id/heartbeat', async (c) => {
   const jobId = jobIdParam(c);
   const { data } = await parseJsonBody(c, HeartbeatRequest);
-  const result = await heartbeatJob(c.var.redis, {
+  const result = await heartbeatJob(c.get('redis'), {
     jobId,
     leaseToken: data.lease_token,
-    leaseTtlMs: c.var.config.leaseTtlMs,
+    leaseTtlMs: c.get('config').leaseTtlMs,
     progress: data.progress,
   });
   if (result.outcome !== 'ok') throw refusalError(result, jobId);

@@ -74,7 +74,7 @@ async function readFields<F extends string>(
   key: string,
   fields: F[],
 ): Promise<Partial<Record<F, string>>> {
-  const reply = (await c.var.redis.hmget(key, ...fields)) as unknown;
+  const reply = (await c.get('redis').hmget(key, ...fields)) as unknown;
   const out: Partial<Record<F, string>> = {};
   fields.forEach((field, i) => {
     const value = Array.isArray(reply) ? reply[i] : (reply as Record<string, unknown> | null)?.[field];

@@ -9,8 +9,8 @@ import { readQueueStats } from '../../store/scripts/queue-stats';
  * so a scaler pointed at one never sees it missing.
  */
 export const queueRoute = new Hono<AppEnv>().get('/', async (c) => {
-  const measured = new Map((await readQueueStats(c.var.redis)).map((s) => [s.model, s]));
-  const names = [...new Set([...c.var.config.models.keys(), ...measured.keys()])].sort();
+  const measured = new Map((await readQueueStats(c.get('redis'))).map((s) => [s.model, s]));
+  const names = [...new Set([...c.get('config').models.keys(), ...measured.keys()])].sort();
   const models = names.map(
     (model) => measured.get(model) ?? { model, depth: 0, leased: 0, oldest_age_ms: 0 },
   );

@@ -23,7 +23,7 @@ const lease = (workerId: string, extra: Partial<Parameters<typeof leaseJobs>[1]>
   leaseJobs(fx.redis, { workerId, models: ['demo-shapes'], maxJobs: 1, leaseTtlMs: TTL, ...extra });
 
 describe('lease-jobs', () => {
-  it('leases a queued job: running, attempt 1, fresh token, expiry, worker, start time, lease index', async () => {
+  it('leases a queued job: running, attempt 1, fresh token, expiry, submit time, worker, start time, lease index', async () => {
     await seedQueuedJob(fx.redis, { jobId: 'j1', input: { prompt: 'a blue square' } });
     const before = Date.now();
     const { jobs } = await lease('w1');
@@ -37,6 +37,8 @@ describe('lease-jobs', () => {
     expect((JSON.parse(grant.input) as JobInput).prompt).toBe('a blue square');
 
     const job = await readHash(fx.redis, keys.job('j1'));
+    // The submit time travels with the grant, for the worker's queue-wait metric.
+    expect(grant.queued_at).toBe(Number(job.created_at));
     expect(job).toMatchObject({
       status: 'running',
       attempt: '1',

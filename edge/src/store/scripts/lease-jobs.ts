@@ -43,7 +43,7 @@ local function grant(job)
   end
   redis.call('ZADD', KEYS[1], expires, job.id)
   leased[#leased + 1] = { job_id = job.id, lease_token = token, lease_expires_at = expires, attempt = attempt,
-    account_id = job.account_id, input = job.input }
+    account_id = job.account_id, input = job.input, queued_at = tonumber(job.created_at) }
 end
 
 local function discard(q, id)
@@ -99,7 +99,7 @@ return cjson.encode({ now = now, jobs = leased, ended = ended })
 export const LEASE_JOBS: LuaScript = {
   name: 'lease-jobs',
   lua: LUA,
-  sha1: '5cce1c3dd7929daae3afc0e52ede8061efe5733d',
+  sha1: '23ca28945cf1db85f43b289f93382e06cc48497f',
 };
 
 export interface LeaseGrant {
@@ -107,6 +107,8 @@ export interface LeaseGrant {
   lease_token: string;
   lease_expires_at: number;
   attempt: number;
+  /** Unix ms the job was submitted (its created_at). */
+  queued_at?: number;
   account_id: string;
   /** JobInput as JSON, exactly as submit stored it. */
   input: string;
