@@ -4,7 +4,6 @@ import {
   type HeartbeatRequest,
   HeartbeatResponse,
   LEASE_TOKEN_HEADER,
-  LeasedJob,
   type LeaseRequest,
   LeaseResponse,
   QueueStats,
@@ -16,10 +15,6 @@ import type { z } from 'zod';
 import { backoffDelay, sleep } from './backoff';
 import { EdgeRequestError, EdgeUnavailableError, LeaseLostError } from './edge-errors';
 import type { Logger } from './logger';
-
-/** The lease answer; `queued_at` on each job feeds the worker's queue-wait histogram. */
-const LeaseAnswer = LeaseResponse;
-export type LeaseAnswer = z.infer<typeof LeaseAnswer>;
 
 export interface EdgeClientOptions {
   baseUrl: string;
@@ -71,12 +66,12 @@ export class EdgeClient {
    * `signal` cuts the call short; `stopRetrying` only prevents further attempts, so a call parked
    * at the edge is let come back (a drain must not drop a call the edge may still grant jobs to).
    */
-  lease(request: LeaseRequest, signal?: AbortSignal, stopRetrying?: AbortSignal): Promise<LeaseAnswer> {
+  lease(request: LeaseRequest, signal?: AbortSignal, stopRetrying?: AbortSignal): Promise<LeaseResponse> {
     return this.call({
       method: 'POST',
       path: '/worker/v1/lease',
       json: request,
-      schema: LeaseAnswer,
+      schema: LeaseResponse,
       attempts: Number.POSITIVE_INFINITY,
       // The edge holds the call up to wait_ms; allow for that plus a slow answer.
       timeoutMs: request.wait_ms + 15_000,

@@ -1,8 +1,8 @@
-import type { LeasedJob } from '@ldm/shared';
+import type { LeasedJob, LeaseResponse } from '@ldm/shared';
 import { backoffDelay, sleep } from './backoff';
 import type { WorkerConfig } from './config';
 import { deliverResult } from './deliver';
-import type { EdgeClient, LeaseAnswer } from './edge-client';
+import type { EdgeClient } from './edge-client';
 import { EdgeRequestError } from './edge-errors';
 import { HeldLease } from './held-lease';
 import { groupIntoBatches } from './job-batches';
@@ -106,7 +106,7 @@ export class WorkerDaemon {
     let finishing: Promise<unknown> = Promise.resolve();
     while (this.state === 'running') {
       const asked = performance.now();
-      let jobs: LeaseAnswer['jobs'];
+      let jobs: LeaseResponse['jobs'];
       try {
         const response = await client.lease(
           {
