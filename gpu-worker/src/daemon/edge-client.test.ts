@@ -80,6 +80,19 @@ describe('edge client', () => {
     expect(calls).toBe(1);
   });
 
+  it('keeps a 409 other than lease_lost a refusal of the call, not a lost lease', async () => {
+    const url = await serve((_req, res) => {
+      json(res, 409, { error: { code: 'invalid_state', message: 'outputs.0 not uploaded' } });
+    });
+    const complete = client(url).complete('gen_4', {
+      lease_token: 'lt',
+      outputs: [{ index: 0, width: 64, height: 64, seed: 1, content_type: 'image/png' }],
+      metrics: { inference_ms: 10 },
+    });
+    await expect(complete).rejects.toBeInstanceOf(EdgeRequestError);
+    await expect(complete).rejects.toThrow(/409 invalid_state/);
+  });
+
   it('does not retry other 4xx answers', async () => {
     let calls = 0;
     const url = await serve((_req, res) => {

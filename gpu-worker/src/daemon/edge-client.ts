@@ -204,7 +204,9 @@ export class EdgeClient {
         }
         const error = await readError(response);
         const jobGone = response.status === 404 && !options.notFoundIsError;
-        if (options.jobId && (error.code === 'lease_lost' || response.status === 409 || jobGone)) {
+        // Only lease_lost means "stop and discard": another 409 (invalid_state: e.g. complete before
+        // every output is stored) is a refusal of this call, and the result in hand is still good.
+        if (options.jobId && (error.code === 'lease_lost' || jobGone)) {
           throw new LeaseLostError(
             options.jobId,
             jobGone ? 'not_found' : 'lease_lost',

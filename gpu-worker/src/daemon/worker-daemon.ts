@@ -237,7 +237,9 @@ export class WorkerDaemon {
               {
                 lease_token: result.lease_token,
                 error: { code: 'internal_error', message: error.message },
-                retryable: false,
+                // Outputs the edge kept not finding (409) may well upload from another worker;
+                // a result refused for what it is (e.g. too large) would be refused again.
+                retryable: error.status === 409,
               },
               AbortSignal.timeout(SHUTDOWN_CALL_MS),
             )
