@@ -1,10 +1,11 @@
 import { type JobInput, type LeasedJob, LeaseRequest, type LeaseResponse } from '@ldm/shared';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { AppEnv } from '../../context';
-import { type SeenWakes, waitForWork } from '../../durable/wake-workers';
+import { type SeenWakes, waitForWork, wakeWorkers } from '../../durable/wake-workers';
 import { fieldError } from '../../errors/api-error';
 import { parseJsonBody } from '../../lib/json-body';
 import { type LeaseGrant, leaseJobs } from '../../store/scripts/lease-jobs';
+import { releaseJob } from '../../store/scripts/release-job';
 import { deliverSoon } from '../../webhooks/deliver-soon';
 
 /**
@@ -42,6 +43,7 @@ export const leaseRoute = new Hono<AppEnv>().post('/', async (c) => {
     });
     // Start webhooks of first attempts; completed ones of jobs a reclaim ended (attempts spent).
     if (jobs.length > 0 || ended.length > 0) deliverSoon(c);
+    if (jobs.length > 0 && c.req.raw.signal?.aborted) return giveBack(c, jobs);
     const remaining = deadline - Date.now();
     if (jobs.length > 0 || remaining <= 0) {
       const body: LeaseResponse = {
@@ -62,6 +64,22 @@ export const leaseRoute = new Hono<AppEnv>().post('/', async (c) => {
     }
   }
 });
+
+/**
+ * The worker hung up while its jobs were being leased: nobody will run them, so they go straight
+ * back on their queues (no attempt spent) instead of sitting out a lease TTL.
+ */
+async function giveBack(c: Context<AppEnv>, jobs: LeaseGrant[]): Promise<Response> {
+  const requeued = new Set<string>();
+  for (const grant of jobs) {
+    const result = await releaseJob(c.get('redis'), { jobId: grant.job_id, leaseToken: grant.lease_token });
+    if (result.outcome === 'ok' && (result.status === 'queued' || result.promoted !== null)) {
+      requeued.add(result.model);
+    }
+  }
+  for (const model of requeued) c.executionCtx.waitUntil(wakeWorkers(c.env, model));
+  return new Response(null, { status: 499 });
+}
 
 /**
  * The script fills max_jobs from the models in order; starting at a random one each call keeps a
