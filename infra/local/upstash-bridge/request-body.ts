@@ -30,10 +30,17 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+    let ended = false;
+    req.on('end', () => {
+      ended = true;
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    });
     req.on('error', reject);
     // A client that hangs up mid-body never sends 'end'; settle so nothing waits on it forever.
-    req.on('close', () => reject(new BadRequest(400, 'ERR request body was cut off')));
+    // ('close' also follows every complete body: no error object, with its stack, for those.)
+    req.on('close', () => {
+      if (!ended) reject(new BadRequest(400, 'ERR request body was cut off'));
+    });
   });
 }
 
