@@ -1,9 +1,5 @@
-import { checkInferenceSteps, PREDICTION_TYPES, readBoolean, readChoice } from './config';
-import { SchedulerConfigError } from './errors';
-import { eulerAlphasCumprod, eulerSchedule, readEulerScheduleOptions } from './euler-schedule';
-import { noiseScheduleFromConfig } from './noise-schedule';
-import { StepIndex } from './step-index';
-import { addNoiseSigma, requireNoise, resultBuffer, scaleBySigma } from './tensor-ops';
+import { createEulerFamily } from './euler-family';
+import { requireNoise, resultBuffer } from './tensor-ops';
 import type { Scheduler, SchedulerConfigInput, StepOptions } from './types';
 
 const f32 = Math.fround;
@@ -17,95 +13,47 @@ const f32 = Math.fround;
  * Defaults are diffusers' EulerDiscreteScheduler's.
  */
 export function createEuler(config: SchedulerConfigInput): Scheduler {
-  const schedule = noiseScheduleFromConfig(config, {
-    beta_start: 0.0001,
-    beta_end: 0.02,
-    beta_schedule: 'linear',
-  });
-  const predictionType = readChoice(config, 'prediction_type', PREDICTION_TYPES, 'epsilon');
-  const alphasCumprod = eulerAlphasCumprod(schedule, readBoolean(config, 'rescale_betas_zero_snr', false));
-  const scheduleOptions = readEulerScheduleOptions(config, { sigmaSpacings: true, predictionType });
-  const { numTrainTimesteps } = schedule;
-
-  let timesteps: number[] = [];
-  let sigmas: Float32Array = new Float32Array(0);
-  let numInferenceSteps: number | null = null;
-  const index = new StepIndex();
-
-  function sigmaFor(t: number): number {
-    if (numInferenceSteps === null)
-      throw new SchedulerConfigError('timesteps', 'call setTimesteps before stepping');
-    return sigmas[index.at(t, timesteps)];
-  }
-
-  return {
+  return createEulerFamily(config, {
     name: 'euler',
-    order: 1,
-    numTrainTimesteps,
-    get timesteps() {
-      return timesteps;
-    },
-    get numInferenceSteps() {
-      return numInferenceSteps;
-    },
-    get initNoiseSigma() {
-      let max = 0;
-      for (const s of sigmas) if (s > max) max = s;
-      if (scheduleOptions.spacing === 'leading') return f32(Math.sqrt(f32(f32(max * max) + 1)));
-      return max;
-    },
-    setTimesteps(n) {
-      checkInferenceSteps(n, numTrainTimesteps);
-      ({ timesteps, sigmas } = eulerSchedule(alphasCumprod, n, scheduleOptions));
-      numInferenceSteps = n;
-      index.reset();
-    },
-    setBeginIndex(i) {
-      index.setBegin(i, timesteps.length);
-    },
-    scaleModelInput(sample, t) {
-      return scaleBySigma(sample, sigmaFor(t));
-    },
-    step(modelOutput, t, sample, options: StepOptions = {}) {
-      const sigma = sigmaFor(t);
-      const i = index.at(t, timesteps);
-      const sChurn = options.sChurn ?? 0;
-      const sTmin = options.sTmin ?? 0;
-      const sTmax = options.sTmax ?? Number.POSITIVE_INFINITY;
-      const sNoise = options.sNoise ?? 1;
-      const gamma =
-        sTmin <= sigma && sigma <= sTmax ? Math.min(sChurn / (sigmas.length - 1), 2 ** 0.5 - 1) : 0;
-      const sigmaHat = f32(sigma * (gamma + 1));
-      const dt = f32(sigmas[i + 1] - sigmaHat);
-      const out = resultBuffer(options.out, sample.length);
-      let x: Float32Array = sample;
-      if (gamma > 0) {
-        // Algorithm 2, line 6: raise the noise level from sigma to sigma_hat with fresh noise.
-        const noise = requireNoise(options.generator, 'euler with s_churn > 0', modelOutput.length);
-        const churn = f32(Math.sqrt(f32(f32(sigmaHat * sigmaHat) - f32(sigma * sigma))));
-        x = new Float32Array(sample.length);
-        for (let k = 0; k < x.length; k++) x[k] = sample[k] + f32(f32(noise[k] * sNoise) * churn);
-      }
-      const vScale = f32(-sigma / f32(Math.sqrt(f32(f32(sigma * sigma) + 1))));
-      const vDenom = f32(f32(sigma * sigma) + 1);
-      for (let k = 0; k < out.length; k++) {
-        const xk = x[k];
-        const m = modelOutput[k];
-        let denoised: number;
-        if (predictionType === 'epsilon') denoised = f32(xk - f32(sigmaHat * m));
-        else if (predictionType === 'v_prediction') denoised = f32(f32(m * vScale) + f32(xk / vDenom));
-        else denoised = m;
-        // d = (x - D(x)) / sigma_hat; x_next = x + d * (sigma_next - sigma_hat)   (Algorithm 2, lines 7-8)
-        const derivative = f32(f32(xk - denoised) / sigmaHat);
-        out[k] = xk + f32(derivative * dt);
-      }
-      index.advance();
-      return out;
-    },
-    addNoise(original, noise, t) {
-      if (numInferenceSteps === null)
-        throw new SchedulerConfigError('timesteps', 'call setTimesteps before addNoise');
-      return addNoiseSigma(original, noise, sigmas[index.forAddNoise(t, timesteps)]);
-    },
-  };
+    sigmaSpacings: true,
+    step:
+      ({ predictionType, sigmas: currentSigmas, indexFor, advance }) =>
+      (modelOutput, t, sample, options: StepOptions = {}) => {
+        const sigmas = currentSigmas();
+        const i = indexFor(t);
+        const sigma = sigmas[i];
+        const sChurn = options.sChurn ?? 0;
+        const sTmin = options.sTmin ?? 0;
+        const sTmax = options.sTmax ?? Number.POSITIVE_INFINITY;
+        const sNoise = options.sNoise ?? 1;
+        const gamma =
+          sTmin <= sigma && sigma <= sTmax ? Math.min(sChurn / (sigmas.length - 1), 2 ** 0.5 - 1) : 0;
+        const sigmaHat = f32(sigma * (gamma + 1));
+        const dt = f32(sigmas[i + 1] - sigmaHat);
+        const out = resultBuffer(options.out, sample.length);
+        let x: Float32Array = sample;
+        if (gamma > 0) {
+          // Algorithm 2, line 6: raise the noise level from sigma to sigma_hat with fresh noise.
+          const noise = requireNoise(options.generator, 'euler with s_churn > 0', modelOutput.length);
+          const churn = f32(Math.sqrt(f32(f32(sigmaHat * sigmaHat) - f32(sigma * sigma))));
+          x = new Float32Array(sample.length);
+          for (let k = 0; k < x.length; k++) x[k] = sample[k] + f32(f32(noise[k] * sNoise) * churn);
+        }
+        const vScale = f32(-sigma / f32(Math.sqrt(f32(f32(sigma * sigma) + 1))));
+        const vDenom = f32(f32(sigma * sigma) + 1);
+        for (let k = 0; k < out.length; k++) {
+          const xk = x[k];
+          const m = modelOutput[k];
+          let denoised: number;
+          if (predictionType === 'epsilon') denoised = f32(xk - f32(sigmaHat * m));
+          else if (predictionType === 'v_prediction') denoised = f32(f32(m * vScale) + f32(xk / vDenom));
+          else denoised = m;
+          // d = (x - D(x)) / sigma_hat; x_next = x + d * (sigma_next - sigma_hat)   (Algorithm 2, lines 7-8)
+          const derivative = f32(f32(xk - denoised) / sigmaHat);
+          out[k] = xk + f32(derivative * dt);
+        }
+        advance();
+        return out;
+      },
+  });
 }
