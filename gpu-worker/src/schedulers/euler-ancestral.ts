@@ -1,4 +1,4 @@
-import { createEulerFamily } from './euler-family';
+import { createEulerFamily, denoised } from './euler-family';
 import { requireNoise, resultBuffer } from './tensor-ops';
 import type { Scheduler, SchedulerConfigInput, StepOptions } from './types';
 
@@ -37,11 +37,8 @@ export function createEulerAncestral(config: SchedulerConfigInput): Scheduler {
         for (let k = 0; k < out.length; k++) {
           const x = sample[k];
           const m = modelOutput[k];
-          let denoised: number;
-          if (predictionType === 'epsilon') denoised = f32(x - f32(sigma * m));
-          else if (predictionType === 'v_prediction') denoised = f32(f32(m * vScale) + f32(x / vDenom));
-          else denoised = m;
-          const derivative = f32(f32(x - denoised) / sigma);
+          const d = denoised(predictionType, x, m, sigma, vScale, vDenom);
+          const derivative = f32(f32(x - d) / sigma);
           out[k] = f32(x + f32(derivative * dt)) + f32(noise[k] * sigmaUp);
         }
         advance();

@@ -98,3 +98,20 @@ export function createEulerFamily(config: SchedulerConfigInput, spec: EulerFamil
     },
   };
 }
+
+/**
+ * The denoiser D(x; sigma) from the UNet's output `m` at one element, for each prediction type
+ * (vScale = -sigma / sqrt(sigma^2 + 1), vDenom = sigma^2 + 1, both float32-rounded once per step).
+ */
+export function denoised(
+  predictionType: PredictionType,
+  x: number,
+  m: number,
+  sigma: number,
+  vScale: number,
+  vDenom: number,
+): number {
+  if (predictionType === 'epsilon') return f32(x - f32(sigma * m));
+  if (predictionType === 'v_prediction') return f32(f32(m * vScale) + f32(x / vDenom));
+  return m;
+}

@@ -1,4 +1,4 @@
-import { createEulerFamily } from './euler-family';
+import { createEulerFamily, denoised } from './euler-family';
 import { requireNoise, resultBuffer } from './tensor-ops';
 import type { Scheduler, SchedulerConfigInput, StepOptions } from './types';
 
@@ -44,12 +44,9 @@ export function createEuler(config: SchedulerConfigInput): Scheduler {
         for (let k = 0; k < out.length; k++) {
           const xk = x[k];
           const m = modelOutput[k];
-          let denoised: number;
-          if (predictionType === 'epsilon') denoised = f32(xk - f32(sigmaHat * m));
-          else if (predictionType === 'v_prediction') denoised = f32(f32(m * vScale) + f32(xk / vDenom));
-          else denoised = m;
+          const d = denoised(predictionType, xk, m, sigmaHat, vScale, vDenom);
           // d = (x - D(x)) / sigma_hat; x_next = x + d * (sigma_next - sigma_hat)   (Algorithm 2, lines 7-8)
-          const derivative = f32(f32(xk - denoised) / sigmaHat);
+          const derivative = f32(f32(xk - d) / sigmaHat);
           out[k] = xk + f32(derivative * dt);
         }
         advance();
