@@ -1,23 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { keys } from '../keys';
 import { ackCancelJob } from './ack-cancel-job';
 import { heartbeatJob } from './heartbeat-job';
 import { type LeaseGrant, leaseJobs } from './lease-jobs';
-import { type ScriptRedisFixture, startScriptRedis } from './test-support/script-redis';
-import { SEED_ACCOUNT_CREDITS, seedAccount, seedQueuedJob } from './test-support/seed-job';
+import { useScriptRedis } from './test-support/script-redis';
+import { SEED_ACCOUNT_CREDITS, seedQueuedJob } from './test-support/seed-job';
 import { readHash, snapshotJob } from './test-support/state-snapshot';
 
 const TTL = 30_000;
-let fx: ScriptRedisFixture;
+const fx = useScriptRedis();
 let grant: LeaseGrant;
 
-beforeAll(async () => {
-  fx = await startScriptRedis();
-});
-afterAll(() => fx?.stop());
 beforeEach(async () => {
-  await fx.redis.flushall();
-  await seedAccount(fx.redis);
   await seedQueuedJob(fx.redis, { jobId: 'j1', unitsReserved: 8 });
   [grant] = (
     await leaseJobs(fx.redis, { workerId: 'w1', models: ['demo-shapes'], maxJobs: 1, leaseTtlMs: TTL })

@@ -1,24 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { keys } from '../keys';
 import { type CompleteJobOptions, completeJob } from './complete-job';
 import { heartbeatJob } from './heartbeat-job';
 import { type LeaseGrant, leaseJobs } from './lease-jobs';
-import { type ScriptRedisFixture, startScriptRedis } from './test-support/script-redis';
-import { SEED_ACCOUNT_CREDITS, seedAccount, seedQueuedJob } from './test-support/seed-job';
+import { useScriptRedis } from './test-support/script-redis';
+import { SEED_ACCOUNT_CREDITS, seedQueuedJob } from './test-support/seed-job';
 import { readHash, readStream, snapshotJob } from './test-support/state-snapshot';
 
 const TTL = 30_000;
 const RETENTION_MS = 3_600_000;
-let fx: ScriptRedisFixture;
+const fx = useScriptRedis();
 let grant: LeaseGrant;
 
-beforeAll(async () => {
-  fx = await startScriptRedis();
-});
-afterAll(() => fx?.stop());
 beforeEach(async () => {
-  await fx.redis.flushall();
-  await seedAccount(fx.redis);
   await seedQueuedJob(fx.redis, {
     jobId: 'j1',
     unitsReserved: 12.5,

@@ -1,23 +1,14 @@
 import type { JobInput } from '@ldm/shared';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keys } from '../keys';
 import { heartbeatJob } from './heartbeat-job';
 import { leaseJobs } from './lease-jobs';
-import { type ScriptRedisFixture, startScriptRedis } from './test-support/script-redis';
-import { SEED_ACCOUNT_CREDITS, seedAccount, seedQueuedJob } from './test-support/seed-job';
+import { useScriptRedis } from './test-support/script-redis';
+import { SEED_ACCOUNT_CREDITS, seedQueuedJob } from './test-support/seed-job';
 import { readHash, sleep } from './test-support/state-snapshot';
 
 const TTL = 30_000;
-let fx: ScriptRedisFixture;
-
-beforeAll(async () => {
-  fx = await startScriptRedis();
-});
-afterAll(() => fx?.stop());
-beforeEach(async () => {
-  await fx.redis.flushall();
-  await seedAccount(fx.redis);
-});
+const fx = useScriptRedis();
 
 const lease = (workerId: string, extra: Partial<Parameters<typeof leaseJobs>[1]> = {}) =>
   leaseJobs(fx.redis, { workerId, models: ['demo-shapes'], maxJobs: 1, leaseTtlMs: TTL, ...extra });

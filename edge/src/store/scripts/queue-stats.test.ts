@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keys } from '../keys';
 import { leaseJobs } from './lease-jobs';
 import { readQueueStats } from './queue-stats';
-import { type ScriptRedisFixture, startScriptRedis } from './test-support/script-redis';
-import { seedAccount, seedQueuedJob } from './test-support/seed-job';
+import { useScriptRedis } from './test-support/script-redis';
+import { seedQueuedJob } from './test-support/seed-job';
 import { sleep } from './test-support/state-snapshot';
 
-let fx: ScriptRedisFixture;
-
-beforeAll(async () => {
-  fx = await startScriptRedis();
-});
-afterAll(() => fx?.stop());
-beforeEach(async () => {
-  await fx.redis.flushall();
-  await seedAccount(fx.redis);
-});
+const fx = useScriptRedis();
 
 describe('queue-stats', () => {
   it('is empty before anything was submitted', async () => {

@@ -1,23 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keys } from '../keys';
 import { completeJob } from './complete-job';
 import { heartbeatJob } from './heartbeat-job';
 import { leaseJobs } from './lease-jobs';
 import { reapExpiredLeases } from './reap-expired-leases';
-import { type ScriptRedisFixture, startScriptRedis } from './test-support/script-redis';
-import { SEED_ACCOUNT_CREDITS, seedAccount, seedQueuedJob } from './test-support/seed-job';
+import { useScriptRedis } from './test-support/script-redis';
+import { SEED_ACCOUNT_CREDITS, seedQueuedJob } from './test-support/seed-job';
 import { readHash, readStream, sleep } from './test-support/state-snapshot';
 
-let fx: ScriptRedisFixture;
-
-beforeAll(async () => {
-  fx = await startScriptRedis();
-});
-afterAll(() => fx?.stop());
-beforeEach(async () => {
-  await fx.redis.flushall();
-  await seedAccount(fx.redis);
-});
+const fx = useScriptRedis();
 
 const lease = async (workerId: string, model = 'demo-shapes', leaseTtlMs = 100) =>
   (await leaseJobs(fx.redis, { workerId, models: [model], maxJobs: 1, leaseTtlMs })).jobs[0];

@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { keys } from '../keys';
 import { leaseJobs } from './lease-jobs';
 import { releaseJob } from './release-job';
-import { type ScriptRedisFixture, startScriptRedis } from './test-support/script-redis';
-import { seedAccount, seedQueuedJob } from './test-support/seed-job';
+import { useScriptRedis } from './test-support/script-redis';
+import { seedQueuedJob } from './test-support/seed-job';
 import { readHash, readStream, snapshotJob } from './test-support/state-snapshot';
 
 const TTL = 30_000;
-let fx: ScriptRedisFixture;
+const fx = useScriptRedis();
 
-beforeAll(async () => {
-  fx = await startScriptRedis();
-});
-afterAll(() => fx?.stop());
 beforeEach(async () => {
-  await fx.redis.flushall();
-  await seedAccount(fx.redis);
   await seedQueuedJob(fx.redis, { jobId: 'j1', maxAttempts: 1 });
 });
 
