@@ -10,8 +10,9 @@
  */
 import { Agent } from 'node:http';
 import { PNG_1X1 } from '../test/fake-worker';
+import { benchSubmit } from './bench-account';
 import { startCountingProxy } from './counting-proxy';
-import { call, closedLoop, type HttpCall } from './load';
+import { call, closedLoop } from './load';
 import { cpuMs, findPid } from './process-cpu';
 import { commandStats, diffStats } from './redis-stats';
 import { startBenchStack } from './stack';
@@ -32,36 +33,9 @@ try {
   const edgeUrl = new URL(edge.url);
   const countedUrl = new URL(counted.url);
   const json = { 'content-type': 'application/json' };
-  const admin = { ...json, authorization: `Bearer ${stack.adminToken}` };
   const workerHeaders = { ...json, authorization: `Bearer ${stack.workerToken}` };
 
-  const created = await call(agent, edgeUrl, {
-    method: 'POST',
-    path: '/admin/v1/accounts',
-    headers: admin,
-    body: JSON.stringify({ name: 'bench', credits: 1e11, plan: 'enterprise' }),
-  });
-  const accountId = (JSON.parse(created.text) as { id: string }).id;
-  await call(agent, edgeUrl, {
-    method: 'PATCH',
-    path: `/admin/v1/accounts/${accountId}`,
-    headers: admin,
-    body: JSON.stringify({ limits: { requests_per_minute: 1_000_000, concurrent_jobs: 100_000 } }),
-  });
-  const keyReply = await call(agent, edgeUrl, {
-    method: 'POST',
-    path: `/admin/v1/accounts/${accountId}/keys`,
-    headers: admin,
-    body: '{}',
-  });
-  const apiKey = (JSON.parse(keyReply.text) as { key: string }).key;
-  const submit: HttpCall = {
-    method: 'POST',
-    path: '/v1/generations',
-    headers: { ...json, authorization: `Bearer ${apiKey}` },
-    // No seed: every submit is new work (no cache, no coalescing), the full path.
-    body: JSON.stringify({ prompt: 'a red circle on a blue square', steps: 20 }),
-  };
+  const submit = await benchSubmit(agent, edgeUrl, stack.adminToken);
 
   // 1. Throughput: bare Hono and the edge in the same runtime, same client, alternating slices
   // (best of three each: other work on a shared box only ever makes a slice slower), with the

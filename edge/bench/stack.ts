@@ -18,12 +18,10 @@ export interface BenchStack {
   redisPid: number;
   bridgePid: number;
   bridgeUrl: string;
-  /** The bridge's REST token, for a runtime started outside `startEdge` (e.g. with an inspector). */
-  restToken: string;
   adminToken: string;
   workerToken: string;
   /** Another edge runtime on the same Redis, talking REST to `redisRestUrl` (the bridge or a proxy). */
-  startEdge(redisRestUrl: string): Promise<EdgeRuntime>;
+  startEdge(redisRestUrl: string, options?: { inspectorPort?: number }): Promise<EdgeRuntime>;
   bareUrl: string;
   stop(): Promise<void>;
 }
@@ -97,12 +95,12 @@ export async function startBenchStack(): Promise<BenchStack> {
       redisPid: redis.process.pid as number,
       bridgePid: bridge.pid as number,
       bridgeUrl,
-      restToken: token,
       adminToken,
       workerToken,
       bareUrl,
-      async startEdge(redisRestUrl: string) {
+      async startEdge(redisRestUrl: string, options = {}) {
         const runtime = await startEdgeRuntime({
+          ...options,
           bundlePath,
           persistDir: join(dir, `edge-${edges++}`),
           bindings: {

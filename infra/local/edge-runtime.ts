@@ -32,6 +32,8 @@ export interface EdgeRuntimeOptions {
   persistDir?: string;
   /** Log lines from the Worker (console.*) go here; default: inherited stdout. */
   verbose?: boolean;
+  /** Opens workerd's DevTools inspector on this loopback port (CPU profiles of the Worker). */
+  inspectorPort?: number;
 }
 
 export interface EdgeRuntime {
@@ -64,6 +66,7 @@ export function edgeMiniflareOptions(options: EdgeRuntimeOptions & { port: numbe
         }
       : {}),
     verbose: options.verbose ?? false,
+    ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
   };
 }
 
