@@ -5,7 +5,16 @@ import { hashFromReply } from '../store/hash-reply';
 import { keys } from '../store/keys';
 import { settleFollower } from '../store/scripts/settle-follower';
 
-export const utcDay = (ms = Date.now()) => new Date(ms).toISOString().slice(0, 10);
+const DAY_MS = 86_400_000;
+let lastDay = { start: 0, end: 0, text: '' };
+
+/** The UTC day of `ms` as YYYY-MM-DD. The last day asked is kept: every submit asks for today. */
+export function utcDay(ms = Date.now()): string {
+  if (ms >= lastDay.start && ms < lastDay.end) return lastDay.text;
+  const start = ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
+  lastDay = { start, end: start + DAY_MS, text: new Date(start).toISOString().slice(0, 10) };
+  return lastDay.text;
+}
 
 const ACTIVE = new Set(['queued', 'running']);
 
@@ -29,7 +38,7 @@ export async function loadOwnJob(c: Context<AppEnv>, jobId: string): Promise<Rec
 
 export function viewOptions(c: Context<AppEnv>) {
   return {
-    baseUrl: new URL(c.req.url).origin,
+    baseUrl: requestOrigin(c),
     signingSecret: c.get('config').urlSigningSecret,
     urlTtlSeconds: c.get('config').outputUrlTtlSeconds,
     nowMs: Date.now(),
@@ -37,3 +46,10 @@ export function viewOptions(c: Context<AppEnv>) {
 }
 
 export const isTerminal = (status: string) => !ACTIVE.has(status);
+
+/** scheme://host[:port] of the request, without parsing the whole URL (it is absolute). */
+export function requestOrigin(c: Context<AppEnv>): string {
+  const url = c.req.url;
+  const pathStart = url.indexOf('/', url.indexOf('//') + 2);
+  return pathStart < 0 ? url : url.slice(0, pathStart);
+}

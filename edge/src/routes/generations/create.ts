@@ -6,7 +6,7 @@ import type { AppEnv } from '../../context';
 import { ApiError } from '../../errors/api-error';
 import { fingerprintOf } from '../../generations/fingerprint';
 import { generationView } from '../../generations/generation-view';
-import { utcDay, viewOptions } from '../../generations/load-generation';
+import { requestOrigin, utcDay, viewOptions } from '../../generations/load-generation';
 import { preferWaitSeconds } from '../../generations/prefer-wait';
 import { resolveRequest } from '../../generations/resolve-request';
 import { storeInputs } from '../../generations/store-inputs';
@@ -53,7 +53,7 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
       model: model.name,
       input: JSON.stringify(input),
       request: JSON.stringify(resolved.echo),
-      origin: new URL(c.req.url).origin,
+      origin: requestOrigin(c),
       fingerprint,
       max_attempts: String(config.maxAttempts),
       units_cache_hit: String(round6(model.price.cache_hit * input.num_outputs)),
