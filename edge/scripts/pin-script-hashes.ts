@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { withPrelude } from '../src/store/scripts/lua-prelude';
 import { withWebhookEvents } from '../src/webhooks/webhook-events-lua';
 
 const dir = fileURLToPath(new URL('../src/store/scripts/', import.meta.url));
@@ -14,14 +13,9 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.lua'))) {
   const wrapper = `${dir}${file.replace(/\.lua$/, '.ts')}`;
   if (!existsSync(wrapper)) continue;
   const text = readFileSync(wrapper, 'utf8');
-  // A wrapper may run its file behind the webhook-event snippet or the shared prelude; the pin
-  // covers what is sent.
+  // A wrapper may run its file behind the webhook-event snippet; the pin covers what is sent.
   const raw = readFileSync(`${dir}${file}`, 'utf8');
-  const lua = text.includes('withWebhookEvents(lua)')
-    ? withWebhookEvents(raw)
-    : text.includes('withPrelude(lua)')
-      ? withPrelude(raw)
-      : raw;
+  const lua = text.includes('withWebhookEvents(lua)') ? withWebhookEvents(raw) : raw;
   const sha1 = createHash('sha1').update(lua, 'utf8').digest('hex');
   const pinned = text.replace(/sha1: '[^']*'/, `sha1: '${sha1}'`);
   if (pinned !== text) {

@@ -1,4 +1,3 @@
-import lua from './ack-cancel-job.lua';
 import { withPrelude } from './lua-prelude';
 import { type LuaScript, type Refusal, refusalOf, runScript, type ScriptRedis } from './run-script';
 import { SCRIPT_CONTEXT } from './script-context';
@@ -10,7 +9,19 @@ import { SCRIPT_CONTEXT } from './script-context';
  *
  * KEYS: none   ARGV: context, job_id, lease_token
  */
-const LUA = withPrelude(lua);
+const LUA = withPrelude(`
+local job_id, token = ARGV[2], ARGV[3]
+local now = now_ms()
+local job = load_job(job_id)
+if job == nil then return NOT_FOUND end
+if job and job.lease_token == token and job.status == 'canceled' then
+  return cjson.encode({ status = 'canceled', model = job.model, repeated = true })
+end
+if not holds_lease(job, token, now) then return LEASE_LOST end
+if job.cancel_requested ~= '1' then return cjson.encode({ not_requested = true }) end
+local heir = cancel_job(job, now)
+return cjson.encode({ status = 'canceled', model = job.model, promoted = heir })
+`);
 
 export const ACK_CANCEL_JOB: LuaScript = {
   name: 'ack-cancel-job',

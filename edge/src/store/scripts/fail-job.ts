@@ -1,4 +1,3 @@
-import lua from './fail-job.lua';
 import { withPrelude } from './lua-prelude';
 import { type LuaScript, type Refusal, refusalOf, runScript, type ScriptRedis } from './run-script';
 import { SCRIPT_CONTEXT } from './script-context';
@@ -11,7 +10,29 @@ import { SCRIPT_CONTEXT } from './script-context';
  *
  * KEYS: none   ARGV: context, job_id, lease_token, error JSON {code, message}, retryable "1"|"0"
  */
-const LUA = withPrelude(lua);
+const LUA = withPrelude(`
+local job_id, token, err, retryable = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
+local now = now_ms()
+local job = load_job(job_id)
+if job == nil then return NOT_FOUND end
+if job and job.lease_token == token and (job.status == 'failed' or job.status == 'canceled') then
+  return cjson.encode({ status = job.status, model = job.model, repeated = true })
+end
+if not holds_lease(job, token, now) then return LEASE_LOST end
+
+if job.cancel_requested == '1' then
+  local heir = cancel_job(job, now)
+  return cjson.encode({ status = 'canceled', model = job.model, promoted = heir })
+end
+if retryable and attempts_left(job) then
+  redis.call('HSET', key(CTX.job, job_id), 'last_error', err)
+  requeue(job)
+  return cjson.encode({ status = 'queued', model = job.model })
+end
+local decoded = cjson.decode(err)
+fail_job(job, now, decoded.code, decoded.message)
+return cjson.encode({ status = 'failed', model = job.model })
+`);
 
 export const FAIL_JOB: LuaScript = {
   name: 'fail-job',

@@ -1,6 +1,5 @@
 import { keys } from '../keys';
 import { withPrelude } from './lua-prelude';
-import lua from './queue-stats.lua';
 import { asList, type LuaScript, runScript, type ScriptRedis } from './run-script';
 import { SCRIPT_CONTEXT } from './script-context';
 
@@ -12,7 +11,30 @@ import { SCRIPT_CONTEXT } from './script-context';
  *
  * KEYS: models:queued   ARGV: context
  */
-const LUA = withPrelude(lua);
+const LUA = withPrelude(`
+local now = now_ms()
+local out = {}
+for _, model in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local q = key(CTX.queue, model)
+  local length = redis.call('XLEN', q)
+  local pending, oldest = 0, nil
+  local groups = redis.pcall('XINFO', 'GROUPS', q)
+  if type(groups) == 'table' and not groups.err then
+    for _, g in ipairs(groups) do
+      local info = {}
+      for i = 1, #g, 2 do info[g[i]] = g[i + 1] end
+      if info.name == CTX.group then
+        pending = info.pending
+        local next = redis.call('XRANGE', q, '(' .. info['last-delivered-id'], '+', 'COUNT', 1)
+        if #next > 0 then oldest = tonumber(string.match(next[1][1], '^(%d+)')) end
+      end
+    end
+  end
+  out[#out + 1] = { model = model, depth = math.max(length - pending, 0), leased = pending,
+    oldest_age_ms = oldest and math.max(now - oldest, 0) or 0 }
+end
+return cjson.encode({ now = now, models = out })
+`);
 
 export const QUEUE_STATS: LuaScript = {
   name: 'queue-stats',

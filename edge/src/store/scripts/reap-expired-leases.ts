@@ -1,6 +1,5 @@
 import { keys } from '../keys';
 import { withPrelude } from './lua-prelude';
-import lua from './reap-expired-leases.lua';
 import { asList, type LuaScript, runScript, type ScriptRedis } from './run-script';
 import { SCRIPT_CONTEXT } from './script-context';
 
@@ -12,7 +11,30 @@ import { SCRIPT_CONTEXT } from './script-context';
  *
  * KEYS: leases   ARGV: context, batch limit
  */
-const LUA = withPrelude(lua);
+const LUA = withPrelude(`
+local limit = tonumber(ARGV[2])
+local now = now_ms()
+local requeued, ended = {}, {}
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
+for _, job_id in ipairs(due) do
+  local job = load_job(job_id)
+  if job == nil or job.status ~= 'running' then
+    redis.call('ZREM', KEYS[1], job_id)
+  elseif (tonumber(job.lease_expires_at) or 0) > now then
+    redis.call('ZADD', KEYS[1], job.lease_expires_at, job_id)
+  else
+    local outcome, heir = end_expired(job, now)
+    if outcome then
+      ended[#ended + 1] = { job_id = job_id, status = outcome }
+      if heir then requeued[#requeued + 1] = { job_id = heir, model = job.model } end
+    else
+      requeue(job)
+      requeued[#requeued + 1] = { job_id = job_id, model = job.model }
+    end
+  end
+end
+return cjson.encode({ scanned = #due, requeued = requeued, ended = ended })
+`);
 
 export const REAP_EXPIRED_LEASES: LuaScript = {
   name: 'reap-expired-leases',
