@@ -1,7 +1,7 @@
 #!/bin/sh
 # Rebuilds models/demo-shapes from nothing: train both stages, check adherence with the
 # recipe's own DDIM sampler, export to ONNX, verify onnxruntime against PyTorch.
-# Run from anywhere; about 38 minutes on 2 idle cores (estimated from per-step cost;
+# Run from anywhere; about 32 minutes on 2 idle cores (estimated from per-step cost;
 # see README). Pass --fresh to retrain
 # even if tools/demo-model/.work holds checkpoints from an earlier run.
 set -eu
@@ -9,6 +9,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 WORK="$HERE/.work"
 OUT="$ROOT/models/demo-shapes"
+# Exported and verified here first, so a failed run never leaves a half-written model.
+NEXT="$WORK/export"
 if [ "${1:-}" = "--fresh" ]; then rm -rf "$WORK"; fi
 # OpenBLAS with one thread per torch worker thread; /usr/bin/python3 is Debian's, which
 # has python3-torch (a pyenv python3 earlier on PATH would not).
@@ -19,10 +21,13 @@ cd "$HERE"
 # other at every barrier run ~10x slower than one under heavy contention.
 if [ ! -f "$WORK/denoiser.pt" ]; then $PY -m ldm_demo.train --work "$WORK" --threads "${DEMO_THREADS:-2}"; fi
 $PY -m ldm_demo.evaluate --work "$WORK" --steps 20 --guidance 5
-rm -rf "$OUT"
-mkdir -p "$OUT"
-printf '*.onnx binary\n' > "$OUT/.gitattributes"
-$PY -m ldm_demo.export_onnx --work "$WORK" --out "$OUT"
-cp "$HERE/model-card.md" "$OUT/README.md"
+rm -rf "$NEXT"
+mkdir -p "$NEXT"
+printf '*.onnx binary\n' > "$NEXT/.gitattributes"
+$PY -m ldm_demo.export_onnx --work "$WORK" --out "$NEXT"
+cp "$HERE/model-card.md" "$NEXT/README.md"
 cd "$ROOT"
-npx tsx tools/demo-model/verify/verify-onnx.ts "$OUT" "$WORK/verify-cases.json"
+npx tsx tools/demo-model/verify/verify-onnx.ts "$NEXT" "$WORK/verify-cases.json"
+rm -rf "$OUT"
+mv "$NEXT" "$OUT"
+echo "models/demo-shapes replaced"

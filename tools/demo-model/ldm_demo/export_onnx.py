@@ -16,7 +16,7 @@ from torch import nn
 
 from . import tokenizer
 from .fp16_storage import round_parameters, store_initializers_fp16
-from .autoencoder import BLOCK_OUT_CHANNELS, LATENT_CHANNELS
+from .autoencoder import BLOCK_OUT_CHANNELS, DECODER_BLOCK_OUT_CHANNELS, LATENT_CHANNELS
 from .scenes import IMAGE_SIZE, scene_spec
 from .schedule import BETA_END, BETA_START, NUM_TRAIN_TIMESTEPS
 
@@ -106,6 +106,9 @@ def configs(ae_scaling, te, unet):
         '_diffusers_version': DIFFUSERS_VERSION,
         'act_fn': 'silu',
         'block_out_channels': list(BLOCK_OUT_CHANNELS),
+        # Not a diffusers key (its decoder mirrors the encoder): ours is wider at the finest
+        # levels. Informational; block_out_channels' length still gives the factor 8.
+        'decoder_block_out_channels': list(DECODER_BLOCK_OUT_CHANNELS),
         'down_block_types': ['DownEncoderBlock2D'] * len(BLOCK_OUT_CHANNELS),
         'up_block_types': ['UpDecoderBlock2D'] * len(BLOCK_OUT_CHANNELS),
         'in_channels': 3,

@@ -65,10 +65,14 @@ def shape_mask(shape, cx, cy, side, size=IMAGE_SIZE, supersample=SUPERSAMPLE):
 
 
 def render(colour, shape, cx, cy, side, background):
-    """RGB uint8 image of shape `shape` in `colour` on `background`."""
+    """RGB uint8 image of shape `shape` in `colour` on `background` (palette names)."""
+    return render_rgb(COLOURS[colour], shape, cx, cy, side, COLOURS[background])
+
+
+def render_rgb(fg_rgb, shape, cx, cy, side, bg_rgb):
     cover = shape_mask(shape, cx, cy, side)[..., None]
-    fg = np.array(COLOURS[colour], dtype=np.float32)
-    bg = np.array(COLOURS[background], dtype=np.float32)
+    fg = np.array(fg_rgb, dtype=np.float32)
+    bg = np.array(bg_rgb, dtype=np.float32)
     img = cover * fg + (1.0 - cover) * bg
     return np.clip(np.rint(img), 0, 255).astype(np.uint8)
 
@@ -85,17 +89,23 @@ def caption(colour, shape, size_word=None, position=None, background=None):
     return ' '.join(words)
 
 
-def sample_scene(rng, pairs, p_position=0.8, p_background=0.7, p_size=0.4):
-    """One random scene drawn from the allowed (colour, shape) pairs."""
-    colour, shape = pairs[rng.integers(len(pairs))]
-    background = rng.choice([c for c in COLOUR_NAMES if c != colour])
+def random_placement(rng):
+    """Named position and size with the jitter every scene gets: (position, size, cx, cy, side)."""
     position = POSITION_NAMES[rng.integers(len(POSITION_NAMES))]
     size_word = ('small', 'large')[rng.integers(2)]
     lo, hi = SIZES[size_word]
     side = rng.uniform(lo, hi)
     jx, jy = rng.uniform(-3, 3, size=2)
     cx, cy = POSITIONS[position]
-    image = render(colour, shape, cx + jx, cy + jy, side, background)
+    return position, size_word, cx + jx, cy + jy, side
+
+
+def sample_scene(rng, pairs, p_position=0.8, p_background=0.7, p_size=0.4):
+    """One random scene drawn from the allowed (colour, shape) pairs."""
+    colour, shape = pairs[rng.integers(len(pairs))]
+    background = rng.choice([c for c in COLOUR_NAMES if c != colour])
+    position, size_word, cx, cy, side = random_placement(rng)
+    image = render(colour, shape, cx, cy, side, background)
     text = caption(
         colour,
         shape,

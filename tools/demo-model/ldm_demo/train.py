@@ -11,13 +11,25 @@ import time
 import numpy as np
 import torch
 
-from .finetune_decoder import finetune_decoder, reconstruction_check
+from .finetune_decoder import finetune_decoder
+from .off_palette_scenes import make_off_palette_images
+from .reconstruction_check import reconstruction_check
 from .scenes import make_dataset
 from .train_autoencoder import encode_all, train_autoencoder
 from .train_diffusion import train_diffusion
 
 SEED = 20260526
 DATASET_SIZE = 12000
+# Off-palette scenes added to the autoencoder's data (a third of its batches).
+OFF_PALETTE_SIZE = 6000
+DECODER_SEED = SEED + 3
+
+
+def make_autoencoder_data(images=None):
+    """The captioned training scenes plus the off-palette ones, uint8 [n, 64, 64, 3]."""
+    if images is None:
+        images = make_dataset(DATASET_SIZE, SEED)[0]
+    return np.concatenate([images, make_off_palette_images(OFF_PALETTE_SIZE, SEED + 5)])
 
 
 def make_logger(path):
@@ -35,15 +47,12 @@ def make_logger(path):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--work', default='.work')
-    parser.add_argument('--ae-steps', type=int, default=800)
+    parser.add_argument('--ae-steps', type=int, default=1000)
     parser.add_argument('--ae-batch', type=int, default=32)
-    parser.add_argument('--decoder-steps', type=int, default=1000)
-    parser.add_argument('--ldm-steps', type=int, default=1800)
+    parser.add_argument('--decoder-steps', type=int, default=600)
+    parser.add_argument('--ldm-steps', type=int, default=2100)
     parser.add_argument('--ldm-stop-after', type=int, default=None)
-    parser.add_argument('--ldm2-steps', type=int, default=1200)
-    parser.add_argument('--ldm2-stop-after', type=int, default=None)
-    parser.add_argument('--ldm2-lr', type=float, default=3e-4)
-    parser.add_argument('--ldm2-no-colour', type=float, default=0.15)
+    parser.add_argument('--no-colour', type=float, default=0.15)
     parser.add_argument('--ldm-batch', type=int, default=64)
     parser.add_argument('--unet-base', type=int, default=64)
     parser.add_argument('--threads', type=int, default=2)
@@ -63,14 +72,17 @@ def main():
         ae = torch.load(ae_path)
         log('autoencoder: reusing checkpoint')
     else:
+        ae_data = make_autoencoder_data(images)
         if os.path.exists(stage1_path):
             ae = torch.load(stage1_path)
         else:
-            ae = train_autoencoder(images, args.ae_steps, args.ae_batch, SEED + 1, log)
+            ae = train_autoencoder(ae_data, args.ae_steps, args.ae_batch, SEED + 1, log)
             torch.save(ae, stage1_path)
         log(f'stage 1 reconstructions scored: {reconstruction_check(ae, SEED + 9)}')
-        ae = finetune_decoder(ae, images, args.decoder_steps, args.ae_batch, SEED + 3, log)
-        log(f'stage 1b reconstructions scored: {reconstruction_check(ae, SEED + 9)}')
+        if args.decoder_steps:
+            # Stage 1b changes only the decoder: the latents below, and stage 2, are the same.
+            ae = finetune_decoder(ae, ae_data, args.decoder_steps, args.ae_batch, DECODER_SEED, log)
+            log(f'stage 1b reconstructions scored: {reconstruction_check(ae, SEED + 9)}')
         torch.save(ae, ae_path)
     mean, std = encode_all(ae, images)
     scaling = float(1.0 / mean.std())
@@ -90,19 +102,8 @@ def main():
     def checkpoint(ema):
         torch.save(ema, os.path.join(partial, 'denoiser.pt'))
 
-    stage2a_path = os.path.join(args.work, 'denoiser-stage2a.pt')
-    if os.path.exists(stage2a_path):
-        ldm = torch.load(stage2a_path)
-        log('stage 2a: reusing checkpoint')
-    else:
-        ldm = train_diffusion(mean, std, metas, scaling, args.ldm_steps, args.ldm_batch, SEED + 2, log,
-                              args.unet_base, checkpoint=checkpoint, stop_after=args.ldm_stop_after)
-        torch.save(ldm, stage2a_path)
-    if args.ldm2_steps:
-        # Stage 2b: a warm restart at a lower peak rate, some captions without a colour.
-        ldm = train_diffusion(mean, std, metas, scaling, args.ldm2_steps, args.ldm_batch, SEED + 4, log,
-                              args.unet_base, lr=args.ldm2_lr, checkpoint=checkpoint, init=ldm,
-                              p_no_colour=args.ldm2_no_colour, stop_after=args.ldm2_stop_after)
+    ldm = train_diffusion(mean, std, metas, scaling, args.ldm_steps, args.ldm_batch, SEED + 2, log, args.unet_base,
+                          checkpoint=checkpoint, stop_after=args.ldm_stop_after, p_no_colour=args.no_colour)
     torch.save(ldm, os.path.join(args.work, 'denoiser.pt'))
     save_info(os.path.join(args.work, 'train.json'), time.time() - t0)
     log(f'done in {time.time() - t0:.0f}s')

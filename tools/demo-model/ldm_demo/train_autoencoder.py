@@ -1,6 +1,8 @@
-"""Stage 1 training: reconstruction (L1 + MSE) plus a small KL term, as in LDM's
-AutoencoderKL minus the perceptual and adversarial losses (flat synthetic shapes do
-not need them; the loss on pixels already reconstructs their edges and colours).
+"""Stage 1 training: reconstruction (L1 + MSE, weighted up near edges) plus a small KL
+term, as in LDM's AutoencoderKL minus the perceptual and adversarial losses (flat
+synthetic shapes do not need them; an edge-weighted pixel loss keeps their corners).
+Batches mix the captioned training scenes with off-palette ones (off_palette_scenes.py)
+so the decoder draws a shape's corners whatever its colour.
 """
 
 import time
@@ -9,6 +11,7 @@ import numpy as np
 import torch
 
 from .autoencoder import AutoencoderKL, kl_loss
+from .edge_loss import edge_weighted_loss
 
 KL_WEIGHT = 1e-5  # relative to the per-image *sum* of the pixel loss, as LDM weights it
 
@@ -30,8 +33,7 @@ def train_autoencoder(images, steps, batch, seed, log):
     for step in range(steps):
         x = to_tensor(images[rng.integers(0, len(images), size=batch)])
         rec, mean, logvar = model(x, gen)
-        err = rec - x
-        rec_loss = err.abs().mean() + err.pow(2).mean()
+        rec_loss = edge_weighted_loss(rec, x)
         loss = rec_loss + KL_WEIGHT * kl_loss(mean, logvar) / pixels
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -22,10 +22,10 @@ def random_caption(rng, meta, p_no_colour=0.0):
     """A fresh caption for a scene each time it is drawn: position, background and size
     are each mentioned or not, so the model learns every optional part. With
     p_no_colour the colour is left out too ("a square in the top left"), which shows the
-    text encoder shape words outside any colour context."""
+    text encoder shape words outside any colour context: a held-out pair such as "a red
+    triangle" needs the shape word read apart from the colour word before it."""
     return caption(
-        # Draw only when enabled, so stage 2a's random stream is the one it was trained with.
-        None if p_no_colour and rng.random() < p_no_colour else meta['colour'],
+        None if rng.random() < p_no_colour else meta['colour'],
         meta['shape'],
         meta['size'] if rng.random() < 0.4 else None,
         meta['position'] if rng.random() < 0.8 else None,
@@ -43,14 +43,14 @@ class Denoiser(torch.nn.Module):
 
 
 def train_diffusion(latent_mean, latent_std, metas, scaling, steps, batch, seed, log, unet_base=64, lr=8e-4,
-                    checkpoint=None, checkpoint_every=300, stop_after=None, init=None, p_no_colour=0.0):
+                    checkpoint=None, checkpoint_every=300, stop_after=None, p_no_colour=0.0):
     """`steps` fixes the learning-rate schedule; `stop_after` (a step index) ends the run
     early with the EMA weights of that step, exactly the checkpoint saved at that step.
-    `init` continues from trained weights (a warm restart of the schedule)."""
+    `p_no_colour` of the captions leave the colour out (see random_caption)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = Denoiser(unet_base) if init is None else copy.deepcopy(init).train().requires_grad_(True)
+    model = Denoiser(unet_base)
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.05, final_div_factor=20)
