@@ -1,29 +1,19 @@
 /// <reference types="node" />
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keys } from '../../store/keys';
 import { cancelGeneration } from '../../store/scripts/cancel-generation';
 import { completeJob } from '../../store/scripts/complete-job';
 import { failJob } from '../../store/scripts/fail-job';
 import { leaseJobs } from '../../store/scripts/lease-jobs';
 import { releaseJob } from '../../store/scripts/release-job';
-import { type ScriptRedisFixture, startScriptRedis } from '../../store/scripts/test-support/script-redis';
-import { seedAccount, seedFollower, seedQueuedJob } from '../../store/scripts/test-support/seed-job';
+import { useScriptRedis } from '../../store/scripts/test-support/script-redis';
+import { seedFollower, seedQueuedJob } from '../../store/scripts/test-support/seed-job';
 import { readHash } from '../../store/scripts/test-support/state-snapshot';
 import { claimWebhooks } from './claim-webhooks';
 import { recordWebhookAttempt } from './record-webhook-attempt';
 import { rotateWebhookSecret } from './rotate-webhook-secret';
 
-let fx: ScriptRedisFixture;
-beforeAll(async () => {
-  fx = await startScriptRedis();
-});
-afterAll(async () => {
-  await fx?.stop();
-});
-beforeEach(async () => {
-  await fx.redis.flushall();
-  await seedAccount(fx.redis);
-});
+const fx = useScriptRedis();
 
 const HOOK = 'http://127.0.0.1:9/hook';
 let seq = 0;
