@@ -8,7 +8,7 @@ let alice: TestAccount;
 let bob: TestAccount;
 
 beforeAll(async () => {
-  stack = await startEdgeStack();
+  stack = await startEdgeStack({ countRestRequests: true });
   [alice, bob] = await Promise.all([
     stack.createAccount({ name: 'alice' }),
     stack.createAccount({ name: 'bob' }),
@@ -90,6 +90,13 @@ describe('create and read', () => {
     expect(seen).toEqual([...ids].reverse());
     const bad = await get(carol, '/v1/generations?cursor=nonsense');
     expect(bad.status).toBe(422);
+
+    // A page costs three REST requests whatever its size: key lookup + rate limit, the index read,
+    // and every record of the page read together.
+    const before = stack.restRequests();
+    const page = await get(carol, '/v1/generations?limit=5');
+    expect(((await page.json()) as { data: unknown[] }).data).toHaveLength(5);
+    expect(stack.restRequests() - before).toBe(3);
   });
 });
 

@@ -1,6 +1,8 @@
 import type { Usage } from '@ldm/shared';
+import type { Redis } from '@upstash/redis/cloudflare';
 import { hashFromReply } from '../store/hash-reply';
 import { keys } from '../store/keys';
+import { readTogether } from '../store/read-together';
 
 const DAY_MS = 86_400_000;
 
@@ -22,13 +24,16 @@ const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
  * one row per model used.
  */
 export async function usageReport(
-  redis: { hgetall: (key: string) => Promise<unknown> },
+  redis: Redis,
   accountId: string,
   query: { from: string; to: string; group_by: 'day' | 'model' },
 ): Promise<Usage> {
   const days = daysBetween(query.from, query.to);
-  // Issued in one tick: auto-pipelining sends them as one REST request.
-  const ledgers = await Promise.all(days.map((day) => redis.hgetall(keys.usageDay(accountId, day))));
+  // Every day's ledger in one REST request, however long the period.
+  const ledgers = await readTogether(
+    redis,
+    days.map((day) => (p) => p.hgetall(keys.usageDay(accountId, day))),
+  );
   const rows = new Map<string, { units: number; jobs: number }>();
   if (query.group_by === 'day') for (const day of days) rows.set(day, { units: 0, jobs: 0 });
   let totalUnits = 0;

@@ -8,10 +8,11 @@ import { deliverWebhooks } from './deliver-webhooks';
  * is evicted) the cron sends them a minute later. Costs one EVAL when nothing is due.
  */
 export function deliverSoon(c: Context<AppEnv>): void {
-  const run = deliverWebhooks({ redis: c.get('redis'), config: c.get('config') }, { mode: 'fresh' }).catch(
-    (error: unknown) => {
-      console.error('webhook delivery after request failed:', error instanceof Error ? error.message : error);
-    },
-  );
+  const run = deliverWebhooks(
+    { redis: c.get('batchedRedis'), config: c.get('config') },
+    { mode: 'fresh' },
+  ).catch((error: unknown) => {
+    console.error('webhook delivery after request failed:', error instanceof Error ? error.message : error);
+  });
   c.executionCtx.waitUntil(run);
 }

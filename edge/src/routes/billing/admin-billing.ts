@@ -7,6 +7,7 @@ import type { AppEnv } from '../../context';
 import { parseJsonBody } from '../../lib/json-body';
 import { hashFromReply } from '../../store/hash-reply';
 import { keys } from '../../store/keys';
+import { readTogether } from '../../store/read-together';
 
 const num = (text: string | undefined) => (text ? Number(text) : 0);
 const iso = (text: string | undefined) =>
@@ -15,11 +16,11 @@ const iso = (text: string | undefined) =>
 /** The operator's view of metering (`/admin/v1/billing`): backlog, flush on demand, held events back. */
 export const adminBilling = new Hono<AppEnv>()
   .get('/', async (c) => {
-    const { redis } = c.var;
-    const [outbox, held, state] = await Promise.all([
-      redis.xlen(keys.usageOutbox()),
-      redis.xlen(keys.usageOutboxHeld()),
-      redis.hgetall(keys.billingFlush()),
+    // Three reads, one REST request.
+    const [outbox, held, state] = await readTogether(c.get('redis'), [
+      (p) => p.xlen(keys.usageOutbox()),
+      (p) => p.xlen(keys.usageOutboxHeld()),
+      (p) => p.hgetall(keys.billingFlush()),
     ]);
     const flush = hashFromReply(state) ?? {};
     return c.json({
@@ -33,7 +34,9 @@ export const adminBilling = new Hono<AppEnv>()
     });
   })
   .post('/flush', async (c) => {
-    const { config, redis } = c.var;
+    const config = c.get('config');
+    // The flush's lanes issue commands side by side, as the cron's flush does.
+    const redis = c.get('batchedRedis');
     const { data } = await parseJsonBody(c, AdminFlushRequest, { optional: true });
     const report = await flushUsage(
       { redis, stripe: stripeClient(config.stripe), stripeConfig: config.stripe },

@@ -8,6 +8,7 @@ import { decodeCursor, encodeCursor } from '../../generations/list-cursor';
 import { loadOwnJob, settledJob, viewOptions } from '../../generations/load-generation';
 import { hashFromReply } from '../../store/hash-reply';
 import { keys } from '../../store/keys';
+import { readTogether } from '../../store/read-together';
 
 type Scored = { id: string; score: number };
 
@@ -30,22 +31,24 @@ export const readGenerations = new Hono<AppEnv>()
       );
     }
     const { limit, cursor } = parsed.data;
-    const { redis, caller } = c.var;
+    const redis = c.get('redis');
+    const caller = c.get('caller');
     const index = keys.accountJobs(caller.accountId);
     let page: Scored[];
     if (cursor) {
       const after = decodeCursor(cursor);
       // Ties on the created ms are ordered by id (descending under REV): both reads share one request.
-      const [sameScore, older] = await Promise.all([
-        redis.zrange<string[]>(index, after.score, after.score, { byScore: true, rev: true }),
-        redis.zrange<unknown[]>(index, `(${after.score}`, '-inf', {
-          byScore: true,
-          rev: true,
-          offset: 0,
-          count: limit + 1,
-          withScores: true,
-        }),
-      ]);
+      const [sameScore, older] = (await readTogether(redis, [
+        (p) => p.zrange(index, after.score, after.score, { byScore: true, rev: true }),
+        (p) =>
+          p.zrange(index, `(${after.score}`, '-inf', {
+            byScore: true,
+            rev: true,
+            offset: 0,
+            count: limit + 1,
+            withScores: true,
+          }),
+      ])) as [string[], unknown[]];
       const ties = sameScore.filter((id) => id < after.id).map((id) => ({ id, score: after.score }));
       page = [...ties, ...pairs(older)];
     } else {
@@ -60,7 +63,11 @@ export const readGenerations = new Hono<AppEnv>()
     }
     const more = page.length > limit;
     page = page.slice(0, limit);
-    const records = await Promise.all(page.map((item) => redis.hgetall(keys.job(item.id))));
+    // The page's records in one REST request, whatever the page size.
+    const records = await readTogether(
+      redis,
+      page.map((item) => (p) => p.hgetall(keys.job(item.id))),
+    );
     const options = viewOptions(c);
     const data: Generation[] = [];
     for (const [i, item] of page.entries()) {
