@@ -65,7 +65,7 @@ async function startBare(dir: string): Promise<Miniflare> {
  * plus a bare Hono Worker in the same runtime as the baseline. Whatever started is stopped if a
  * later part fails.
  */
-export async function startBenchStack(): Promise<BenchStack> {
+export async function startBenchStack(options: { bridgeProfileDir?: string } = {}): Promise<BenchStack> {
   const dir = mkdtempSync(join(tmpdir(), 'ldm-bench-'));
   const stops: Array<() => Promise<unknown>> = [async () => rmSync(dir, { recursive: true, force: true })];
   const stopAll = async () => {
@@ -76,11 +76,23 @@ export async function startBenchStack(): Promise<BenchStack> {
     stops.push(() => redis.stop());
     const token = secret();
     const bridgeMain = fileURLToPath(new URL('../../infra/local/upstash-bridge/main.ts', import.meta.url));
-    const bridge = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), bridgeMain], {
-      env: { ...process.env, REDIS_URL: redis.url, UPSTASH_TOKEN: token, PORT: '0' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+    // With bridgeProfileDir the bridge writes a V8 CPU profile there when it stops.
+    const profiling = options.bridgeProfileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${options.bridgeProfileDir}`]
+      : [];
+    const bridge = spawn(
+      process.execPath,
+      [...profiling, '--import', import.meta.resolve('tsx'), bridgeMain],
+      {
+        env: { ...process.env, REDIS_URL: redis.url, UPSTASH_TOKEN: token, PORT: '0' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const bridgeExited = new Promise((resolve) => bridge.once('exit', resolve));
+    stops.push(async () => {
+      bridge.kill('SIGTERM');
+      await bridgeExited; // its profile, if any, is written by then
     });
-    stops.push(async () => bridge.kill('SIGTERM'));
     const bridgeUrl = await listeningUrl(bridge);
     const bare = await startBare(join(dir, 'bare'));
     stops.push(() => bare.dispose());

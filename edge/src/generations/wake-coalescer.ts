@@ -8,7 +8,7 @@ interface Pending {
 const pending = new Map<string, Pending>();
 
 /** Least time between two wakes of one model from one isolate (the first one is never delayed). */
-const WAKE_SPACING_MS = 50;
+const WAKE_SPACING_MS = 100;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

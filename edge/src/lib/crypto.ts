@@ -57,12 +57,28 @@ export async function timingSafeEqual(a: string, b: string): Promise<boolean> {
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** Uniform base62 characters from the CSPRNG (rejection sampling, no modulo bias). */
+/**
+ * Random bytes drawn from the CSPRNG a kilobyte at a time (as nanoid does): every request makes
+ * two ids, and one getRandomValues call per id cost more than the ids themselves.
+ */
+const POOL_BYTES = 1024;
+let pool = new Uint8Array(0);
+let poolOffset = 0;
+
+function randomByte(): number {
+  if (poolOffset >= pool.length) {
+    pool = crypto.getRandomValues(new Uint8Array(POOL_BYTES));
+    poolOffset = 0;
+  }
+  return pool[poolOffset++];
+}
+
+/** Uniform base62: bytes of 248 and above are skipped so that `% 62` has no bias (248 = 4 x 62). */
 export function randomBase62(length: number): string {
   let out = '';
   while (out.length < length) {
-    for (const byte of crypto.getRandomValues(new Uint8Array(length * 2))) {
-      if (byte < 248 && out.length < length) out += ALPHABET[byte % 62];
-    }
+    const byte = randomByte();
+    if (byte < 248) out += ALPHABET[byte % 62];
   }
   return out;
 }

@@ -49,6 +49,8 @@ export class KeyRateLimit {
         redis: redis as unknown as ConstructorParameters<typeof Ratelimit>[0]['redis'],
         limiter: Ratelimit.slidingWindow(rpm, `${this.window} s`),
         prefix: this.prefix,
+        // Off: analytics would add writes to every decision (and make decision.pending real work
+        // that applyRateDecision would then have to hand to waitUntil).
         analytics: false,
         // No fail-open timer: the decision shares its REST request with the key lookup, which the
         // request waits for anyway, so a timer would only cost a setTimeout per request.
@@ -82,20 +84,26 @@ export class KeyRateLimit {
 
 /** Writes the RateLimit-* headers (IETF draft names) and refuses with 429 when the decision says so. */
 export function applyRateDecision(c: Context<AppEnv>, decision: RateDecision): void {
-  c.executionCtx.waitUntil(decision.pending);
+  // decision.pending carries the limiter's analytics writes; with analytics off (see limiter())
+  // it is an already-settled promise, so it is not handed to waitUntil on every request.
   const resetSeconds = Math.max(0, Math.ceil((decision.reset - Date.now()) / 1000));
-  const headers = {
-    'RateLimit-Limit': String(decision.limit),
-    'RateLimit-Remaining': String(decision.remaining),
-    'RateLimit-Reset': String(resetSeconds),
-  };
+  const limit = String(decision.limit);
+  const remaining = String(decision.remaining);
+  const reset = String(resetSeconds);
   if (!decision.success) {
     throw new ApiError(
       'rate_limited',
       `Rate limit of ${decision.limit} requests per minute reached; retry in ${Math.max(1, resetSeconds)} s.`,
       undefined,
-      { ...headers, 'Retry-After': String(Math.max(1, resetSeconds)) },
+      {
+        'RateLimit-Limit': limit,
+        'RateLimit-Remaining': remaining,
+        'RateLimit-Reset': reset,
+        'Retry-After': String(Math.max(1, resetSeconds)),
+      },
     );
   }
-  for (const [name, value] of Object.entries(headers)) c.header(name, value);
+  c.header('RateLimit-Limit', limit);
+  c.header('RateLimit-Remaining', remaining);
+  c.header('RateLimit-Reset', reset);
 }

@@ -8,21 +8,25 @@
 -- KEYS[7] idem:{a}:{h}      KEYS[8] fp:done:{fp}       KEYS[9] fp:live:{fp}
 -- KEYS[10] outbox:usage
 -- ARGV[1] JSON key templates { job, followers, usage_day, group } ('{}' stands for an id)
--- ARGV[2] new job id        ARGV[3] JSON flat list of job fields to write (field, value, ...)
--- ARGV[4] units to reserve  ARGV[5] units a cache answer costs  ARGV[6] concurrency limit
--- ARGV[7] retention s       ARGV[8] body hash ('' = no Idempotency-Key)  ARGV[9] idempotency TTL s
--- ARGV[10] fingerprint ('' = not cacheable)  ARGV[11] model  ARGV[12] UTC day (usage ledger)
--- ARGV[13] the plan's monthly allowance (units granted each calendar month, spent before credits)
--- Returns JSON { outcome, job_id, job = flat HGETALL of the job, ... } where outcome is one of
--- created | coalesced | cached | replayed | idempotency_conflict | concurrency_limited |
--- insufficient_credits | no_account.
+-- ARGV[2] new job id        ARGV[3] units to reserve   ARGV[4] units a cache answer costs
+-- ARGV[5] concurrency limit ARGV[6] retention s        ARGV[7] body hash ('' = no Idempotency-Key)
+-- ARGV[8] idempotency TTL s ARGV[9] fingerprint ('' = not cacheable)  ARGV[10] model
+-- ARGV[11] UTC day (usage ledger)
+-- ARGV[12] the plan's monthly allowance (units granted each calendar month, spent before credits)
+-- ARGV[13..] the job fields to write, flat: field, value, ... (plain arguments, not a JSON list:
+-- values such as the input are JSON text already, and nesting them costs escaping on every hop)
+-- Returns JSON { outcome, job_id, ... } where outcome is one of created | coalesced | cached |
+-- replayed | idempotency_conflict | concurrency_limited | insufficient_credits | no_account.
+-- A new job ('created', the common case) answers only what the script decided (created_at,
+-- stream_id): the caller sent every other field itself. The rarer outcomes that answer with
+-- another record, or with one the script filled in, carry `job` = flat HGETALL of it.
 local ctx = cjson.decode(ARGV[1])
-local job_id, fields = ARGV[2], cjson.decode(ARGV[3])
-local units, cache_units = tonumber(ARGV[4]), tonumber(ARGV[5])
-local concurrency_limit, retention = tonumber(ARGV[6]), tonumber(ARGV[7])
-local body_hash, idem_ttl = ARGV[8], tonumber(ARGV[9])
-local fingerprint, model, day = ARGV[10], ARGV[11], ARGV[12]
-local allowance = tonumber(ARGV[13]) or 0
+local job_id, fields = ARGV[2], { unpack(ARGV, 13) }
+local units, cache_units = tonumber(ARGV[3]), tonumber(ARGV[4])
+local concurrency_limit, retention = tonumber(ARGV[5]), tonumber(ARGV[6])
+local body_hash, idem_ttl = ARGV[7], tonumber(ARGV[8])
+local fingerprint, model, day = ARGV[9], ARGV[10], ARGV[11]
+local allowance = tonumber(ARGV[12]) or 0
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -169,8 +173,9 @@ if fingerprint ~= '' then
   end
 end
 
--- 6. A new job at the back of its model's stream.
-write_job('queued', { 'units_reserved', units, 'cached', '0' })
+-- 6. A new job at the back of its model's stream. units_reserved is written as the caller's own
+-- text (not Lua's rendering of the number), so the record the caller rebuilds is exact.
+write_job('queued', { 'units_reserved', ARGV[3], 'cached', '0' })
 if redis.call('SADD', KEYS[6], model) == 1 or redis.call('EXISTS', KEYS[5]) == 0 then
   -- First job ever for this model (or its stream was deleted): create the consumer group.
   redis.pcall('XGROUP', 'CREATE', KEYS[5], ctx.group, '0', 'MKSTREAM')
@@ -180,4 +185,4 @@ redis.call('HSET', KEYS[4], 'stream_id', stream_id)
 if fingerprint ~= '' then
   redis.call('SET', KEYS[9], job_id, 'EX', retention)
 end
-return answer('created', job_id)
+return cjson.encode({ outcome = 'created', job_id = job_id, created_at = tostring(now), stream_id = stream_id })

@@ -60,6 +60,20 @@ describe('submit-generation.lua', () => {
     expect(JSON.stringify(groups)).toContain(QUEUE_GROUP);
   });
 
+  it('answers a new job with the record exactly as stored, field for field', async () => {
+    // The script does not send a new job's record back; submitGeneration rebuilds it from what
+    // it sent and what the script decided. This is the check that the two never drift apart.
+    const result = await run({
+      jobId: 'gen_exact',
+      units: 1.8192,
+      fields: { ...params().fields, input: '{"a":"\\"q\\""}' },
+    });
+    expect(result.outcome).toBe('created');
+    if (result.outcome !== 'created') return;
+    expect(result.job).toEqual(await hash(keys.job('gen_exact')));
+    expect(result.job.input).toBe('{"a":"\\"q\\""}');
+  });
+
   it('refuses short credits with the figures and writes nothing', async () => {
     const result = await run({ units: 150 });
     expect(result).toEqual({ outcome: 'insufficient_credits', available: 100, needed: 150 });

@@ -7,7 +7,7 @@ import lua from './submit-generation.lua';
 export const SUBMIT_GENERATION: LuaScript = {
   name: 'submit-generation',
   lua: withWebhookEvents(lua),
-  sha1: '5f43957fa434f446b81ad35a9a6a0ed79ebb56d8',
+  sha1: 'c2728981c8cfaa41074ded0156d4e69763a8e76c',
 };
 
 const TEMPLATES = JSON.stringify({
@@ -49,10 +49,35 @@ interface Reply {
   job_id?: string;
   job?: unknown;
   leader?: string;
+  created_at?: string;
+  stream_id?: string;
   active?: number;
   limit?: number;
   available?: number;
   needed?: number;
+}
+
+function flatFields(fields: Record<string, string>): string[] {
+  const flat: string[] = [];
+  for (const name in fields) flat.push(name, fields[name]);
+  return flat;
+}
+
+/**
+ * The record a new job was written with: the caller's fields plus what the script added (the
+ * script does not send the record back for this, the common outcome; a test checks that this
+ * equals the stored record field for field).
+ */
+function createdRecord(fields: Record<string, string>, units: string, reply: Reply): Record<string, string> {
+  return {
+    ...fields,
+    status: 'queued',
+    created_at: reply.created_at as string,
+    attempt: '0',
+    units_reserved: units,
+    cached: '0',
+    stream_id: reply.stream_id as string,
+  };
 }
 
 /** Runs submit-generation.lua: one EVALSHA, whatever the outcome. */
@@ -60,6 +85,7 @@ export async function submitGeneration(redis: ScriptRedis, p: SubmitParams): Pro
   const idemKey = p.idempotency
     ? keys.idempotency(p.accountId, p.idempotency.keyHash)
     : keys.idempotency(p.accountId, '');
+  const units = String(p.units);
   const reply = await runScript<Reply>(
     redis,
     SUBMIT_GENERATION,
@@ -78,8 +104,7 @@ export async function submitGeneration(redis: ScriptRedis, p: SubmitParams): Pro
     [
       TEMPLATES,
       p.jobId,
-      JSON.stringify(Object.entries(p.fields).flat()),
-      String(p.units),
+      units,
       String(p.cacheHitUnits),
       String(p.concurrencyLimit),
       String(p.retentionSeconds),
@@ -89,10 +114,16 @@ export async function submitGeneration(redis: ScriptRedis, p: SubmitParams): Pro
       p.model,
       p.day,
       String(p.monthlyAllowance ?? 0),
+      ...flatFields(p.fields),
     ],
   );
   switch (reply.outcome) {
     case 'created':
+      return {
+        outcome: 'created',
+        jobId: reply.job_id as string,
+        job: createdRecord(p.fields, units, reply),
+      };
     case 'cached':
     case 'replayed':
       return { outcome: reply.outcome, jobId: reply.job_id as string, job: hashFromReply(reply.job) ?? {} };
