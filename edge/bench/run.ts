@@ -1,5 +1,5 @@
 /**
- * `npm run bench:edge` (run it niced: `nice -n 10 npm run bench:edge`; BENCH_SECONDS, default 8).
+ * `npm run bench:edge` (run it niced: `nice -n 10 npm run bench:edge`; BENCH_SECONDS per slice, default 5; BENCH_ROUNDS, default 5).
  * Prints, for the edge as the local stack runs it (Miniflare + Upstash bridge + redis-server):
  *   - submits/s and p50/p99 latency at 32 concurrent clients, beside a bare Hono Worker in the
  *     same runtime (ratio);
@@ -17,7 +17,9 @@ import { cpuMs, findPid } from './process-cpu';
 import { commandStats, diffStats } from './redis-stats';
 import { startBenchStack } from './stack';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** Alternating bare/edge slices; the best of each counts (a shared box only ever slows a slice). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONCURRENCY = 32;
 /** Long polls of the idle-worker measurement (20 s each, the daemon's default wait). */
 const IDLE_POLLS = Number(process.env.BENCH_IDLE_POLLS ?? 3);
@@ -52,7 +54,7 @@ try {
   };
   const bareRuns = [];
   const edgeRuns = [];
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     bareRuns.push(await slice(bareUrl, [bareWorkerd]));
     edgeRuns.push(await slice(edgeUrl, [edgeWorkerd, stack.bridgePid, stack.redisPid]));
   }
@@ -228,14 +230,14 @@ try {
       errors: full.errors,
     },
   });
-  console.log(`edge / bare throughput: ${round(ratio * 100)}% (target >= 25%; best of 3 slices each)`);
+  console.log(`edge / bare throughput: ${round(ratio * 100)}% (target >= 25%; best of ${ROUNDS} slices each)`);
   console.log(
     `all slices, req/s: bare ${bareRuns.map((r) => round(r.perSecond)).join(', ')}; edge ${edgeRuns.map((r) => round(r.perSecond)).join(', ')}`,
   );
   const cpu = (runs: { cpuPerRequest: number[] }[], i: number) =>
     round(Math.min(...runs.map((r) => r.cpuPerRequest[i])), 3);
   console.log(
-    `CPU ms per request (least of 3): bare workerd ${cpu(bareRuns, 0)}; edge workerd ${cpu(edgeRuns, 0)} + bridge ${cpu(edgeRuns, 1)} + redis-server ${cpu(edgeRuns, 2)}`,
+    `CPU ms per request (least of ${ROUNDS}): bare workerd ${cpu(bareRuns, 0)}; edge workerd ${cpu(edgeRuns, 0)} + bridge ${cpu(edgeRuns, 1)} + redis-server ${cpu(edgeRuns, 2)}`,
   );
   console.log(`statuses: edge ${JSON.stringify(full.statuses)}`);
   console.log(

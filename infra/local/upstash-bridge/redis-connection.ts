@@ -22,7 +22,9 @@ interface PendingBatch {
 /**
  * One pipelined Redis connection. A batch of commands goes out as one write and its replies come
  * back in order, so many HTTP requests can share the socket without waiting for each other.
- * Writes made in the same tick are corked together into a single syscall.
+ * Writes made in the same event-loop iteration are corked together into a single syscall: the
+ * HTTP requests that arrived together leave for Redis in one write, and Redis reads and answers
+ * them in one go too (under load that is most of the bridge's and Redis's CPU: system calls).
  */
 export class RedisConnection {
   private readonly socket: Socket;
@@ -61,6 +63,11 @@ export class RedisConnection {
     }
   }
 
+  /** True while writes are being gathered for this iteration's single flush. */
+  get gathering(): boolean {
+    return this.corked;
+  }
+
   /** Number of batches still waiting for replies; the pool uses it to spread load. */
   get inFlight(): number {
     return this.pending.length;
@@ -78,7 +85,9 @@ export class RedisConnection {
       if (!this.corked) {
         this.corked = true;
         this.socket.cork();
-        process.nextTick(() => {
+        // setImmediate, not nextTick: it runs once the I/O callbacks of this iteration (every
+        // request that arrived together) are done, a few microseconds later.
+        setImmediate(() => {
           this.corked = false;
           this.socket.uncork();
         });

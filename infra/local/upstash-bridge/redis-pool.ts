@@ -3,7 +3,8 @@ import type { RedisTarget } from './redis-url';
 import type { RedisCommand, RespValue } from './resp-value';
 
 /**
- * A few pipelined connections, picked by least work in flight. A connection that broke is
+ * A few pipelined connections, picked by least work in flight (but commands issued in the same
+ * event-loop iteration share one connection, so they leave in one write). A connection that broke is
  * replaced on next use, so a Redis restart costs the requests in flight and nothing after.
  */
 export class RedisPool {
@@ -34,7 +35,10 @@ export class RedisPool {
     for (const connection of this.connections) connection.close();
   }
 
+  /** The connection already gathering this iteration's write (one syscall for all), else the least busy. */
   private pick(): RedisConnection {
+    for (const connection of this.connections)
+      if (connection.gathering && !connection.broken) return connection;
     let best = 0;
     for (let i = 0; i < this.connections.length; i++) {
       if (this.connections[i].broken) this.connections[i] = new RedisConnection(this.target);
