@@ -32,7 +32,12 @@ describe('RedisPool', () => {
     const before = await readsProcessed();
     // Eight "requests" issued together, as when several HTTP requests arrive in one iteration.
     const replies = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => pool.send([['SET', `k${i}`, `v${i}`], ['GET', `k${i}`]])),
+      Array.from({ length: 8 }, (_, i) =>
+        pool.send([
+          ['SET', `k${i}`, `v${i}`],
+          ['GET', `k${i}`],
+        ]),
+      ),
     );
     const after = await readsProcessed();
     expect(replies.map(([, get]) => String(get))).toEqual(Array.from({ length: 8 }, (_, i) => `v${i}`));
