@@ -46,17 +46,27 @@ try {
   const bareWorkerd = findPid('workerd', `entry=127.0.0.1:${bareUrl.port}`);
   const edgeWorkerd = findPid('workerd', `entry=127.0.0.1:${edgeUrl.port}`);
   if (!bareWorkerd || !edgeWorkerd) throw new Error('could not find the workerd processes');
-  const slice = async (url: URL, pids: number[]) => {
+  const floorUrl = new URL(stack.floorUrl);
+  const floorWorkerd = findPid('workerd', `entry=127.0.0.1:${floorUrl.port}`);
+  if (!floorWorkerd) throw new Error('could not find the rest-floor workerd process');
+  const slice = async (url: URL, pids: number[], query = '') => {
     const before = pids.map(cpuMs);
-    const result = await closedLoop(url, submit, CONCURRENCY, SECONDS);
+    const result = await closedLoop(url, { ...submit, path: submit.path + query }, CONCURRENCY, SECONDS);
     const cpu = pids.map((pid, i) => cpuMs(pid) - before[i]);
     return { ...result, cpuPerRequest: cpu.map((ms) => ms / Math.max(1, result.requests + result.errors)) };
   };
   const bareRuns = [];
   const edgeRuns = [];
+  // The calibration: the bare handler plus 1 or 2 REST round trips and nothing else (rest-floor.ts),
+  // one of them per round, so each gets about half as many slices.
+  const floorRuns: Record<1 | 2, Awaited<ReturnType<typeof slice>>[]> = { 1: [], 2: [] };
   for (let round = 0; round < ROUNDS; round++) {
     bareRuns.push(await slice(bareUrl, [bareWorkerd]));
     edgeRuns.push(await slice(edgeUrl, [edgeWorkerd, stack.bridgePid, stack.redisPid]));
+    const trips = round % 2 === 0 ? 2 : 1;
+    floorRuns[trips].push(
+      await slice(floorUrl, [floorWorkerd, stack.bridgePid, stack.redisPid], `?trips=${trips}`),
+    );
   }
   const best = <T extends { perSecond: number }>(runs: T[]) =>
     runs.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
@@ -248,6 +258,14 @@ try {
   console.log(
     `CPU ms per request (least of ${ROUNDS}): bare workerd ${cpu(bareRuns, 0)}; edge workerd ${cpu(edgeRuns, 0)} + bridge ${cpu(edgeRuns, 1)} + redis-server ${cpu(edgeRuns, 2)}`,
   );
+  for (const trips of [1, 2] as const) {
+    const runs = floorRuns[trips];
+    console.log(
+      `calibration, bare handler + ${trips} REST round trip${trips > 1 ? 's' : ''} and nothing else: ` +
+        `${round((best(runs).perSecond / bare.perSecond) * 100)}% of bare (best of ${runs.length}); ` +
+        `CPU ms per request: workerd ${cpu(runs, 0)} + bridge ${cpu(runs, 1)} + redis-server ${cpu(runs, 2)}`,
+    );
+  }
   console.log(`statuses: edge ${JSON.stringify(full.statuses)}`);
   console.log(
     `per submit: ${round(perSubmitRest, 2)} REST requests (target <= 2), ${round(perSubmit.total / N, 2)} Redis commands (${round(perSubmit.scripts / N, 2)} EVALSHA/EVAL; the rest run inside them)`,

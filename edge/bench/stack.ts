@@ -23,6 +23,8 @@ export interface BenchStack {
   /** Another edge runtime on the same Redis, talking REST to `redisRestUrl` (the bridge or a proxy). */
   startEdge(redisRestUrl: string, options?: { inspectorPort?: number }): Promise<EdgeRuntime>;
   bareUrl: string;
+  /** rest-floor.ts: the bare handler plus `?trips=N` sequential REST round trips to the bridge. */
+  floorUrl: string;
   stop(): Promise<void>;
 }
 
@@ -39,13 +41,18 @@ function listeningUrl(child: ChildProcess): Promise<string> {
   });
 }
 
-/** The baseline Worker: bare-hono.ts bundled by esbuild, run by Miniflare like the edge. */
-async function startBare(dir: string): Promise<Miniflare> {
+/** A baseline Worker (bare-hono.ts, rest-floor.ts) bundled by esbuild, run by Miniflare like the edge. */
+async function startBaseline(
+  dir: string,
+  entry: string,
+  bindings: Record<string, string> = {},
+): Promise<Miniflare> {
   await build({
-    entryPoints: [fileURLToPath(new URL('./bare-hono.ts', import.meta.url))],
+    entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
     bundle: true,
     format: 'esm',
     platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
     outfile: join(dir, 'index.js'),
     logLevel: 'silent',
   });
@@ -56,6 +63,7 @@ async function startBare(dir: string): Promise<Miniflare> {
     compatibilityDate: '2026-04-01',
     host: '127.0.0.1',
     port: await getFreePort(),
+    bindings,
   });
 }
 
@@ -94,9 +102,15 @@ export async function startBenchStack(options: { bridgeProfileDir?: string } = {
       await bridgeExited; // its profile, if any, is written by then
     });
     const bridgeUrl = await listeningUrl(bridge);
-    const bare = await startBare(join(dir, 'bare'));
+    const bare = await startBaseline(join(dir, 'bare'), './bare-hono.ts');
     stops.push(() => bare.dispose());
     const bareUrl = (await bare.ready).origin;
+    const floor = await startBaseline(join(dir, 'floor'), './rest-floor.ts', {
+      UPSTASH_REDIS_REST_URL: bridgeUrl,
+      UPSTASH_REDIS_REST_TOKEN: token,
+    });
+    stops.push(() => floor.dispose());
+    const floorUrl = (await floor.ready).origin;
     const bundlePath = await ensureEdgeBundle();
     const adminToken = secret();
     const workerToken = secret();
@@ -110,6 +124,7 @@ export async function startBenchStack(options: { bridgeProfileDir?: string } = {
       adminToken,
       workerToken,
       bareUrl,
+      floorUrl,
       async startEdge(redisRestUrl: string, options = {}) {
         const runtime = await startEdgeRuntime({
           ...options,
