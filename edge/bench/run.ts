@@ -55,11 +55,12 @@ try {
     const cpu = pids.map((pid, i) => cpuMs(pid) - before[i]);
     return { ...result, cpuPerRequest: cpu.map((ms) => ms / Math.max(1, result.requests + result.errors)) };
   };
-  const bareRuns = [];
-  const edgeRuns = [];
+  type Slice = Awaited<ReturnType<typeof slice>>;
+  const bareRuns: Slice[] = [];
+  const edgeRuns: Slice[] = [];
   // The calibration: the bare handler plus 1 or 2 REST round trips and nothing else (rest-floor.ts),
   // one of them per round, so each gets about half as many slices.
-  const floorRuns: Record<1 | 2, Awaited<ReturnType<typeof slice>>[]> = { 1: [], 2: [] };
+  const floorRuns: Record<1 | 2, Slice[]> = { 1: [], 2: [] };
   for (let round = 0; round < ROUNDS; round++) {
     bareRuns.push(await slice(bareUrl, [bareWorkerd]));
     edgeRuns.push(await slice(edgeUrl, [edgeWorkerd, stack.bridgePid, stack.redisPid]));
