@@ -35,7 +35,11 @@ async function credits(account: TestAccount) {
 
 describe('create and read', () => {
   it('creates a queued generation with every default resolved, 201 + Location', async () => {
-    const { res, body } = await submit(alice, { prompt: 'a red circle' });
+    const { res, body } = await submit(alice, {
+      prompt: 'a red circle',
+      webhook: 'https://hooks.example.com/ldm',
+      webhook_events_filter: ['completed'],
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(body.urls.get);
     expect(body).toMatchObject({
@@ -50,7 +54,13 @@ describe('create and read', () => {
     expect(body.usage.units).toBeCloseTo(1 + 10 * ((64 * 64) / 1e6) * 20, 6);
     const read = await get(alice, `/v1/generations/${body.id}`);
     expect(read.status).toBe(200);
-    expect(((await read.json()) as Generation).id).toBe(body.id);
+    // The create answer is built from what the edge sent, not read back: it must be the object a
+    // read of the stored record gives, field for field.
+    expect((await read.json()) as Generation).toEqual(body);
+    expect(body.input).toMatchObject({
+      webhook: 'https://hooks.example.com/ldm',
+      webhook_events_filter: ['completed'],
+    });
   });
 
   it('hides another account’s generation, list and cancel behind 404', async () => {

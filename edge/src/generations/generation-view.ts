@@ -9,6 +9,12 @@ export interface ViewOptions {
   nowMs: number;
 }
 
+/** What the job record's `request` field keeps of the request besides the input. */
+interface RequestEcho {
+  webhook?: string;
+  webhook_events_filter?: Generation['input']['webhook_events_filter'];
+}
+
 interface StoredOutput {
   content_type: string;
   width: number;
@@ -46,12 +52,15 @@ export async function generationView(
   jobId: string,
   job: Record<string, string>,
   o: ViewOptions,
+  /** The job's `input` and `request` as objects, when the caller has them (it just wrote them). */
+  known?: { input: JobInput; echo: RequestEcho },
 ): Promise<Generation> {
-  const { image_key: _i, mask_key: _m, ...input } = parse<JobInput>(job.input, {} as JobInput);
-  const echo = parse<{
-    webhook?: string;
-    webhook_events_filter?: Generation['input']['webhook_events_filter'];
-  }>(job.request, {});
+  const {
+    image_key: _i,
+    mask_key: _m,
+    ...input
+  } = known?.input ?? parse<JobInput>(job.input, {} as JobInput);
+  const echo = known?.echo ?? parse<RequestEcho>(job.request, {});
   const expires = Math.floor(o.nowMs / 1000) + o.urlTtlSeconds;
   const stored = parse<StoredOutput[]>(job.outputs, []);
   const outputs: GenerationOutput[] = await Promise.all(

@@ -13,7 +13,7 @@ export interface ResolvedRequest {
   image?: DecodedImage;
   mask?: DecodedImage;
   /** Public fields echoed back in the Generation object (job `request` field). */
-  echo: { webhook?: string; webhook_events_filter: string[] };
+  echo: { webhook?: string; webhook_events_filter: GenerationRequest['webhook_events_filter'] };
 }
 
 function randomSeed(): number {

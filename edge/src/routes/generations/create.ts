@@ -115,7 +115,9 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
     job = await waitForResult(c, result.jobId, job, wait);
     c.header('Preference-Applied', `wait=${wait}`);
   }
-  const view = await generationView(result.jobId, job, viewOptions(c));
+  // A new job's input and echo are the objects just written (no need to parse them back).
+  const known = result.outcome === 'created' ? { input, echo: resolved.echo } : undefined;
+  const view = await generationView(result.jobId, job, viewOptions(c), known);
   c.header('Location', view.urls.get);
   if (result.outcome === 'replayed') {
     c.header('Idempotent-Replayed', 'true');
