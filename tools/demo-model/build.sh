@@ -1,7 +1,7 @@
 #!/bin/sh
 # Rebuilds models/demo-shapes from nothing: train both stages, check adherence with the
 # recipe's own DDIM sampler, export to ONNX, verify onnxruntime against PyTorch.
-# Run from anywhere; about 29-31 minutes on 2 idle cores (estimated from per-step cost;
+# Run from anywhere; 34 minutes measured on 2 idle cores (over the 30-minute budget;
 # see README). Pass --fresh to retrain
 # even if tools/demo-model/.work holds checkpoints from an earlier run.
 set -eu
