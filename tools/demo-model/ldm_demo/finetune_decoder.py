@@ -63,7 +63,10 @@ def main():
     ae = torch.load(os.path.join(args.work, 'autoencoder-stage1.pt'))
     ae = finetune_decoder(ae, make_autoencoder_data(), args.steps, args.batch, DECODER_SEED, log)
     log(f'stage 1b reconstructions scored: {reconstruction_check(ae, DECODER_SEED + 6)}')
-    torch.save(ae, os.path.join(out, 'autoencoder.pt'))
+    # Written whole then renamed: train.py and a resumed build treat autoencoder.pt as done.
+    partial = os.path.join(out, 'autoencoder.pt.partial')
+    torch.save(ae, partial)
+    os.replace(partial, os.path.join(out, 'autoencoder.pt'))
 
 
 if __name__ == '__main__':
