@@ -36,7 +36,8 @@ function summary(profile: CpuProfile, requests: number): string[] {
   ];
 }
 
-const stack = await startBenchStack({ bridgeProfileDir });
+// No calibration Worker: the profile looks at the edge and the bridge only.
+const stack = await startBenchStack({ bridgeProfileDir, calibration: false });
 let requests = 0;
 let workerProfile: CpuProfile;
 try {

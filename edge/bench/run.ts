@@ -46,6 +46,7 @@ try {
   const bareWorkerd = findPid('workerd', `entry=127.0.0.1:${bareUrl.port}`);
   const edgeWorkerd = findPid('workerd', `entry=127.0.0.1:${edgeUrl.port}`);
   if (!bareWorkerd || !edgeWorkerd) throw new Error('could not find the workerd processes');
+  if (!stack.floorUrl) throw new Error('the bench stack was started without the calibration Worker');
   const floorUrl = new URL(stack.floorUrl);
   const floorWorkerd = findPid('workerd', `entry=127.0.0.1:${floorUrl.port}`);
   if (!floorWorkerd) throw new Error('could not find the rest-floor workerd process');

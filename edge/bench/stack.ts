@@ -23,8 +23,8 @@ export interface BenchStack {
   /** Another edge runtime on the same Redis, talking REST to `redisRestUrl` (the bridge or a proxy). */
   startEdge(redisRestUrl: string, options?: { inspectorPort?: number }): Promise<EdgeRuntime>;
   bareUrl: string;
-  /** rest-floor.ts: the bare handler plus `?trips=N` sequential REST round trips to the bridge. */
-  floorUrl: string;
+  /** rest-floor.ts: the bare handler plus `?trips=N` sequential REST round trips to the bridge (unless started with calibration: false). */
+  floorUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -73,7 +73,9 @@ async function startBaseline(
  * plus a bare Hono Worker in the same runtime as the baseline. Whatever started is stopped if a
  * later part fails.
  */
-export async function startBenchStack(options: { bridgeProfileDir?: string } = {}): Promise<BenchStack> {
+export async function startBenchStack(
+  options: { bridgeProfileDir?: string; calibration?: boolean } = {},
+): Promise<BenchStack> {
   const dir = mkdtempSync(join(tmpdir(), 'ldm-bench-'));
   const stops: Array<() => Promise<unknown>> = [async () => rmSync(dir, { recursive: true, force: true })];
   const stopAll = async () => {
@@ -105,12 +107,15 @@ export async function startBenchStack(options: { bridgeProfileDir?: string } = {
     const bare = await startBaseline(join(dir, 'bare'), './bare-hono.ts');
     stops.push(() => bare.dispose());
     const bareUrl = (await bare.ready).origin;
-    const floor = await startBaseline(join(dir, 'floor'), './rest-floor.ts', {
-      UPSTASH_REDIS_REST_URL: bridgeUrl,
-      UPSTASH_REDIS_REST_TOKEN: token,
-    });
-    stops.push(() => floor.dispose());
-    const floorUrl = (await floor.ready).origin;
+    let floorUrl: string | undefined;
+    if (options.calibration !== false) {
+      const floor = await startBaseline(join(dir, 'floor'), './rest-floor.ts', {
+        UPSTASH_REDIS_REST_URL: bridgeUrl,
+        UPSTASH_REDIS_REST_TOKEN: token,
+      });
+      stops.push(() => floor.dispose());
+      floorUrl = (await floor.ready).origin;
+    }
     const bundlePath = await ensureEdgeBundle();
     const adminToken = secret();
     const workerToken = secret();
