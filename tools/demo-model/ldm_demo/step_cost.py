@@ -1,9 +1,9 @@
 """Times stage-2 training steps (the rebuild's longest part) in the real training loop:
 float32 against bfloat16 autocast, one torch thread against two. Random latents of the
 training shape stand in for the encoded data set (a step's cost does not depend on the
-values), so it runs in about a minute with nothing trained before.
+values), so it needs nothing trained before; it takes about 5 minutes here.
 
-Usage: python3 -m ldm_demo.step_cost [--steps 60]   (from tools/demo-model, on idle cores:
+Usage: python3 -m ldm_demo.step_cost [--steps 50]   (from tools/demo-model, on idle cores:
 the figures are milliseconds per step, compared within one run)
 """
 

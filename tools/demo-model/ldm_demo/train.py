@@ -116,9 +116,14 @@ def main():
         if decoder_done and not os.path.exists(os.path.join(partial, 'autoencoder.pt')) and os.path.exists(ae_path):
             shutil.copyfile(ae_path, os.path.join(partial, 'autoencoder.pt'))
 
-    ldm = train_diffusion(mean, std, metas, scaling, args.ldm_steps, args.ldm_batch, SEED + 2, log, args.unet_base,
-                          checkpoint=checkpoint, stop_after=args.ldm_stop_after, p_no_colour=args.no_colour,
-                          precision=args.precision)
+    try:
+        ldm = train_diffusion(mean, std, metas, scaling, args.ldm_steps, args.ldm_batch, SEED + 2, log,
+                              args.unet_base, checkpoint=checkpoint, stop_after=args.ldm_stop_after,
+                              p_no_colour=args.no_colour, precision=args.precision)
+    except BaseException:
+        if decoder_job:
+            decoder_job.terminate()  # no orphan left training when stage 2 fails or is interrupted
+        raise
     if decoder_job and decoder_job.wait() != 0:
         raise SystemExit(f'stage 1b (decoder fine-tuning) failed with exit code {decoder_job.returncode}')
     torch.save(ldm, os.path.join(args.work, 'denoiser.pt'))
