@@ -1,9 +1,10 @@
-import { Redis } from '@upstash/redis/cloudflare';
+import type { Redis } from '@upstash/redis/cloudflare';
 import { Hono } from 'hono';
+import { restClient } from '../src/store/redis';
 
 /**
  * The calibration beside the bare baseline: the bare handler plus `?trips=N` sequential REST round
- * trips to Redis (a GET each, through @upstash/redis configured as the edge's own direct client),
+ * trips to Redis (a GET each, through the edge's own direct client settings, `restClient`),
  * nothing else. It shows what N round trips alone leave of bare Hono's throughput on this machine,
  * so the edge's figure (2 round trips plus its own work) can be read against it.
  */
@@ -12,14 +13,7 @@ type Bindings = { UPSTASH_REDIS_REST_URL: string; UPSTASH_REDIS_REST_TOKEN: stri
 let redis: Redis | undefined;
 
 const app = new Hono<{ Bindings: Bindings }>().post('/v1/generations', async (c) => {
-  redis ??= new Redis({
-    url: c.env.UPSTASH_REDIS_REST_URL,
-    token: c.env.UPSTASH_REDIS_REST_TOKEN,
-    automaticDeserialization: false,
-    enableAutoPipelining: false,
-    enableTelemetry: false,
-    responseEncoding: false,
-  });
+  redis ??= restClient(c.env.UPSTASH_REDIS_REST_URL, c.env.UPSTASH_REDIS_REST_TOKEN, false);
   const body = (await c.req.json()) as { prompt?: string };
   const trips = Number(c.req.query('trips') ?? 1);
   for (let i = 0; i < trips; i++) await redis.get('rest-floor');

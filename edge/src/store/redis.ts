@@ -27,18 +27,22 @@ const clients = new WeakMap<Config, RedisClients>();
 export function redisFor(config: Config): RedisClients {
   let pair = clients.get(config);
   if (!pair) {
-    const make = (enableAutoPipelining: boolean) =>
-      new Redis({
-        url: config.redis.url,
-        token: config.redis.token,
-        automaticDeserialization: false,
-        enableAutoPipelining,
-        enableTelemetry: false,
-        responseEncoding: false,
-        retry: { retries: 2, backoff: (n) => 50 * 2 ** n },
-      });
-    pair = { direct: make(false), batched: make(true) };
+    const { url, token } = config.redis;
+    pair = { direct: restClient(url, token, false), batched: restClient(url, token, true) };
     clients.set(config, pair);
   }
   return pair;
+}
+
+/** One client with the edge's settings (also the bench's calibration Worker, `bench/rest-floor.ts`). */
+export function restClient(url: string, token: string, enableAutoPipelining: boolean): Redis {
+  return new Redis({
+    url,
+    token,
+    automaticDeserialization: false,
+    enableAutoPipelining,
+    enableTelemetry: false,
+    responseEncoding: false,
+    retry: { retries: 2, backoff: (n) => 50 * 2 ** n },
+  });
 }
