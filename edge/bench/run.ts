@@ -15,7 +15,7 @@ import { startCountingProxy } from './counting-proxy';
 import { call, closedLoop } from './load';
 import { cpuMs, findPid } from './process-cpu';
 import { commandStats, diffStats } from './redis-stats';
-import { startBenchStack } from './stack';
+import { STRIP_CF_CONNECTING_IP, startBenchStack } from './stack';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Alternating bare/edge slices; the best of each counts (a shared box only ever slows a slice). */
@@ -227,6 +227,11 @@ try {
   const lifecycleCommands = Object.values(steps).reduce((a, s) => a + s.commands, 0);
   console.log(
     `\nedge benchmark (${SECONDS} s per run, ${CONCURRENCY} concurrent clients, ${new Date().toISOString()})`,
+  );
+  console.log(
+    STRIP_CF_CONNECTING_IP
+      ? "subrequests through Miniflare's strip-cf-connecting-ip Worker (BENCH_STRIP_CF_CONNECTING_IP=1)"
+      : "subrequests direct, as the local stack runs them (Miniflare's strip-cf-connecting-ip shim off)",
   );
   console.table({
     'bare Hono (same runtime)': {

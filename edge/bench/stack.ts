@@ -13,6 +13,12 @@ import { ensureEdgeBundle } from '../scripts/ensure-bundle';
 
 const secret = () => randomBytes(24).toString('base64url');
 
+/**
+ * BENCH_STRIP_CF_CONNECTING_IP=1 runs the edge and the calibration Worker with Miniflare's default
+ * outbound shim (infra/local/edge-runtime.ts says why the local stack turns it off), to measure it.
+ */
+export const STRIP_CF_CONNECTING_IP = process.env.BENCH_STRIP_CF_CONNECTING_IP === '1';
+
 export interface BenchStack {
   redisPort: number;
   redisPid: number;
@@ -46,6 +52,7 @@ async function startBaseline(
   dir: string,
   entry: string,
   bindings: Record<string, string> = {},
+  stripCfConnectingIp = false,
 ): Promise<Miniflare> {
   await build({
     entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
@@ -64,6 +71,7 @@ async function startBaseline(
     host: '127.0.0.1',
     port: await getFreePort(),
     bindings,
+    stripCfConnectingIp,
   });
 }
 
@@ -109,10 +117,15 @@ export async function startBenchStack(
     const bareUrl = (await bare.ready).origin;
     let floorUrl: string | undefined;
     if (options.calibration !== false) {
-      const floor = await startBaseline(join(dir, 'floor'), './rest-floor.ts', {
-        UPSTASH_REDIS_REST_URL: bridgeUrl,
-        UPSTASH_REDIS_REST_TOKEN: token,
-      });
+      const floor = await startBaseline(
+        join(dir, 'floor'),
+        './rest-floor.ts',
+        {
+          UPSTASH_REDIS_REST_URL: bridgeUrl,
+          UPSTASH_REDIS_REST_TOKEN: token,
+        },
+        STRIP_CF_CONNECTING_IP,
+      );
       stops.push(() => floor.dispose());
       floorUrl = (await floor.ready).origin;
     }
@@ -133,6 +146,7 @@ export async function startBenchStack(
       async startEdge(redisRestUrl: string, options = {}) {
         const runtime = await startEdgeRuntime({
           ...options,
+          stripCfConnectingIp: STRIP_CF_CONNECTING_IP,
           bundlePath,
           persistDir: join(dir, `edge-${edges++}`),
           bindings: {
