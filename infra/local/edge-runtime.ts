@@ -76,8 +76,9 @@ export function edgeMiniflareOptions(options: EdgeRuntimeOptions & { port: numbe
     // copies the request to drop CF-Connecting-IP and add CF-Worker (workers-sdk#7924: a Worker
     // forwarding its incoming request would leak the client's IP). The edge never forwards an
     // incoming request: its subrequests (Upstash REST, webhooks, DNS, Stripe) are built from a URL
-    // and its own headers, so the shim changes nothing but costs a whole Worker invocation per
-    // subrequest, about 0.15 ms of workerd CPU each on the 2-core bench machine, twice per submit.
+    // and its own headers, so the shim changes nothing it relies on (receivers only lose the
+    // informational CF-Worker header) but costs a whole Worker invocation per subrequest: about
+    // 0.15-0.2 ms of workerd CPU each on the 2-core bench machine, two per submit (edge/README.md).
     stripCfConnectingIp: options.stripCfConnectingIp ?? false,
     ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
   };
