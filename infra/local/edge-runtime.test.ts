@@ -7,7 +7,10 @@ const base = { bundlePath: '/tmp/edge/index.js', bindings: {}, port: 8787 };
 describe('edgeMiniflareOptions', () => {
   it('takes the compatibility date and flags from wrangler.toml', () => {
     const toml = readFileSync(new URL('../../wrangler.toml', import.meta.url), 'utf8');
-    const options = edgeMiniflareOptions(base) as { compatibilityDate?: string; compatibilityFlags?: string[] };
+    const options = edgeMiniflareOptions(base) as {
+      compatibilityDate?: string;
+      compatibilityFlags?: string[];
+    };
     expect(toml).toContain(`compatibility_date = "${options.compatibilityDate}"`);
     for (const flag of options.compatibilityFlags ?? []) expect(toml).toContain(`"${flag}"`);
   });
