@@ -8,7 +8,7 @@ import { fingerprintOf } from '../../generations/fingerprint';
 import { generationView } from '../../generations/generation-view';
 import { requestOrigin, utcDay, viewOptions } from '../../generations/load-generation';
 import { preferWaitSeconds } from '../../generations/prefer-wait';
-import { resolveRequest } from '../../generations/resolve-request';
+import { resolveGeneration } from '../../generations/resolve-request';
 import { storeInputs } from '../../generations/store-inputs';
 import { waitForResult } from '../../generations/wait-for-result';
 import { wakeAfterSubmit } from '../../generations/wake-coalescer';
@@ -30,7 +30,7 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
   const caller = c.get('caller');
   const idempotencyKey = c.get('idempotency');
   const { data } = await parseJsonBody(c, GenerationRequest);
-  const resolved = resolveRequest(data, config);
+  const resolved = resolveGeneration(data, config);
   if (data.webhook) await assertPublicWebhook(data.webhook, config);
   const { model, input: resolvedInput } = resolved;
   const jobId = newJobId();
