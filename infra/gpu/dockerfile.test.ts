@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { OPS_PATHS } from '@ldm/gpu-worker/daemon/ops-paths';
 import { describe, expect, it } from 'vitest';
-import { OPS_PATHS } from '../../gpu-worker/src/daemon/ops-paths';
 
 const text = readFileSync(join(import.meta.dirname, 'Dockerfile'), 'utf8');
 // Continuation lines joined, comments dropped: one instruction per entry.
