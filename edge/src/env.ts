@@ -1,7 +1,7 @@
 import { ModelInfo } from '@ldm/shared';
 import { z } from 'zod';
 import { BUILTIN_MODELS } from './config/models';
-import { mergePlanLimits, type PlanLimits, PlanLimitsOverride, type PlanName } from './config/plans';
+import { mergePlanLimits, PlanLimitsOverride } from './config/plans';
 
 /** A JSON-valued var: parsed, then checked by `schema`; a parse failure is reported on that var. */
 const jsonVar = <T extends z.ZodType>(schema: T, fallback: string) =>
