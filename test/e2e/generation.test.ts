@@ -37,6 +37,17 @@ describe('worker end to end', () => {
     const metrics = await (await fetch(`${ops}/metrics`)).text();
     expect(metrics).toMatch(/ldm_worker_jobs_total\{model="demo-shapes",outcome="succeeded",code=""\} 1/);
     expect(metrics).toMatch(/ldm_worker_execution_provider\{model="demo-shapes",provider="cpu"\} 1/);
+    // The worker runs with PROVIDER=auto (its default): on this GPU-less machine it passed over CUDA
+    // and WebGPU, and says so in a label and, with the reasons, in /healthz.
+    expect(metrics).toMatch(
+      /ldm_worker_provider\{requested="auto",provider="cpu",device="",fell_back_from="cuda,webgpu"\} 1/,
+    );
+    const health = (await (await fetch(`${ops}/healthz`)).json()) as {
+      provider: { provider: string; fallbacks: { provider: string; reason: string }[] };
+    };
+    expect(health.provider.provider).toBe('cpu');
+    expect(health.provider.fallbacks.map((f) => f.provider)).toEqual(['cuda', 'webgpu']);
+    expect(health.provider.fallbacks.every((f) => f.reason.length > 0)).toBe(true);
     expect(metrics).toMatch(/ldm_worker_step_seconds_count\{model="demo-shapes",batch_size="1"\} 4/);
   });
 
