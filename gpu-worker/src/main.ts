@@ -2,11 +2,13 @@
  * The GPU worker daemon: `tsx gpu-worker/src/main.ts` (or `npm run worker`), configured from the
  * environment (see daemon/config.ts and infra/README.md).
  */
+
+import { checkAgainstCatalog } from './daemon/catalog-check';
 import { ConfigError, loadWorkerConfig } from './daemon/config';
 import { EdgeClient } from './daemon/edge-client';
 import { createLogger } from './daemon/logger';
 import { createWorkerMetrics } from './daemon/metrics';
-import { ModelRegistry } from './daemon/model-registry';
+import { discoverModels, ModelRegistry } from './daemon/model-registry';
 import { startOpsServer } from './daemon/ops-server';
 import { Spool } from './daemon/spool';
 import { WorkerDaemon } from './daemon/worker-daemon';
@@ -109,9 +111,25 @@ async function main(): Promise<void> {
     1,
   );
 
+  // Only the folders the edge's catalog knows: the edge refuses a lease naming an unknown model.
+  const { served, unknown } = checkAgainstCatalog(
+    discoverModels(config.modelsRoot, config.modelDirs),
+    await client.catalog(),
+  );
+  for (const [name, dir] of Object.entries(unknown)) {
+    log.warn("model folder not in the edge's catalog: not served", { model: name, dir });
+  }
+  if (Object.keys(served).length === 0) {
+    log.error("none of this worker's model folders is in the edge's catalog", {
+      folders: Object.keys(unknown),
+    });
+    await ops.close();
+    process.exit(4);
+  }
+  if (stopping) return;
+
   const models = await ModelRegistry.load({
-    modelDirs: config.modelDirs,
-    modelsRoot: config.modelsRoot,
+    modelDirs: served,
     provider: provider.provider,
     deviceId: config.cudaDeviceId,
     webgpuLayout: config.webgpuLayout,

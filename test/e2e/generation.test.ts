@@ -61,7 +61,12 @@ describe('worker end to end', () => {
       ),
     );
     const odd = await e2e.submit({ prompt: 'bigger', width: 128, height: 64, steps: 3, seed: 9 });
-    worker = e2e.startWorker('w-batch');
+    // This worker also has a folder the catalog does not know: it serves the known model anyway.
+    worker = e2e.startWorker('w-batch', { extraModelDirs: { 'not-in-catalog': 'models/demo-shapes' } });
+    const stray = await worker.waitForLog(
+      (l) => l.msg === "model folder not in the edge's catalog: not served",
+    );
+    expect(stray.model).toBe('not-in-catalog');
     for (const job of [...jobs, odd]) {
       const done = await e2e.waitFor(job.id, (g) => g.status === 'succeeded' || g.status === 'failed');
       expect(done.status).toBe('succeeded');
@@ -71,6 +76,7 @@ describe('worker end to end', () => {
     expect(sizes).toEqual([1, 3]);
     const big = batches.find((b) => b.jobs === 3);
     expect(new Set(big?.batch as string[])).toEqual(new Set(jobs.map((j) => j.id)));
+    expect((await worker.waitForLog((l) => l.msg === 'worker ready')).models).toEqual(['demo-shapes']);
   });
 
   it('runs img2img on an input image it downloads from the edge', async () => {

@@ -9,6 +9,7 @@ import {
   QueueStats,
   type ReleaseRequest,
   UploadedOutput,
+  WorkerCatalog,
   WorkerJobStatus,
 } from '@ldm/shared';
 import type { z } from 'zod';
@@ -172,6 +173,18 @@ export class EdgeClient {
       notFoundIsError: true,
     });
     return new Uint8Array(await response.arrayBuffer());
+  }
+
+  /** The edge's model catalog; retried like a lease (a worker starting before its edge waits for it). */
+  catalog(signal?: AbortSignal): Promise<WorkerCatalog> {
+    return this.call({
+      method: 'GET',
+      path: '/worker/v1/models',
+      schema: WorkerCatalog,
+      attempts: Number.POSITIVE_INFINITY,
+      timeoutMs: 10_000,
+      signal,
+    });
   }
 
   queueStats(signal?: AbortSignal): Promise<QueueStats> {
