@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type RequestFields, SCHEDULERS, TASKS } from '@ldm/shared';
-import type { OutputFormat, ProviderName } from '../src/index';
+import { type OutputFormat, PROVIDER_CHOICES, type ProviderChoice } from '../src/index';
 
 export const USAGE = `Usage: npm run generate -- --model <dir> --prompt "..." --out out.png [options]
 
@@ -22,8 +22,9 @@ export const USAGE = `Usage: npm run generate -- --model <dir> --prompt "..." --
   --num-outputs <n>         1-4 images; written as out-1.png, out-2.png, ...
   --output-format <fmt>     png | webp | jpeg (default: from --out's extension)
   --out <file>              where to write (default out.png)
-  --provider <cpu|cuda>     execution provider (cuda falls back to cpu, logged)
-  --device-id <n>           CUDA device
+  --provider <name>         auto | cuda | webgpu | cpu (default cpu); auto takes the first that starts
+                            (CUDA, WebGPU, CPU) and says why it passed any over; a named one is required
+  --device-id <n>           GPU device
   --threads <n>             onnxruntime intra-op threads
 `;
 
@@ -31,7 +32,7 @@ export interface CliOptions {
   modelDir: string;
   out: string;
   format: OutputFormat;
-  provider: ProviderName;
+  provider: ProviderChoice;
   deviceId?: number;
   threads?: number;
   /** As given: `@ldm/shared`'s resolveRequest fills the rest once the model is loaded. */
@@ -94,9 +95,9 @@ export async function parseCli(argv: string[]): Promise<CliOptions | 'help'> {
   if (values.help) return 'help';
   if (!values.model) throw new CliUsageError('--model is required');
   if (values.prompt === undefined) throw new CliUsageError('--prompt is required');
-  const provider = values.provider ?? 'cpu';
-  if (provider !== 'cpu' && provider !== 'cuda')
-    throw new CliUsageError(`--provider must be cpu or cuda, got "${provider}"`);
+  const provider = (values.provider ?? 'cpu') as ProviderChoice;
+  if (!PROVIDER_CHOICES.includes(provider))
+    throw new CliUsageError(`--provider must be one of ${PROVIDER_CHOICES.join(', ')}, got "${provider}"`);
   const out = values.out ?? 'out.png';
   const read = async (flag: string, path: string | undefined) => {
     if (path === undefined) return undefined;

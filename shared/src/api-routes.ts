@@ -364,6 +364,16 @@ export const API_ROUTES: ApiRoute[] = [
     errors: AUTH_ERRORS,
   },
   {
+    method: 'get',
+    path: '/worker/v1/models',
+    operationId: 'workerCatalog',
+    summary: "The edge's model catalog: a worker serves only the folders it names (checked at start).",
+    tag: 'Worker',
+    auth: 'worker',
+    response: { status: 200, schema: 'WorkerCatalog' },
+    errors: AUTH_ERRORS,
+  },
+  {
     method: 'post',
     path: '/stripe/webhook',
     operationId: 'stripeWebhook',

@@ -1,13 +1,15 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type LatentDiffusionPipeline, loadPipeline } from '../index';
+import type { ProviderName } from '../model/providers';
 import type { Logger } from './logger';
 
 export interface ModelRegistryOptions {
   modelDirs: Record<string, string>;
   modelsRoot?: string;
-  provider: 'cpu' | 'cuda';
+  provider: ProviderName;
   deviceId: number;
+  webgpuLayout?: 'NHWC' | 'NCHW';
   threads?: number;
   log: Logger;
 }
@@ -48,6 +50,7 @@ export class ModelRegistry {
       const pipeline = await loadPipeline(dirs[name], {
         provider: options.provider,
         deviceId: options.deviceId,
+        webgpuLayout: options.webgpuLayout,
         threads: options.threads,
         log: (message) => log.info(message),
       });

@@ -1,4 +1,4 @@
-import type { SessionOptions } from '../model/create-session';
+import type { ProviderName, SessionOptions } from '../model/create-session';
 import type { PipelineRequest, PipelineTask } from './request';
 import type { Timings } from './timings';
 
@@ -14,7 +14,7 @@ export interface LoadPipelineOptions extends SessionOptions {
 export interface PipelineInfo {
   name: string;
   dir: string;
-  provider: 'cpu' | 'cuda';
+  provider: ProviderName;
   nativeWidth: number;
   nativeHeight: number;
   /** Pixels per latent (VAE). Width and height must be multiples of it (and of 8). */

@@ -18,7 +18,10 @@ export interface E2eStack {
   baseUrl: string;
   modelDir: string;
   tmp: string;
-  startWorker(name: string, options?: { env?: Record<string, string>; spoolDir?: string }): WorkerProcess;
+  startWorker(
+    name: string,
+    options?: { env?: Record<string, string>; spoolDir?: string; extraModelDirs?: Record<string, string> },
+  ): WorkerProcess;
   submit(body: Partial<GenerationRequestInput>): Promise<Generation>;
   get(id: string): Promise<Generation>;
   cancel(id: string): Promise<Response>;
@@ -92,7 +95,7 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
         name,
         edgeUrl: baseUrl,
         workerToken: stack.workerToken,
-        modelDirs: { [MODEL]: modelDir },
+        modelDirs: { [MODEL]: modelDir, ...o.extraModelDirs },
         spoolDir: o.spoolDir ?? join(tmp, `spool-${name}`),
         env: o.env,
         verbose,
