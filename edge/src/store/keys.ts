@@ -19,7 +19,8 @@
  *   QUEUE_GROUP                   its consumer group
  *   leases                        zset, score = lease expiry ms, member = job id (reaper)
  *   models:queued                 set of model names that have a stream (queue metrics)
- * Cache and dedup (DESIGN decision 6):
+ * Cache and dedup (DESIGN decision 6); the fingerprint covers the account and the key's mode
+ * (generations/fingerprint.ts), so neither key is ever reached from another account or mode:
  *   fp:done:{fingerprint}         job id whose outputs answer this fingerprint
  *   fp:live:{fingerprint}         job id in flight for this fingerprint (coalescing)
  *   job:{leaderId}:followers      list of follower job ids coalesced onto the leader (see below)

@@ -39,7 +39,10 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
     ...(resolved.image ? { image_sha256: await sha256Hex(resolved.image.bytes) } : {}),
     ...(resolved.mask ? { mask_sha256: await sha256Hex(resolved.mask.bytes) } : {}),
   };
-  const fingerprint = resolved.seeded ? await fingerprintOf(resolvedInput, digests) : '';
+  const livemode = caller.mode === 'live';
+  const fingerprint = resolved.seeded
+    ? await fingerprintOf(resolvedInput, digests, { accountId: caller.accountId, livemode })
+    : '';
   const stored = await storeInputs(c.env.OUTPUTS, caller.accountId, jobId, resolved);
   const input: JobInput = { ...resolvedInput, ...stored };
   const units = priceUnits(model, input.width, input.height, input.steps, input.num_outputs);
