@@ -9,6 +9,9 @@ export interface BootstrapOptions {
   credits?: number;
 }
 
+/** Test-key generations per UTC day for the local account (the plans' default is 100). */
+const LOCAL_TEST_GENERATIONS_PER_DAY = 100_000;
+
 async function call(url: string, token: string, init: RequestInit = {}): Promise<Response> {
   return fetch(url, {
     ...init,
@@ -31,6 +34,13 @@ export async function ensureAccountAndKey(
   if (!created.ok)
     throw new Error(`creating the local account failed: HTTP ${created.status} ${await created.text()}`);
   const account = (await created.json()) as { id: string };
+  // The local key is a test key: free (no credits, no metering) but limited per day. On one's own
+  // machine the plan's 100 a day would only get in the way.
+  const quota = await call(`${baseUrl}/admin/v1/accounts/${account.id}`, adminToken, {
+    method: 'PATCH',
+    body: JSON.stringify({ limits: { test_generations_per_day: LOCAL_TEST_GENERATIONS_PER_DAY } }),
+  });
+  if (!quota.ok) throw new Error(`setting the local test quota failed: HTTP ${quota.status}`);
   const keyResponse = await call(`${baseUrl}/admin/v1/accounts/${account.id}/keys`, adminToken, {
     method: 'POST',
     body: JSON.stringify({ mode: 'test', name: 'npm start' }),

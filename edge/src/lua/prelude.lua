@@ -84,6 +84,8 @@ end
 -- into credits, which the job's hold had taken below what the prepaid balance alone allows
 -- (submit-generation.lua, allowance_left).
 local function record_usage(job_id, account_id, model, units, now)
+  -- A test key's job (livemode "0") is free: it is neither usage nor billed (DESIGN decision 4).
+  if redis.call('HGET', key(CTX.job, job_id), 'livemode') == '0' then return end
   local usage = key(CTX.usage_day, account_id, utc_day(now))
   redis.call('HINCRBYFLOAT', usage, model .. ':units', units)
   redis.call('HINCRBY', usage, model .. ':jobs', 1)

@@ -5,7 +5,9 @@
  * Records (hashes):
  *   acct:{accountId}              id, name, plan, credits, reserved, created_at, stripe_customer,
  *                                 webhook_secret, webhook_secret_prev, webhook_secret_prev_until,
- *                                 rpm_limit, concurrency_limit
+ *                                 rpm_limit, concurrency_limit, test_quota (override of the plan's
+ *                                 daily test quota), test_day + test_used (test-key generations
+ *                                 created on that UTC day, submit-generation.lua)
  *   apikey:{sha256(key)}          key_id, account_id, mode, created_at, revoked ("1" once revoked)
  *   keyid:{keyId}                 string -> sha256 of that key (revocation by id)
  *   job:{jobId}                   see JOB_FIELDS in job-record.ts

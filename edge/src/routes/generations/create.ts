@@ -22,6 +22,10 @@ import { assertPublicWebhook } from '../../webhooks/submit-check';
 
 const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
 
+/** The test quota starts over at midnight UTC. */
+const secondsToNextUtcDay = (now = Date.now()) =>
+  Math.max(1, Math.ceil((86_400_000 - (now % 86_400_000)) / 1000));
+
 /** POST /v1/generations: validate, store input images, then one EVAL decides everything else. */
 export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), async (c) => {
   // c.get, not c.var: Hono builds a fresh object of every variable on each c.var access.
@@ -45,7 +49,11 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
     : '';
   const stored = await storeInputs(c.env.OUTPUTS, caller.accountId, jobId, resolved);
   const input: JobInput = { ...resolvedInput, ...stored };
-  const units = priceUnits(model, input.width, input.height, input.steps, input.num_outputs);
+  // A test key's generation is free (DESIGN decision 4): nothing is held, charged or metered, so
+  // every settling script moves 0 units and the billing outbox never hears of it.
+  const units = livemode ? priceUnits(model, input.width, input.height, input.steps, input.num_outputs) : 0;
+  const plan = config.plans[caller.plan as PlanName] ?? config.plans.free;
+  const cacheHitUnits = livemode ? round6(model.price.cache_hit * input.num_outputs) : 0;
 
   const result = await submitGeneration(redis, {
     accountId: caller.accountId,
@@ -59,18 +67,20 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
       origin: requestOrigin(c),
       fingerprint,
       max_attempts: String(config.maxAttempts),
-      units_cache_hit: String(round6(model.price.cache_hit * input.num_outputs)),
+      units_cache_hit: String(cacheHitUnits),
       key_id: caller.keyId,
+      livemode: livemode ? '1' : '0',
       ...digests,
     },
     units,
-    cacheHitUnits: round6(model.price.cache_hit * input.num_outputs),
+    cacheHitUnits,
     concurrencyLimit: caller.concurrencyLimit,
     retentionSeconds: config.jobRetentionSeconds,
     idempotency: idempotencyKey && { ...idempotencyKey, ttlSeconds: config.idempotencyTtlSeconds },
     fingerprint,
     day: utcDay(),
-    monthlyAllowance: (config.plans[caller.plan as PlanName] ?? config.plans.free).monthly_allowance,
+    monthlyAllowance: plan.monthly_allowance,
+    testQuota: livemode ? undefined : plan.test_generations_per_day,
   });
 
   const jobCreated = result.outcome === 'created' || result.outcome === 'coalesced';
@@ -95,6 +105,13 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
         `${result.active} generations are queued or running; the limit is ${result.limit}.`,
         [{ field: '(account)', message: 'too many queued or running generations', limit: result.limit }],
         { 'Retry-After': '5' },
+      );
+    case 'test_quota_exceeded':
+      throw new ApiError(
+        'test_quota_exceeded',
+        `Test keys of this account created ${result.used} generations today (UTC); the daily test quota is ${result.limit}. Use a live key, or retry after midnight UTC.`,
+        [{ field: '(account)', message: 'daily test quota used up', limit: result.limit }],
+        { 'Retry-After': String(secondsToNextUtcDay()) },
       );
     case 'insufficient_credits': {
       const shortfall = round6(result.needed - result.available);

@@ -29,6 +29,11 @@ export interface SubmitParams {
   day: string;
   /** Units the account's plan grants each calendar month, spent before the prepaid credits. Default 0. */
   monthlyAllowance?: number;
+  /**
+   * Set for a test key (free, `units` 0): the plan's test generations per UTC day, which the
+   * account's `test_quota` field overrides. Absent for a live key.
+   */
+  testQuota?: number;
 }
 
 export type SubmitResult =
@@ -36,6 +41,7 @@ export type SubmitResult =
   | { outcome: 'coalesced'; jobId: string; job: Record<string, string>; leader: string }
   | { outcome: 'idempotency_conflict'; jobId: string }
   | { outcome: 'concurrency_limited'; active: number; limit: number }
+  | { outcome: 'test_quota_exceeded'; used: number; limit: number }
   | { outcome: 'insufficient_credits'; available: number; needed: number }
   | { outcome: 'no_account' };
 
@@ -47,6 +53,7 @@ interface Reply {
   created_at?: string;
   stream_id?: string;
   active?: number;
+  used?: number;
   limit?: number;
   available?: number;
   needed?: number;
@@ -109,6 +116,7 @@ export async function submitGeneration(redis: ScriptRedis, p: SubmitParams): Pro
       p.model,
       p.day,
       String(p.monthlyAllowance ?? 0),
+      p.testQuota === undefined ? '' : String(p.testQuota),
       ...flatFields(p.fields),
     ],
   );
@@ -133,6 +141,8 @@ export async function submitGeneration(redis: ScriptRedis, p: SubmitParams): Pro
       return { outcome: 'idempotency_conflict', jobId: reply.job_id as string };
     case 'concurrency_limited':
       return { outcome: 'concurrency_limited', active: Number(reply.active), limit: Number(reply.limit) };
+    case 'test_quota_exceeded':
+      return { outcome: 'test_quota_exceeded', used: Number(reply.used), limit: Number(reply.limit) };
     case 'insufficient_credits':
       return {
         outcome: 'insufficient_credits',
