@@ -237,6 +237,37 @@ describe('the daily test quota', () => {
     await runQueuedJobs();
   });
 
+  it('holds under a burst: exactly the quota is created, an idempotent replay is not counted again', async () => {
+    const { live, test } = await accountWithBothKeys('quota-burst');
+    await admin(`/admin/v1/accounts/${live.id}`, 'PATCH', { limits: { test_generations_per_day: 5 } });
+    const replayed = { 'idempotency-key': 'burst-replay' };
+    const once = await stack.fetch('/v1/generations', {
+      method: 'POST',
+      headers: { ...test.headers, 'content-type': 'application/json', ...replayed },
+      body: JSON.stringify({ prompt: 'replayed' }),
+    });
+    expect(once.status).toBe(201);
+    const again = await stack.fetch('/v1/generations', {
+      method: 'POST',
+      headers: { ...test.headers, 'content-type': 'application/json', ...replayed },
+      body: JSON.stringify({ prompt: 'replayed' }),
+    });
+    expect(again.status).toBe(200);
+    expect((await accountOf(live)).test_generations_today).toBe(1);
+
+    const burst = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => submit(test, { prompt: `burst ${i}` })),
+    );
+    const statuses = burst.map((r) => r.res.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(4);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(12);
+    expect(
+      burst.filter((r) => r.res.status === 429).every((r) => r.body.error?.code === 'test_quota_exceeded'),
+    ).toBe(true);
+    expect((await accountOf(live)).test_generations_today).toBe(5);
+    await runQueuedJobs();
+  });
+
   it('refuses a quota outside 0..1000000, naming the field', async () => {
     const { live } = await accountWithBothKeys('quota-bounds');
     const res = await admin(`/admin/v1/accounts/${live.id}`, 'PATCH', {
