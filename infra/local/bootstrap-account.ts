@@ -9,9 +9,6 @@ export interface BootstrapOptions {
   credits?: number;
 }
 
-/** Test-key generations per UTC day for the local account (the plans' default is 100). */
-const LOCAL_TEST_GENERATIONS_PER_DAY = 100_000;
-
 async function call(url: string, token: string, init: RequestInit = {}): Promise<Response> {
   return fetch(url, {
     ...init,
@@ -34,16 +31,11 @@ export async function ensureAccountAndKey(
   if (!created.ok)
     throw new Error(`creating the local account failed: HTTP ${created.status} ${await created.text()}`);
   const account = (await created.json()) as { id: string };
-  // The local key is a test key: free (no credits, no metering) but limited per day. On one's own
-  // machine the plan's 100 a day would only get in the way.
-  const quota = await call(`${baseUrl}/admin/v1/accounts/${account.id}`, adminToken, {
-    method: 'PATCH',
-    body: JSON.stringify({ limits: { test_generations_per_day: LOCAL_TEST_GENERATIONS_PER_DAY } }),
-  });
-  if (!quota.ok) throw new Error(`setting the local test quota failed: HTTP ${quota.status}`);
   const keyResponse = await call(`${baseUrl}/admin/v1/accounts/${account.id}/keys`, adminToken, {
     method: 'POST',
-    body: JSON.stringify({ mode: 'test', name: 'npm start' }),
+    // Live: the local stack shows the whole metered path (holds, charges, usage, the outbox). A
+    // test key would be free and leave `GET /v1/usage` empty (DESIGN decision 4).
+    body: JSON.stringify({ mode: 'live', name: 'npm start' }),
   });
   if (!keyResponse.ok) throw new Error(`creating the local API key failed: HTTP ${keyResponse.status}`);
   const { key } = (await keyResponse.json()) as { key: string };
