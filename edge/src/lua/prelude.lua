@@ -79,7 +79,8 @@ local function free_slot(account_id)
   if redis.call('DECR', active) < 0 then redis.call('SET', active, 0) end
 end
 
--- A usage event: the daily ledger for every live job, the billing outbox when there is something to bill.
+-- A usage event: the daily ledger for every live job, the billing outbox when there is something
+-- to bill.
 -- Charged units are paid from the plan's monthly allowance first: what the allowance covers moves
 -- into credits, which the job's hold had taken below what the prepaid balance alone allows
 -- (submit-generation.lua, allowance_left).
