@@ -1,3 +1,4 @@
+-- Upstash: global lock (the job record, its account, queue and followers are named by the job id it is given or finds).
 -- Lease: hands a worker up to max_jobs jobs of the models it asked for, each with a fresh lease
 -- token (fencing). Expired leases on those streams are reclaimed first (XAUTOCLAIM, min-idle =
 -- lease TTL: heartbeats reset the idle time), so a dead worker's job goes to the next caller as

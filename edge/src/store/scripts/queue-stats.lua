@@ -1,3 +1,4 @@
+-- Upstash: global lock (one stream per model of models:queued).
 -- Queue metrics for every model that ever had a queue, in one round trip (KEDA polls this).
 -- Finished entries are always acknowledged and deleted together, so a stream holds only waiting
 -- and leased entries: depth = length - pending. The oldest waiting entry is the first one after

@@ -1,3 +1,4 @@
+-- Upstash: global lock (the job record, its account, queue and followers are named by the job id it is given or finds).
 -- Release: a draining worker (SIGTERM) gives back a job it will not finish. The job goes back on
 -- its queue without spending an attempt, since nothing went wrong with it; a cancel asked for
 -- meanwhile ends it canceled instead.

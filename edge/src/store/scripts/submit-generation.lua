@@ -1,3 +1,4 @@
+-- Upstash: global lock (replay, cache and coalescing read the job records their index keys name; webhook deliveries).
 -- Submit: everything a new generation needs, atomically, in one EVAL (one REST round trip).
 -- In order: idempotency replay or conflict; the result cache (a seeded request already answered);
 -- the account's concurrency cap; the credit reservation; coalescing onto an identical job in

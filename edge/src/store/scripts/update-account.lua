@@ -1,3 +1,4 @@
+#!lua flags=allow-key-locking
 -- Changes fields of an existing account (admin PATCH, credit grants) without ever creating a
 -- half account: nothing is written when the account is missing.
 -- KEYS[1] acct:{accountId}

@@ -1,3 +1,4 @@
+#!lua flags=allow-key-locking
 -- Rotate: the account's current signing secret becomes the previous one, which keeps signing (a
 -- second signature in `webhook-signature`) until `overlap_ms` from now, and the new one becomes
 -- current. Atomic, so two rotations at once never lose the secret receivers still verify with.
