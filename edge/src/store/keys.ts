@@ -53,6 +53,8 @@
  *                                 delivery id = `{jobId}:{event}`, so an event is recorded once
  *   wh:{deliveryId}:log           list of JSON attempt entries (the delivery log)
  *   job:{jobId}:webhooks          list of the job's delivery ids in event order (start first)
+ * Request tokens (edge/src/lua/request-token.lua):
+ *   req:{token}                   a script's reply to one call, 5 min: a resend of the call gets it back
  */
 export const QUEUE_GROUP = 'workers';
 /** Consumer group of the usage outbox: the meter flush (edge/src/billing/flush-usage.ts). */
@@ -84,4 +86,5 @@ export const keys = {
   webhookDelivery: (deliveryId: string) => `wh:${deliveryId}`,
   webhookLog: (deliveryId: string) => `wh:${deliveryId}:log`,
   jobWebhooks: (jobId: string) => `job:${jobId}:webhooks`,
+  requestReply: (token: string) => `req:${token}`,
 } as const;

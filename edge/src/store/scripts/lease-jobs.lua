@@ -5,8 +5,14 @@
 -- its next attempt, or ends when its attempts are spent. Entries whose job is gone, finished or
 -- canceled while queued are acknowledged and dropped on the way.
 --
--- KEYS: leases, q:{model}...   ARGV: context, worker_id, max_jobs, lease_ttl_ms, token x max_jobs
+-- A resent call (same lease tokens) gets the first call's reply, not a second set of leases.
+--
+-- KEYS: leases, req:{first lease token}, q:{model}...
+-- ARGV: context, worker_id, max_jobs, lease_ttl_ms, token x max_jobs
 --- @include "prelude"
+--- @include "request-token"
+local first = first_reply(KEYS[2])
+if first then return first end
 local worker_id = ARGV[2]
 local max_jobs = tonumber(ARGV[3])
 local ttl = tonumber(ARGV[4])
@@ -46,7 +52,7 @@ local function discard(q, id)
 end
 
 -- 1. Reclaim: entries idle for a whole lease TTL belong to workers that stopped heartbeating.
-for i = 2, #KEYS do
+for i = 3, #KEYS do
   if #leased >= max_jobs then break end
   local reply = redis.pcall('XAUTOCLAIM', KEYS[i], CTX.group, worker_id, ttl, '0-0', 'COUNT', max_jobs - #leased)
   if type(reply) == 'table' and not reply.err then
@@ -65,7 +71,7 @@ for i = 2, #KEYS do
 end
 
 -- 2. New entries, model by model in the order the worker gave.
-for i = 2, #KEYS do
+for i = 3, #KEYS do
   local rounds = 0
   while #leased < max_jobs and rounds < 16 do
     rounds = rounds + 1
@@ -87,4 +93,7 @@ for i = 2, #KEYS do
   end
 end
 
-return cjson.encode({ now = now, jobs = leased, ended = ended })
+local reply = cjson.encode({ now = now, jobs = leased, ended = ended })
+-- An empty answer changed nothing; remembering it would cost every idle poll a write.
+if #leased > 0 or #ended > 0 then remember_reply(KEYS[2], reply) end
+return reply

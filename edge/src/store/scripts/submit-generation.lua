@@ -45,6 +45,16 @@ local function answer(outcome, id, extra)
   return cjson.encode(result)
 end
 
+-- 0. A resend of this very call (@upstash/redis resends a request whose reply was lost, even when
+-- Redis ran it): the new job's id is the call's token, so its record means a first run got this far.
+-- Answer what that run answered instead of reserving credits and a slot again.
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  local first = redis.call('HMGET', KEYS[4], 'leader', 'cached', 'created_at', 'stream_id')
+  if first[1] and first[1] ~= '' then return answer('coalesced', job_id, { leader = first[1] }) end
+  if first[2] == '1' then return answer('cached', job_id) end
+  return cjson.encode({ outcome = 'created', job_id = job_id, created_at = first[3], stream_id = first[4] })
+end
+
 -- 1. Idempotency: the same key with the same body is the same generation, whatever happened since.
 if body_hash ~= '' then
   local previous = redis.call('GET', KEYS[7])
