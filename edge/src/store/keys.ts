@@ -19,6 +19,7 @@
  *   QUEUE_GROUP                   its consumer group
  *   leases                        zset, score = lease expiry ms, member = job id (reaper)
  *   models:queued                 set of model names that have a stream (queue metrics)
+ *   reaper:active_cursor          SSCAN cursor over `accounts` of the active recount (recount-active.lua)
  * Cache and dedup (DESIGN decision 6):
  *   fp:done:{fingerprint}         job id whose outputs answer this fingerprint
  *   fp:live:{fingerprint}         job id in flight for this fingerprint (coalescing)
@@ -87,4 +88,5 @@ export const keys = {
   webhookLog: (deliveryId: string) => `wh:${deliveryId}:log`,
   jobWebhooks: (jobId: string) => `job:${jobId}:webhooks`,
   requestReply: (token: string) => `req:${token}`,
+  activeRecountCursor: () => 'reaper:active_cursor',
 } as const;

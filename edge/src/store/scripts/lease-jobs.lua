@@ -19,13 +19,6 @@ local ttl = tonumber(ARGV[4])
 local now = now_ms()
 local leased, ended = {}, {}
 
-local function field(fields, name)
-  for i = 1, #fields, 2 do
-    if fields[i] == name then return fields[i + 1] end
-  end
-  return nil
-end
-
 local function grant(job)
   local token = ARGV[4 + #leased + 1]
   local jk = key(CTX.job, job.id)
@@ -58,7 +51,7 @@ for i = 3, #KEYS do
   if type(reply) == 'table' and not reply.err then
     for _, entry in ipairs(reply[2]) do
       local id, fields = entry[1], entry[2]
-      local job = load_job(field(fields, 'job') or '')
+      local job = load_job(stream_field(fields, 'job') or '')
       if job == nil or job.stream_id ~= id or job.status ~= 'running' then
         discard(KEYS[i], id)
       elseif (tonumber(job.lease_expires_at) or 0) <= now then
@@ -83,7 +76,7 @@ for i = 3, #KEYS do
     if #entries == 0 then break end
     for _, entry in ipairs(entries) do
       local id = entry[1]
-      local job = load_job(field(entry[2], 'job') or '')
+      local job = load_job(stream_field(entry[2], 'job') or '')
       if job ~= nil and job.status == 'queued' and job.stream_id == id then
         grant(job)
       else

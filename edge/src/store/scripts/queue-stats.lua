@@ -12,17 +12,11 @@ for _, model in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local q = key(CTX.queue, model)
   local length = redis.call('XLEN', q)
   local pending, oldest = 0, nil
-  local groups = redis.pcall('XINFO', 'GROUPS', q)
-  if type(groups) == 'table' and not groups.err then
-    for _, g in ipairs(groups) do
-      local info = {}
-      for i = 1, #g, 2 do info[g[i]] = g[i + 1] end
-      if info.name == CTX.group then
-        pending = info.pending
-        local next = redis.call('XRANGE', q, '(' .. info['last-delivered-id'], '+', 'COUNT', 1)
-        if #next > 0 then oldest = tonumber(string.match(next[1][1], '^(%d+)')) end
-      end
-    end
+  local group = queue_group(q)
+  if group then
+    pending = group.pending
+    local next = redis.call('XRANGE', q, '(' .. group.last_delivered, '+', 'COUNT', 1)
+    if #next > 0 then oldest = tonumber(string.match(next[1][1], '^(%d+)')) end
   end
   out[#out + 1] = { model = model, depth = math.max(length - pending, 0), leased = pending,
     oldest_age_ms = oldest and math.max(now - oldest, 0) or 0 }
