@@ -54,7 +54,11 @@ const EnvSchema = z.object({
    * How long a job may wait in its queue for a worker before it ends failed (`queue_timeout`),
    * releasing its credits and concurrency slot; also what ends jobs of models no worker serves.
    */
-  QUEUE_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(30 * 60_000),
+  QUEUE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(30 * 60_000),
   /** How often `Prefer: wait` and the SSE stream re-read a job, in ms. */
   POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(5_000).default(250),
   /** Origin put in links that leave the request context (webhook payloads); '' = the submit request's origin. */
