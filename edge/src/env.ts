@@ -59,6 +59,8 @@ const EnvSchema = z.object({
     .int()
     .min(1_000)
     .default(30 * 60_000),
+  /** Times workers may give a job back (release); the next release ends it failed (`too_many_releases`). */
+  MAX_RELEASES: z.coerce.number().int().min(0).max(100).default(5),
   /** How often `Prefer: wait` and the SSE stream re-read a job, in ms. */
   POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(5_000).default(250),
   /** Origin put in links that leave the request context (webhook payloads); '' = the submit request's origin. */
@@ -91,6 +93,7 @@ export interface Config {
   leaseTtlMs: number;
   maxAttempts: number;
   queueTimeoutMs: number;
+  maxReleases: number;
   pollIntervalMs: number;
   publicBaseUrl: string;
   webhookDnsResolverUrl: string;
@@ -138,6 +141,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     leaseTtlMs: e.LEASE_TTL_MS,
     maxAttempts: e.MAX_ATTEMPTS,
     queueTimeoutMs: e.QUEUE_TIMEOUT_MS,
+    maxReleases: e.MAX_RELEASES,
     pollIntervalMs: e.POLL_INTERVAL_MS,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     webhookDnsResolverUrl: e.WEBHOOK_DNS_RESOLVER_URL,

@@ -102,7 +102,10 @@ export const FailRequest = z
   .meta({ id: 'FailRequest' });
 export type FailRequest = z.infer<typeof FailRequest>;
 
-/** A draining worker (SIGTERM) gives a job back unfinished; it is requeued without spending an attempt. */
+/**
+ * A draining worker (SIGTERM) gives a job back unfinished; it is requeued without spending an attempt,
+ * up to the edge's MAX_RELEASES times; the next release ends it failed (`too_many_releases`).
+ */
 export const ReleaseRequest = z
   .strictObject({ lease_token: z.string().min(1) })
   .meta({ id: 'ReleaseRequest' });

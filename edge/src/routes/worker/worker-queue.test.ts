@@ -6,7 +6,7 @@ import { BUILTIN_MODELS } from '../../config/models';
 import { keys } from '../../store/keys';
 import { readHash } from '../../store/scripts/test-support/state-snapshot';
 import { SAFETY_POLL_MS } from './lease';
-import { submit, workerClient } from './worker-test-client';
+import { getGeneration, submit, workerClient } from './worker-test-client';
 
 // One stack with a short lease TTL (the smallest the config accepts), so expiry and the cron's
 // reaper can be seen within a test.
@@ -19,7 +19,12 @@ beforeAll(async () => {
   // A second model, so a lease call can park on two queues at once.
   const second = { ...BUILTIN_MODELS[0], name: 'demo-shapes-b', version: 'demo-shapes-b-v1' };
   stack = await startEdgeStack({
-    vars: { LEASE_TTL_MS: '1000', MAX_ATTEMPTS: '2', MODELS_JSON: JSON.stringify([second]) },
+    vars: {
+      LEASE_TTL_MS: '1000',
+      MAX_ATTEMPTS: '2',
+      MAX_RELEASES: '1',
+      MODELS_JSON: JSON.stringify([second]),
+    },
     countRestRequests: true,
   });
   account = await stack.createAccount({ credits: 10_000, limits: { concurrent_jobs: 100 } });
@@ -192,5 +197,21 @@ describe('lease long-poll, queue stats and the reaper', () => {
       reserved: number;
     };
     expect(acct.reserved).toBe(0);
+  });
+
+  it('a job workers keep giving back fails after MAX_RELEASES releases, its credits back', async () => {
+    const generation = await submit(stack, account, { model: 'demo-shapes-b' });
+    const release = async () => {
+      const leased = await worker.lease(['demo-shapes-b']);
+      const [job] = leased.body.jobs as { job_id: string; lease_token: string }[];
+      expect(job.job_id).toBe(generation.id);
+      return worker.call('POST', `/jobs/${job.job_id}/release`, { lease_token: job.lease_token });
+    };
+    expect((await release()).body).toEqual({ job_id: generation.id, status: 'queued' });
+    expect((await release()).body).toEqual({ job_id: generation.id, status: 'failed' });
+    const failed = await getGeneration(stack, account, generation.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error?.code).toBe('too_many_releases');
+    expect((await worker.lease(['demo-shapes-b'])).body.jobs).toEqual([]);
   });
 });
