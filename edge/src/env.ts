@@ -59,6 +59,15 @@ const EnvSchema = z.object({
     .int()
     .min(1_000)
     .default(30 * 60_000),
+  /**
+   * A model's queue drives scaling (GET /worker/v1/queue desired_workers) while a worker asked to
+   * lease it within this window; queued jobs of other models end `no_capacity` at the queue timeout.
+   */
+  MODEL_SEEN_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(7 * 24 * 3600_000),
   /** Times workers may give a job back (release); the next release ends it failed (`too_many_releases`). */
   MAX_RELEASES: z.coerce.number().int().min(0).max(100).default(5),
   /** How often `Prefer: wait` and the SSE stream re-read a job, in ms. */
@@ -93,6 +102,7 @@ export interface Config {
   leaseTtlMs: number;
   maxAttempts: number;
   queueTimeoutMs: number;
+  modelSeenWindowMs: number;
   maxReleases: number;
   pollIntervalMs: number;
   publicBaseUrl: string;
@@ -141,6 +151,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     leaseTtlMs: e.LEASE_TTL_MS,
     maxAttempts: e.MAX_ATTEMPTS,
     queueTimeoutMs: e.QUEUE_TIMEOUT_MS,
+    modelSeenWindowMs: e.MODEL_SEEN_WINDOW_MS,
     maxReleases: e.MAX_RELEASES,
     pollIntervalMs: e.POLL_INTERVAL_MS,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),

@@ -1,5 +1,5 @@
 import { wakeWorkers } from '../durable/wake-workers';
-import { configFor } from '../env';
+import { type Config, configFor } from '../env';
 import type { ScheduledTask } from '../scheduled';
 import { redisFor } from '../store/redis';
 import { REAP_BATCH, type ReapResult, reapExpiredLeases } from '../store/scripts/reap-expired-leases';
@@ -13,13 +13,13 @@ const MAX_ROUNDS = 10;
 /**
  * The lease reaper: expired leases of every model (also models no worker is polling, which the
  * lease call's own reclaim never sees) are requeued or ended, and the parked workers of each model
- * that got a job back are woken. Then jobs that waited longer than `queueTimeoutMs` end
- * (`queue_timeout`), and every account's `active` counter is recounted from the jobs in flight.
+ * that got a job back are woken. Then jobs that waited longer than the queue timeout end
+ * (`queue_timeout`, or `no_capacity` for a model no worker serves), and every account's `active` counter is recounted from the jobs in flight.
  */
 export async function reapLeases(
   env: Pick<Env, 'QUEUE_WAKER'>,
   redis: ScriptRedis,
-  queueTimeoutMs: number,
+  queue: { timeoutMs: number; seenWindowMs: number },
 ): Promise<ReapResult> {
   const total: ReapResult = { scanned: 0, requeued: [], ended: [] };
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -37,9 +37,9 @@ export async function reapLeases(
         .join(' ')})`,
     );
   }
-  const timedOut = await timeOutQueuedJobs(redis, queueTimeoutMs);
+  const timedOut = await timeOutQueuedJobs(redis, queue);
   if (timedOut.ended.length) {
-    console.log(`queue timeout: ${timedOut.ended.map((e) => `${e.job_id}:${e.model}`).join(' ')} failed`);
+    console.log(`queue timeout: ${timedOut.ended.map((e) => `${e.job_id}:${e.model}:${e.code}`).join(' ')}`);
   }
   // After the timeouts, so the count sees what they ended.
   const recount = await recountActive(redis);
@@ -52,16 +52,20 @@ export async function reapLeases(
   return total;
 }
 
+function queueSettings(config: Config) {
+  return { timeoutMs: config.queueTimeoutMs, seenWindowMs: config.modelSeenWindowMs };
+}
+
 /** For the cron's task list (scheduled.ts SCHEDULED_TASKS). */
 export const leaseReaperTask: ScheduledTask = {
   name: 'lease-reaper',
   run: async ({ env, config, redis }) => {
-    await reapLeases(env, redis, config.queueTimeoutMs);
+    await reapLeases(env, redis, queueSettings(config));
   },
 };
 
 /** The worker side's cron work, for a `scheduled` handler that does not use the task list. */
 export function runWorkerCron(env: Env): Promise<ReapResult> {
   const config = configFor(env);
-  return reapLeases(env, redisFor(config).batched, config.queueTimeoutMs);
+  return reapLeases(env, redisFor(config).batched, queueSettings(config));
 }

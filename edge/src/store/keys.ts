@@ -19,6 +19,7 @@
  *   QUEUE_GROUP                   its consumer group
  *   leases                        zset, score = lease expiry ms, member = job id (reaper)
  *   models:queued                 set of model names that have a stream (queue metrics)
+ *   models:seen                   hash model -> ms a worker last asked to lease it (which queues drive scaling)
  *   reaper:active_cursor          SSCAN cursor over `accounts` of the active recount (recount-active.lua)
  * Cache and dedup (DESIGN decision 6):
  *   fp:done:{fingerprint}         job id whose outputs answer this fingerprint
@@ -73,6 +74,7 @@ export const keys = {
   queue: (model: string) => `q:${model}`,
   leases: () => 'leases',
   queuedModels: () => 'models:queued',
+  modelsSeen: () => 'models:seen',
   cacheDone: (fingerprint: string) => `fp:done:${fingerprint}`,
   cacheLive: (fingerprint: string) => `fp:live:${fingerprint}`,
   jobFollowers: (leaderId: string) => `job:${leaderId}:followers`,

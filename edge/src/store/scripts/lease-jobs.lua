@@ -6,8 +6,10 @@
 -- canceled while queued are acknowledged and dropped on the way.
 --
 -- A resent call (same lease tokens) gets the first call's reply, not a second set of leases.
+-- Every call records, per model asked for, that a worker serves it now (models:seen): only the
+-- queues of served models drive scaling (GET /queue desired_workers).
 --
--- KEYS: leases, req:{first lease token}, q:{model}...
+-- KEYS: leases, req:{first lease token}, models:seen, q:{model}...
 -- ARGV: context, worker_id, max_jobs, lease_ttl_ms, token x max_jobs
 --- @include "prelude"
 --- @include "request-token"
@@ -18,6 +20,14 @@ local max_jobs = tonumber(ARGV[3])
 local ttl = tonumber(ARGV[4])
 local now = now_ms()
 local leased, ended = {}, {}
+
+-- A worker serves these models now (what decides which queues drive scaling).
+local served = {}
+for i = 4, #KEYS do
+  served[#served + 1] = string.sub(KEYS[i], #key(CTX.queue, '') + 1)
+  served[#served + 1] = now
+end
+if #served > 0 then redis.call('HSET', KEYS[3], unpack(served)) end
 
 local function grant(job)
   local token = ARGV[4 + #leased + 1]
@@ -45,7 +55,7 @@ local function discard(q, id)
 end
 
 -- 1. Reclaim: entries idle for a whole lease TTL belong to workers that stopped heartbeating.
-for i = 3, #KEYS do
+for i = 4, #KEYS do
   if #leased >= max_jobs then break end
   local reply = redis.pcall('XAUTOCLAIM', KEYS[i], CTX.group, worker_id, ttl, '0-0', 'COUNT', max_jobs - #leased)
   if type(reply) == 'table' and not reply.err then
@@ -64,7 +74,7 @@ for i = 3, #KEYS do
 end
 
 -- 2. New entries, model by model in the order the worker gave.
-for i = 3, #KEYS do
+for i = 4, #KEYS do
   local rounds = 0
   while #leased < max_jobs and rounds < 16 do
     rounds = rounds + 1

@@ -39,7 +39,12 @@ export async function leaseJobs(redis: ScriptRedis, options: LeaseJobsOptions): 
     redis,
     LEASE_JOBS,
     // The first lease token is the call's request token (lua/request-token.lua).
-    [keys.leases(), keys.requestReply(tokens[0]), ...options.models.map((model) => keys.queue(model))],
+    [
+      keys.leases(),
+      keys.requestReply(tokens[0]),
+      keys.modelsSeen(),
+      ...options.models.map((model) => keys.queue(model)),
+    ],
     [SCRIPT_CONTEXT, options.workerId, String(options.maxJobs), String(options.leaseTtlMs), ...tokens],
   );
   return { now: reply.now, jobs: asList(reply.jobs), ended: asList(reply.ended) };

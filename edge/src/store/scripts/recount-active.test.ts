@@ -58,7 +58,7 @@ describe('recount-active', () => {
     await fx.redis.set(keys.accountActive('acct_1'), 7);
     // No lease expired, so no queue needs waking: the Durable Object binding is never reached.
     const noWaker = {} as Pick<Env, 'QUEUE_WAKER'>;
-    await reapLeases(noWaker, fx.redis, 200);
+    await reapLeases(noWaker, fx.redis, { timeoutMs: 200, seenWindowMs: 60_000 });
     expect((await readHash(fx.redis, keys.job('stale'))).status).toBe('failed');
     expect(await active('acct_1')).toBe('1');
   });

@@ -10,20 +10,26 @@ export const TIME_OUT_QUEUED_JOBS: LuaScript = SCRIPTS['time-out-queued-jobs'];
 export const QUEUE_TIMEOUT_BATCH = 500;
 
 export interface TimeOutResult {
-  ended: { job_id: string; model: string }[];
+  ended: { job_id: string; model: string; code: 'queue_timeout' | 'no_capacity' }[];
 }
 
-/** Ends (failed, `queue_timeout`) every job that waited in a queue longer than `timeoutMs`. */
-export async function timeOutQueuedJobs(
-  redis: ScriptRedis,
-  timeoutMs: number,
-  limit = QUEUE_TIMEOUT_BATCH,
-): Promise<TimeOutResult> {
+export interface TimeOutOptions {
+  timeoutMs: number;
+  /** A model no worker asked to lease within this window is not served: its jobs end `no_capacity`. */
+  seenWindowMs: number;
+  limit?: number;
+}
+
+/**
+ * Ends (failed) every job that waited in a queue longer than `timeoutMs`: `no_capacity` when no
+ * worker serves its model, else `queue_timeout`.
+ */
+export async function timeOutQueuedJobs(redis: ScriptRedis, o: TimeOutOptions): Promise<TimeOutResult> {
   const reply = await runScript<{ ended: unknown }>(
     redis,
     TIME_OUT_QUEUED_JOBS,
-    [keys.queuedModels()],
-    [SCRIPT_CONTEXT, String(timeoutMs), String(limit)],
+    [keys.queuedModels(), keys.modelsSeen()],
+    [SCRIPT_CONTEXT, String(o.timeoutMs), String(o.limit ?? QUEUE_TIMEOUT_BATCH), String(o.seenWindowMs)],
   );
   return { ended: asList(reply.ended) };
 }
