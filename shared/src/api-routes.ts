@@ -52,6 +52,7 @@ export const API_ROUTES: ApiRoute[] = [
       'insufficient_credits',
       'rate_limited',
       'concurrency_limited',
+      'test_quota_exceeded',
       'idempotency_conflict',
     ],
   },

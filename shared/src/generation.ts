@@ -37,7 +37,9 @@ export const GenerationRequest = z
       .min(0)
       .max(LIMITS.seedMax)
       .optional()
-      .describe('Fixing the seed makes the request deterministic and cacheable. Random when omitted.'),
+      .describe(
+        'Fixing the seed makes the request deterministic and cacheable: a repeat by the same account and key mode (test or live) is answered from the stored outputs (`cached: true`). Random when omitted.',
+      ),
     num_outputs: z.int().min(1).max(LIMITS.numOutputsMax).default(1),
     output_format: z.enum(OUTPUT_FORMATS).default('png'),
     image: imageInput.optional(),
@@ -131,7 +133,16 @@ export const Generation = z
     progress: z.object({ step: z.int(), total: z.int() }).nullable(),
     outputs: z.array(GenerationOutput),
     error: GenerationError.nullable(),
-    cached: z.boolean(),
+    cached: z
+      .boolean()
+      .describe(
+        'Answered from the result cache: an identical seeded request of the same account and mode had succeeded. The cache and the coalescing of identical requests in flight never cross accounts, nor test and live mode.',
+      ),
+    livemode: z
+      .boolean()
+      .describe(
+        'false when a test key (`ldm_test_...`) made it: free (no credits held or spent, no usage billed), counted against the daily test quota. true for live keys.',
+      ),
     created_at: z.iso.datetime(),
     started_at: z.iso.datetime().nullable(),
     completed_at: z.iso.datetime().nullable(),

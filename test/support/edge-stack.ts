@@ -33,6 +33,7 @@ export interface CreateAccountOptions {
   credits?: number;
   plan?: 'free' | 'pro' | 'enterprise';
   limits?: { requests_per_minute?: number; concurrent_jobs?: number };
+  /** The key's mode; default live (test keys are free and quota-limited, DESIGN decision 4). */
   mode?: 'live' | 'test';
 }
 
@@ -129,7 +130,7 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
       })) as { id: string };
       if (o.limits) await admin(`/admin/v1/accounts/${account.id}`, 'PATCH', { limits: o.limits });
       const key = (await admin(`/admin/v1/accounts/${account.id}/keys`, 'POST', {
-        mode: o.mode ?? 'test',
+        mode: o.mode ?? 'live',
       })) as {
         id: string;
         key: string;

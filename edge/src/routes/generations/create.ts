@@ -38,10 +38,17 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
     ...(resolved.image ? { image_sha256: await sha256Hex(resolved.image.bytes) } : {}),
     ...(resolved.mask ? { mask_sha256: await sha256Hex(resolved.mask.bytes) } : {}),
   };
-  const fingerprint = resolved.seeded ? await fingerprintOf(resolvedInput, digests) : '';
+  const livemode = caller.mode === 'live';
+  const fingerprint = resolved.seeded
+    ? await fingerprintOf(resolvedInput, digests, { accountId: caller.accountId, livemode })
+    : '';
   const stored = await storeInputs(c.env.OUTPUTS, caller.accountId, jobId, resolved);
   const input: JobInput = { ...resolvedInput, ...stored };
-  const units = priceUnits(model, input.width, input.height, input.steps, input.num_outputs);
+  // A test key's generation is free (DESIGN decision 4): nothing is held, charged or metered, so
+  // every settling script moves 0 units and the billing outbox never hears of it.
+  const units = livemode ? priceUnits(model, input.width, input.height, input.steps, input.num_outputs) : 0;
+  const plan = config.plans[caller.plan as PlanName] ?? config.plans.free;
+  const cacheHitUnits = livemode ? round6(model.price.cache_hit * input.num_outputs) : 0;
 
   const result = await submitGeneration(redis, {
     accountId: caller.accountId,
@@ -55,18 +62,20 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
       origin: requestOrigin(c),
       fingerprint,
       max_attempts: String(config.maxAttempts),
-      units_cache_hit: String(round6(model.price.cache_hit * input.num_outputs)),
+      units_cache_hit: String(cacheHitUnits),
       key_id: caller.keyId,
+      livemode: livemode ? '1' : '0',
       ...digests,
     },
     units,
-    cacheHitUnits: round6(model.price.cache_hit * input.num_outputs),
+    cacheHitUnits,
     concurrencyLimit: caller.concurrencyLimit,
     retentionSeconds: config.jobRetentionSeconds,
     idempotency: idempotencyKey && { ...idempotencyKey, ttlSeconds: config.idempotencyTtlSeconds },
     fingerprint,
     day: utcDay(),
-    monthlyAllowance: (config.plans[caller.plan as PlanName] ?? config.plans.free).monthly_allowance,
+    monthlyAllowance: plan.monthly_allowance,
+    testQuota: livemode ? undefined : plan.test_generations_per_day,
   });
 
   const jobCreated = result.outcome === 'created' || result.outcome === 'coalesced';

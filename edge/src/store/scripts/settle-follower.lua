@@ -1,3 +1,4 @@
+-- Upstash: global lock (the leader, account, queue and usage keys are named by the follower record).
 -- Brings a coalesced follower up to date with its leader when the follower is read (the lazy half
 -- of the coalescing contract in keys.ts; the worker-side scripts may also settle followers eagerly
 -- when the leader ends, and then this finds nothing to do).
@@ -11,6 +12,7 @@
 -- ARGV[1] JSON templates { job, followers, account, active, queue, fp_live, usage_day, outbox, group }
 -- ARGV[2] UTC day (usage ledger)
 -- Returns JSON { outcome = unchanged | following | succeeded | failed | requeued | joined, job }.
+--- @include "webhook-events"
 local ctx = cjson.decode(ARGV[1])
 local day = ARGV[2]
 
@@ -68,11 +70,14 @@ if l_status == 'succeeded' then
   redis.call('HSET', KEYS[1], 'status', 'succeeded', 'cached', '1', 'cache_source', f.leader, 'outputs', l_outputs,
     'started_at', l_started or now, 'completed_at', l_completed or now, 'units', units, 'inference_ms', 0)
   redis.call('HDEL', KEYS[1], 'cancel_requested')
-  local usage = key(ctx.usage_day, f.account_id, day)
-  redis.call('HINCRBYFLOAT', usage, f.model .. ':units', units)
-  redis.call('HINCRBY', usage, f.model .. ':jobs', 1)
+  -- A test key's follower (livemode "0") is free: neither usage nor billed (DESIGN decision 4).
+  if f.livemode ~= '0' then
+    local usage = key(ctx.usage_day, f.account_id, day)
+    redis.call('HINCRBYFLOAT', usage, f.model .. ':units', units)
+    redis.call('HINCRBY', usage, f.model .. ':jobs', 1)
+  end
   if units > 0 then
-    -- Paid from the monthly allowance first (as record_usage in lua-prelude.ts does).
+    -- Paid from the monthly allowance first (as record_usage in lua/prelude.lua does).
     local from_allowance = math.min(units, tonumber(redis.call('HGET', acct, 'allowance_left')) or 0)
     if from_allowance > 0 then
       redis.call('HINCRBYFLOAT', acct, 'allowance_left', -from_allowance)
@@ -81,7 +86,7 @@ if l_status == 'succeeded' then
     redis.call('XADD', ctx.outbox, '*', 'job', id, 'account', f.account_id, 'model', f.model, 'units', units, 'at', now)
   end
   free_slot()
-  webhook_event(id, 'completed', now) -- webhook-events-lua.ts, prepended to this script
+  webhook_event(id, 'completed', now) -- lua/webhook-events.lua, included above
   return answer('succeeded')
 end
 
