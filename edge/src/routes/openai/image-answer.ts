@@ -1,0 +1,79 @@
+import type { Generation, GenerationRequestInput, OpenAIImagesResponse } from '@ldm/shared';
+import type { Context } from 'hono';
+import { engineCall } from '../../compat/engine-call';
+import { base64Of, outputFiles } from '../../compat/output-bytes';
+import type { AppEnv } from '../../context';
+import { isTerminal } from '../../generations/load-generation';
+import { waitForResult } from '../../generations/wait-for-result';
+import { markSubmitted, OpenAIApiError, openaiErrorResponse } from './openai-error';
+
+/**
+ * How long an Images request is held for its images. The `openai` client gives up after 10
+ * minutes by default; answering before that lets it read a useful error instead of timing out
+ * (a client timeout would be retried as a new POST, rendering the images twice).
+ */
+export const HOLD_SECONDS = 540;
+
+/**
+ * Runs one generation through the engine and answers in OpenAI's Images shape once the images
+ * exist: signed URLs (`url`) or the bytes themselves (`b64_json`).
+ */
+export async function answerWithImages(
+  c: Context<AppEnv>,
+  request: GenerationRequestInput,
+  responseFormat: 'url' | 'b64_json',
+): Promise<Response> {
+  const started = Date.now();
+  const created = await engineCall(c, '', { method: 'POST', body: request, headers: { Prefer: 'wait' } });
+  if (!created.ok) {
+    const retryAfter = created.headers.get('retry-after');
+    return openaiErrorResponse(
+      c,
+      created.status,
+      created.body.error,
+      retryAfter ? { 'Retry-After': retryAfter } : {},
+    );
+  }
+  markSubmitted(c);
+  let generation: Generation = created.body;
+  if (!isTerminal(generation.status)) {
+    const left = Math.max(1, HOLD_SECONDS - Math.ceil((Date.now() - started) / 1000));
+    await waitForResult(c, generation.id, { status: generation.status }, left);
+    const again = await engineCall(c, `/${generation.id}`);
+    if (!again.ok) return openaiErrorResponse(c, again.status, again.body.error);
+    generation = again.body;
+  }
+  c.header('x-should-retry', 'false');
+  c.header('x-ldm-generation-id', generation.id);
+  if (generation.status === 'failed') {
+    throw new OpenAIApiError(
+      500,
+      `Generation ${generation.id} failed: ${generation.error?.message ?? 'unknown error'}`,
+      null,
+      'generation_failed',
+    );
+  }
+  if (generation.status === 'canceled') {
+    throw new OpenAIApiError(409, `Generation ${generation.id} was canceled.`, null, 'generation_canceled');
+  }
+  if (generation.status !== 'succeeded') {
+    throw new OpenAIApiError(
+      504,
+      `The images were not ready within ${HOLD_SECONDS} s; generation ${generation.id} goes on: GET /v1/generations/${generation.id} with the same key.`,
+      null,
+      'timeout',
+    );
+  }
+  const data =
+    responseFormat === 'b64_json'
+      ? (await outputFiles(c, generation.id)).map((file) => ({ b64_json: base64Of(file.bytes) }))
+      : generation.outputs.map((output) => ({ url: output.url }));
+  const first = generation.outputs[0];
+  const body: OpenAIImagesResponse = {
+    created: Math.floor(Date.parse(generation.created_at) / 1000),
+    data,
+    ...(first ? { size: `${first.width}x${first.height}` } : {}),
+    output_format: generation.input.output_format,
+  };
+  return c.json(body);
+}

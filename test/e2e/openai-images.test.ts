@@ -1,0 +1,102 @@
+import OpenAI from 'openai';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type E2eStack, startE2eStack } from './support/e2e-stack';
+
+// The official `openai` npm client, unmodified, against the real local stack (redis, bridge,
+// workerd edge, a CPU worker on the demo model): only baseURL and apiKey change.
+let e2e: E2eStack;
+let openai: OpenAI;
+
+beforeAll(async () => {
+  e2e = await startE2eStack({ vars: { LEASE_TTL_MS: '10000' }, model: 'demo' });
+  const worker = e2e.startWorker('w-openai');
+  await worker.waitForLog((l) => l.msg === 'worker ready', 60_000);
+  openai = new OpenAI({ baseURL: `${e2e.baseUrl}/openai/v1`, apiKey: e2e.account.apiKey });
+}, 120_000);
+afterAll(async () => {
+  await e2e?.stop();
+});
+
+async function pngOf(bytes: ArrayBuffer | Buffer) {
+  return sharp(Buffer.from(bytes as ArrayBuffer)).metadata();
+}
+
+describe('OpenAI images.generate', () => {
+  it('holds the request until the images exist and answers signed URLs that work without the key', async () => {
+    const res = await openai.images
+      .generate({ model: 'dall-e-2', prompt: 'a red circle', n: 2, size: '256x256' })
+      .withResponse();
+    const body = res.data;
+    expect(res.response.headers.get('x-should-retry')).toBe('false');
+    expect(Math.abs(body.created - Date.now() / 1000)).toBeLessThan(120);
+    expect(body.data).toHaveLength(2);
+    expect(body.size).toBe('256x256');
+    for (const image of body.data ?? []) {
+      expect(image.url).toMatch(/\/v1\/outputs\/.*[?&]sig=/);
+      const download = await fetch(image.url as string); // no Authorization header
+      expect(download.status).toBe(200);
+      const meta = await pngOf(await download.arrayBuffer());
+      expect([meta.format, meta.width, meta.height]).toEqual(['png', 256, 256]);
+    }
+  });
+
+  it('answers b64_json with the image bytes, at the nearest supported size', async () => {
+    // 1792x1024 on a model whose max side is 512: the same aspect ratio scaled down, sides x8.
+    const body = await openai.images.generate({
+      model: 'gpt-image-1',
+      prompt: 'a blue square',
+      size: '1792x1024',
+      response_format: 'b64_json',
+    });
+    expect(body.data).toHaveLength(1);
+    const meta = await pngOf(Buffer.from(body.data?.[0].b64_json as string, 'base64'));
+    expect([meta.format, meta.width, meta.height]).toEqual(['png', 512, 288]);
+    expect(body.size).toBe('512x288');
+  });
+
+  it('refuses an unknown size with a 400 in OpenAI error shape, naming the param', async () => {
+    const error = await openai.images
+      // biome-ignore lint/suspicious/noExplicitAny: an invalid size on purpose
+      .generate({ prompt: 'x', size: '999x999' as any })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    const bad = error as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(bad.status).toBe(400);
+    expect(bad.param).toBe('size');
+    expect(bad.code).toBe('invalid_size');
+    expect(bad.type).toBe('invalid_request_error');
+    expect(bad.message).toMatch(/1024x1024/);
+  });
+
+  it('refuses an unknown model and a bad key in OpenAI error shape', async () => {
+    const missing = await openai.images
+      .generate({ prompt: 'x', model: 'no-such-model' })
+      .catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((missing as InstanceType<typeof OpenAI.APIError>).code).toBe('model_not_found');
+
+    const stranger = new OpenAI({
+      baseURL: `${e2e.baseUrl}/openai/v1`,
+      apiKey: 'ldm_test_not_a_real_key_at_all_000',
+    });
+    const unauthorized = await stranger.images.generate({ prompt: 'x' }).catch((e: unknown) => e);
+    expect(unauthorized).toBeInstanceOf(OpenAI.AuthenticationError);
+    const err = unauthorized as InstanceType<typeof OpenAI.APIError>;
+    expect(err.status).toBe(401);
+    expect(err.code).toBe('invalid_api_key');
+    expect(err.error).toMatchObject({ type: 'invalid_request_error', param: null, code: 'invalid_api_key' });
+  });
+
+  it('answers a raw POST with exactly OpenAI error keys', async () => {
+    const res = await fetch(`${e2e.baseUrl}/openai/v1/images/generations`, {
+      method: 'POST',
+      headers: { ...e2e.account.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'x', n: 9 }),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: Record<string, unknown> };
+    expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
+    expect(body.error.param).toBe('n');
+  });
+});
