@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type E2eStack, startE2eStack } from './support/e2e-stack';
@@ -98,5 +98,82 @@ describe('OpenAI images.generate', () => {
     const body = (await res.json()) as { error: Record<string, unknown> };
     expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
     expect(body.error.param).toBe('n');
+  });
+});
+
+// A 64x64 gradient (the demo model's native size, so the output is pixel-aligned with the input).
+const colour = (x: number, y: number) => [x * 4, y * 4, 120];
+const repaintLeft = (x: number) => x < 32;
+
+async function rgbaPng(alpha: (x: number, y: number) => number): Promise<Buffer> {
+  const raw = Buffer.alloc(64 * 64 * 4);
+  for (let y = 0; y < 64; y++)
+    for (let x = 0; x < 64; x++) raw.set([...colour(x, y), alpha(x, y)], (y * 64 + x) * 4);
+  return sharp(raw, { raw: { width: 64, height: 64, channels: 4 } })
+    .png()
+    .toBuffer();
+}
+
+/** Pixels equal to the input's, on the kept side and on the repainted side. */
+async function compare(b64: string) {
+  const { data, info } = await sharp(Buffer.from(b64, 'base64')).raw().toBuffer({ resolveWithObject: true });
+  expect([info.width, info.height]).toEqual([64, 64]);
+  let keptSame = 0;
+  let repaintedChanged = 0;
+  for (let y = 0; y < 64; y++) {
+    for (let x = 0; x < 64; x++) {
+      const same = colour(x, y).every((v, c) => data[(y * 64 + x) * info.channels + c] === v);
+      if (repaintLeft(x)) repaintedChanged += same ? 0 : 1;
+      else keptSame += same ? 1 : 0;
+    }
+  }
+  return { keptSame, repaintedChanged };
+}
+
+describe('OpenAI images.edit and images.createVariation', () => {
+  it('repaints only where the mask is transparent; every other pixel stays as it was', async () => {
+    const image = await toFile(await rgbaPng(() => 255), 'image.png', { type: 'image/png' });
+    const mask = await toFile(await rgbaPng((x) => (repaintLeft(x) ? 0 : 255)), 'mask.png', {
+      type: 'image/png',
+    });
+    const body = await openai.images.edit({
+      image,
+      mask,
+      prompt: 'a red circle',
+      response_format: 'b64_json',
+    });
+    const { keptSame, repaintedChanged } = await compare(body.data?.[0].b64_json as string);
+    expect(keptSame).toBe(32 * 64);
+    expect(repaintedChanged).toBeGreaterThan(32 * 64 * 0.5);
+  });
+
+  it("uses the image's own transparency as the mask when none is sent (image[] form)", async () => {
+    const image = await toFile(await rgbaPng((x) => (repaintLeft(x) ? 0 : 255)), 'image.png', {
+      type: 'image/png',
+    });
+    const body = await openai.images.edit({
+      image: [image],
+      prompt: 'a blue square',
+      response_format: 'b64_json',
+    });
+    const { keptSame, repaintedChanged } = await compare(body.data?.[0].b64_json as string);
+    expect(keptSame).toBe(32 * 64);
+    expect(repaintedChanged).toBeGreaterThan(0);
+  });
+
+  it('refuses a mask with no transparent pixels in OpenAI shape', async () => {
+    const image = await toFile(await rgbaPng(() => 255), 'image.png', { type: 'image/png' });
+    const mask = await toFile(await rgbaPng(() => 255), 'mask.png', { type: 'image/png' });
+    const error = await openai.images.edit({ image, mask, prompt: 'x' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('mask');
+  });
+
+  it("makes a variation of an image (img2img) at the image's size", async () => {
+    const image = await toFile(await rgbaPng(() => 255), 'image.png', { type: 'image/png' });
+    const body = await openai.images.createVariation({ image, n: 1 });
+    const download = await fetch(body.data?.[0].url as string);
+    const meta = await sharp(Buffer.from(await download.arrayBuffer())).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['png', 64, 64]);
   });
 });

@@ -4,6 +4,7 @@ import type { AppEnv } from '../../context';
 import { apiKeyAuth } from '../../middleware/api-key-auth';
 import { bodyLimit } from '../../middleware/body-limit';
 import type { KeyRateLimit } from '../../middleware/rate-limit';
+import { imagesEdit } from './images-edit';
 import { imagesGenerate } from './images-generate';
 import { onOpenAIError, onOpenAINotFound } from './openai-error';
 
@@ -16,7 +17,8 @@ export function openaiApi(rateLimit: KeyRateLimit) {
   const app = new Hono<AppEnv>()
     .use(apiKeyAuth({ rateLimit }))
     .use(bodyLimit({ maxBytes: LIMITS.bodyMaxBytes }))
-    .route('/images', imagesGenerate);
+    .route('/images', imagesGenerate)
+    .route('/images', imagesEdit);
   app.all('*', onOpenAINotFound);
   app.onError(onOpenAIError);
   return app;
