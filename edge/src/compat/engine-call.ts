@@ -13,7 +13,22 @@ import { generations } from '../routes/generations';
  * config, Redis clients, request id) are handed over keyed by the internal Request object, which
  * nothing outside this module can forge (no header carries them).
  */
-const handoff = new WeakMap<Request, Partial<AppVariables>>();
+const handoff = new WeakMap<Request, Partial<AppVariables> & { jobExtras?: JobExtras }>();
+
+/**
+ * Fields a surface adds to the job record it creates (job-record.ts): `webhook_format` and
+ * `compat_owner` make the webhook deliverer send the surface's own object (a Replicate prediction).
+ */
+export interface JobExtras {
+  webhook_format?: 'replicate';
+  compat_owner?: string;
+}
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    jobExtras: JobExtras | undefined;
+  }
+}
 
 const engine = new Hono<AppEnv>()
   .basePath('/v1')
@@ -36,6 +51,7 @@ export interface EngineCallOptions {
   body?: unknown;
   /** Request headers the engine reads: Prefer, Idempotency-Key. */
   headers?: Record<string, string>;
+  jobExtras?: JobExtras;
 }
 
 /** Runs `/v1/generations{path}` for the surface's caller; `path` starts with `/` or `?` or is empty. */
@@ -51,7 +67,7 @@ export async function engineCall<T = Generation>(
     headers,
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
-  handoff.set(request, { ...c.var });
+  handoff.set(request, { ...c.var, jobExtras: options.jobExtras });
   const response = await engine.fetch(request, c.env, c.executionCtx);
   return {
     ok: response.ok,

@@ -5,6 +5,7 @@ import { apiKeyAuth } from '../../middleware/api-key-auth';
 import { bodyLimit } from '../../middleware/body-limit';
 import type { KeyRateLimit } from '../../middleware/rate-limit';
 import { replicateModels } from './models';
+import { predictionStream } from './prediction-stream';
 import { predictionsCreate } from './predictions-create';
 import { predictionsRead } from './predictions-read';
 import { onReplicateError, onReplicateNotFound } from './replicate-error';
@@ -17,6 +18,8 @@ import { replicateWebhookSecret } from './webhook-secret';
  */
 export function replicateApi(rateLimit: KeyRateLimit) {
   const app = new Hono<AppEnv>()
+    // Before the key check: a signed stream URL opens without the key (the route checks either).
+    .route('/', predictionStream(rateLimit))
     .use(apiKeyAuth({ rateLimit }))
     .use(bodyLimit({ maxBytes: LIMITS.bodyMaxBytes }))
     .route('/', predictionsCreate)

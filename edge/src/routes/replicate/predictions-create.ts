@@ -5,6 +5,7 @@ import {
   ReplicateVersionPredictionRequest,
 } from '@ldm/shared';
 import { type Context, Hono } from 'hono';
+import { compatConfigFor } from '../../compat/compat-config';
 import { engineCall } from '../../compat/engine-call';
 import { dataUrlOf, outputFiles } from '../../compat/output-bytes';
 import type { AppEnv } from '../../context';
@@ -43,6 +44,7 @@ async function createPrediction(
     method: 'POST',
     body: request,
     headers: prefer ? { Prefer: prefer } : {},
+    jobExtras: { webhook_format: 'replicate', compat_owner: compatConfigFor(c.env).modelOwner },
   });
   if (!answer.ok) return fromEngine(c, answer);
   const generation: Generation = answer.body;
@@ -51,10 +53,10 @@ async function createPrediction(
   if (waited) c.header('Preference-Applied', answer.headers.get('preference-applied') ?? 'wait');
   if (waited && generation.status === 'succeeded') {
     const output = (await outputFiles(c, generation.id)).map(dataUrlOf);
-    return c.json(predictionView(c, generation, model.version, { output }), 201);
+    return c.json(await predictionView(c, generation, model.version, { output }), 201);
   }
   const statusOverride = waited && !isTerminal(generation.status) ? 'starting' : undefined;
-  return c.json(predictionView(c, generation, model.version, { statusOverride }), 201);
+  return c.json(await predictionView(c, generation, model.version, { statusOverride }), 201);
 }
 
 /**

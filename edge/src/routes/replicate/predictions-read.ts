@@ -27,13 +27,13 @@ export const predictionsRead = new Hono<AppEnv>()
     return c.json({
       previous: null,
       next,
-      results: data.map((g) => predictionView(c, g, versionOf(c, g))),
+      results: await Promise.all(data.map((g) => predictionView(c, g, versionOf(c, g)))),
     });
   })
   .get('/predictions/:id', async (c) => {
     const answer = await engineCall(c, `/${encodeURIComponent(c.req.param('id'))}`);
     if (!answer.ok) return fromEngine(c, answer);
-    return c.json(predictionView(c, answer.body, versionOf(c, answer.body)));
+    return c.json(await predictionView(c, answer.body, versionOf(c, answer.body)));
   })
   .post('/predictions/:id/cancel', async (c) => {
     const id = encodeURIComponent(c.req.param('id'));
@@ -43,7 +43,7 @@ export const predictionsRead = new Hono<AppEnv>()
       if (answer.body.error.code !== 'invalid_state') return fromEngine(c, answer);
       const current = await engineCall(c, `/${id}`);
       if (!current.ok) return fromEngine(c, current);
-      return c.json(predictionView(c, current.body, versionOf(c, current.body)));
+      return c.json(await predictionView(c, current.body, versionOf(c, current.body)));
     }
-    return c.json(predictionView(c, answer.body, versionOf(c, answer.body)));
+    return c.json(await predictionView(c, answer.body, versionOf(c, answer.body)));
   });
