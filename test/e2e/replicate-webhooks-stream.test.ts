@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Replicate, { type Prediction, validateWebhook } from 'replicate';
@@ -109,5 +110,27 @@ describe('Replicate webhooks, stream and inputs', () => {
       .create({ model: REF, input: { prompt: 'x', image: `${imageUrl.replace(/:\d+\//, ':1/')}` } })
       .catch((e: Error) => e);
     expect((broken as Error).message).toMatch(/422.*input\.image/s);
+  });
+
+  it("answers the client's burst of five quick 429 retries without charging them to the limit", async () => {
+    const limited = await e2e.stack.createAccount({ limits: { requests_per_minute: 3 } });
+    const client = new Replicate({ auth: limited.apiKey, baseUrl: `${e2e.baseUrl}/replicate/v1` });
+    for (let i = 0; i < 3; i++) await client.predictions.list();
+    const refused = (await client.predictions.list().catch((e: unknown) => e)) as {
+      response: Response;
+      message: string;
+    };
+    expect(refused.response.status).toBe(429);
+    expect(refused.response.headers.get('retry-after')).toMatch(/^\d+$/);
+    // The client read the body into its message.
+    expect(refused.message).toMatch(/"title":"Too many requests"/);
+    // The limiter's counters (sliding window: this window and the last) hold the 3 admitted
+    // requests only: the six refused attempts (first try + 5 retries) added nothing.
+    const hash = createHash('sha256').update(limited.apiKey).digest('hex');
+    const counters = (await e2e.stack.redis.keys(`rl:${hash}:*`)) as string[];
+    expect(counters.length).toBeGreaterThan(0);
+    let admitted = 0;
+    for (const key of counters) admitted += Number(await e2e.stack.redis.get(key));
+    expect(admitted).toBe(3);
   });
 });
