@@ -95,9 +95,7 @@ describe('Replicate predictions', () => {
       cancel: `${e2e.baseUrl}/replicate/v1/predictions/${done.id}/cancel`,
       // Signed: replicate.stream() opens it without the key.
       stream: expect.stringMatching(
-        new RegExp(
-          `^${e2e.baseUrl}/replicate/v1/predictions/${done.id}/stream\\?expires=\\d+&sig=[\\w-]+$`,
-        ),
+        new RegExp(`^${e2e.baseUrl}/replicate/v1/predictions/${done.id}/stream\\?expires=\\d+&sig=[\\w-]+$`),
       ),
     });
   });
