@@ -51,6 +51,20 @@ describe('readPngAlpha', () => {
     broken.fill(0xff, idat + 6, idat + 20);
     await expect(readPngAlpha(broken, 'mask')).rejects.toThrow(/mask: PNG data/);
   });
+
+  it('refuses a header that claims more pixels than allowed before allocating anything', async () => {
+    const png = new Uint8Array(
+      await sharp(rgba(), { raw: { width: W, height: H, channels: 4 } })
+        .png()
+        .toBuffer(),
+    );
+    // IHDR's width and height (bytes 16-23); the parser trusts no CRC to stop here.
+    new DataView(png.buffer).setUint32(16, 8192);
+    new DataView(png.buffer).setUint32(20, 8192);
+    const used = process.memoryUsage().arrayBuffers;
+    await expect(readPngAlpha(png, 'mask')).rejects.toThrow(/at most 4194304 pixels/);
+    expect(process.memoryUsage().arrayBuffers - used).toBeLessThan(16 * 1024 * 1024);
+  });
 });
 
 describe('maskFromAlpha', () => {

@@ -10,6 +10,12 @@ import { fieldError } from '../errors/api-error';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const MAX_SIDE = LIMITS.dimensionMax * 4;
+/**
+ * Most pixels of a PNG whose transparency is read here (2048 x 2048). Its decoded rows are held in
+ * memory (8 bytes a pixel at 16-bit RGBA), and a Worker has 128 MB: a small file whose header
+ * claims 8192 x 8192 must be refused before anything is allocated.
+ */
+export const MAX_ALPHA_PIXELS = LIMITS.dimensionMax * LIMITS.dimensionMax;
 
 export interface PngAlpha {
   width: number;
@@ -125,6 +131,14 @@ export async function readPngAlpha(bytes: Uint8Array, field: string): Promise<Pn
   }
   const hasAlphaChannel = colour === 4 || colour === 6;
   if (!hasAlphaChannel && !(colour === 3 && transparency)) return { width, height, alpha: null };
+  if (width * height > MAX_ALPHA_PIXELS) {
+    throw fieldError(
+      field,
+      `a PNG with transparency may have at most ${MAX_ALPHA_PIXELS} pixels (2048 x 2048); this one has ${width * height}`,
+      MAX_ALPHA_PIXELS,
+    );
+  }
+  if (![1, 2, 4, 8, 16].includes(depth)) throw fieldError(field, `PNG bit depth ${depth} is not valid`);
   if (interlace !== 0)
     throw fieldError(field, 'interlaced PNGs are not supported; save it without interlacing');
   const channels = colour === 6 ? 4 : colour === 4 ? 2 : 1;
