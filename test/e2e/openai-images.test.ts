@@ -10,20 +10,50 @@ let openai: OpenAI;
 
 beforeAll(async () => {
   e2e = await startE2eStack({ vars: { LEASE_TTL_MS: '10000' }, model: 'demo' });
-  const worker = e2e.startWorker('w-openai');
-  await worker.waitForLog((l) => l.msg === 'worker ready', 60_000);
   openai = new OpenAI({ baseURL: `${e2e.baseUrl}/openai/v1`, apiKey: e2e.account.apiKey });
 }, 120_000);
 afterAll(async () => {
   await e2e?.stop();
 });
 
+// The worker starts after the first test, which needs work to stay queued.
+let workerReady: Promise<unknown> | undefined;
+const withWorker = () => {
+  workerReady ??= e2e.startWorker('w-openai').waitForLog((l) => l.msg === 'worker ready', 60_000);
+  return workerReady;
+};
+
 async function pngOf(bytes: ArrayBuffer | Buffer) {
   return sharp(Buffer.from(bytes as ArrayBuffer)).metadata();
 }
 
 describe('OpenAI images.generate', () => {
+  it('answers a held request whose queued work was canceled without inviting a retry (one job, not three)', async () => {
+    const list = async () => {
+      const res = await fetch(`${e2e.baseUrl}/v1/generations?limit=100`, { headers: e2e.account.headers });
+      return ((await res.json()) as { data: { id: string; status: string }[] }).data;
+    };
+    const before = new Set((await list()).map((g) => g.id));
+    const held = openai.images.generate({ prompt: 'to be canceled', n: 4, size: '1024x1024' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    let id: string | undefined;
+    while (!id) {
+      id = (await list()).find((g) => !before.has(g.id))?.id;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await e2e.cancel(id)).status).toBe(200);
+    const error = (await held) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.ConflictError); // a 409, which the client retries unless told not to
+    expect(error.code).toBe('generation_canceled');
+    expect(error.headers?.get('x-should-retry')).toBe('false');
+    const made = (await list()).filter((g) => !before.has(g.id));
+    expect(made.map((g) => g.id)).toEqual([id]);
+  });
+
   it('holds the request until the images exist and answers signed URLs that work without the key', async () => {
+    await withWorker();
     const res = await openai.images
       .generate({ model: 'dall-e-2', prompt: 'a red circle', n: 2, size: '256x256' })
       .withResponse();
@@ -86,6 +116,22 @@ describe('OpenAI images.generate', () => {
     expect(err.status).toBe(401);
     expect(err.code).toBe('invalid_api_key');
     expect(err.error).toMatchObject({ type: 'invalid_request_error', param: null, code: 'invalid_api_key' });
+  });
+
+  it('is reached through OPENAI_BASE_URL too', async () => {
+    const saved = process.env.OPENAI_BASE_URL;
+    process.env.OPENAI_BASE_URL = `${e2e.baseUrl}/openai/v1`;
+    try {
+      const client = new OpenAI({ apiKey: e2e.account.apiKey });
+      // biome-ignore lint/suspicious/noExplicitAny: an invalid size on purpose (no image is made)
+      const error = await client.images
+        .generate({ prompt: 'x', size: '1x1' as any })
+        .catch((e: unknown) => e);
+      expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('invalid_size');
+    } finally {
+      if (saved === undefined) delete process.env.OPENAI_BASE_URL;
+      else process.env.OPENAI_BASE_URL = saved;
+    }
   });
 
   it('answers a raw POST with exactly OpenAI error keys', async () => {
