@@ -87,8 +87,7 @@ describe('OpenAI images.generate', () => {
 
   it('refuses an unknown size with a 400 in OpenAI error shape, naming the param', async () => {
     const error = await openai.images
-      // biome-ignore lint/suspicious/noExplicitAny: an invalid size on purpose
-      .generate({ prompt: 'x', size: '999x999' as any })
+      .generate({ prompt: 'x', size: '999x999' as '256x256' }) // an unsupported size on purpose
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     const bad = error as InstanceType<typeof OpenAI.BadRequestError>;
@@ -123,9 +122,8 @@ describe('OpenAI images.generate', () => {
     process.env.OPENAI_BASE_URL = `${e2e.baseUrl}/openai/v1`;
     try {
       const client = new OpenAI({ apiKey: e2e.account.apiKey });
-      // biome-ignore lint/suspicious/noExplicitAny: an invalid size on purpose (no image is made)
       const error = await client.images
-        .generate({ prompt: 'x', size: '1x1' as any })
+        .generate({ prompt: 'x', size: '1x1' as '256x256' }) // unsupported on purpose: no image is made
         .catch((e: unknown) => e);
       expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('invalid_size');
     } finally {
