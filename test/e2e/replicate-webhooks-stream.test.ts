@@ -112,6 +112,43 @@ describe('Replicate webhooks, stream and inputs', () => {
     expect((broken as Error).message).toMatch(/422.*input\.image/s);
   });
 
+  it('inpaints with image and mask as data URLs, leaving the unmasked pixels as they were', async () => {
+    const colour = (x: number, y: number) => [x * 4, y * 4, 60];
+    const raw = Buffer.alloc(64 * 64 * 3);
+    const grey = Buffer.alloc(64 * 64);
+    for (let y = 0; y < 64; y++) {
+      for (let x = 0; x < 64; x++) {
+        raw.set(colour(x, y), (y * 64 + x) * 3);
+        grey[y * 64 + x] = y < 32 ? 255 : 0; // white = repaint the top half
+      }
+    }
+    const dataUrl = (png: Buffer) => `data:image/png;base64,${png.toString('base64')}`;
+    const image = await sharp(raw, { raw: { width: 64, height: 64, channels: 3 } })
+      .png()
+      .toBuffer();
+    const mask = await sharp(grey, { raw: { width: 64, height: 64, channels: 1 } })
+      .png()
+      .toBuffer();
+    const prediction = await replicate.predictions.create({
+      model: REF,
+      input: { prompt: 'a circle', image: dataUrl(image), mask: dataUrl(mask), ...SMALL },
+      wait: 30,
+    });
+    expect(prediction.status).toBe('succeeded');
+    const out = (prediction.output as string[])[0];
+    const { data, info } = await sharp(Buffer.from(out.slice(out.indexOf(',') + 1), 'base64'))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    let keptSame = 0;
+    for (let y = 32; y < 64; y++) {
+      for (let x = 0; x < 64; x++) {
+        keptSame += colour(x, y).every((v, c) => data[(y * 64 + x) * info.channels + c] === v) ? 1 : 0;
+      }
+    }
+    expect(keptSame).toBe(32 * 64);
+    expect(JSON.parse((await e2e.jobRecord(prediction.id)).input).task).toBe('inpaint');
+  });
+
   it("answers the client's burst of five quick 429 retries without charging them to the limit", async () => {
     const limited = await e2e.stack.createAccount({ limits: { requests_per_minute: 3 } });
     const client = new Replicate({ auth: limited.apiKey, baseUrl: `${e2e.baseUrl}/replicate/v1` });
