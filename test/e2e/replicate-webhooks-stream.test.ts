@@ -29,7 +29,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => imageServer.listen(0, '127.0.0.1', resolve));
   imageUrl = `http://127.0.0.1:${(imageServer.address() as AddressInfo).port}/input.png`;
   replicate = new Replicate({ auth: e2e.account.apiKey, baseUrl: `${e2e.baseUrl}/replicate/v1` });
-  const worker = e2e.startWorker('w-replicate-hooks');
+  // Frequent heartbeats: progress (the stream's `logs`) reaches the edge several times per job.
+  const worker = e2e.startWorker('w-replicate-hooks', { env: { HEARTBEAT_INTERVAL_MS: '100' } });
   await worker.waitForLog((l) => l.msg === 'worker ready', 60_000);
 }, 120_000);
 afterAll(async () => {
@@ -66,7 +67,7 @@ describe('Replicate webhooks, stream and inputs', () => {
   it('replicate.stream() reads logs, output and done from the signed urls.stream', async () => {
     const events: { event: string; data: string }[] = [];
     for await (const event of replicate.stream(REF, {
-      input: { prompt: 'a stream', ...SMALL, num_inference_steps: 6 },
+      input: { prompt: 'a stream', width: 128, height: 128, num_inference_steps: 40 },
     })) {
       events.push({ event: event.event, data: String(event.data) });
     }
@@ -75,8 +76,11 @@ describe('Replicate webhooks, stream and inputs', () => {
     expect(kinds.filter((k) => k === 'output')).toHaveLength(1);
     const output = events.find((e) => e.event === 'output')?.data as string;
     expect((await fetch(output)).status).toBe(200);
-    for (const log of events.filter((e) => e.event === 'logs'))
-      expect(log.data).toMatch(/^\s*\d+%\|.*\| \d+\/6$/);
+    const logs = events.filter((e) => e.event === 'logs').map((e) => e.data);
+    expect(logs.length).toBeGreaterThan(1);
+    for (const line of logs) expect(line).toMatch(/^\s*\d+%\|.*\| \d+\/40$/);
+    // One line per step, in order, none twice (a new progress sends only the steps not yet sent).
+    expect(logs.map((l) => Number(/(\d+)\/40$/.exec(l)?.[1]))).toEqual(logs.map((_, i) => i + 1));
   });
 
   it('refuses a stream URL whose signature was tampered with, and opens it with the key', async () => {
