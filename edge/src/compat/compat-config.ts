@@ -7,7 +7,9 @@ import { ConfigError } from '../env';
  *   COMPAT_MODEL_OWNER  owner part of Replicate model names (`ldm/<model>`), default `ldm`
  *   OPENAI_MODEL_MAP    JSON {"openai model name": "platform model"}; names not in it that are not
  *                       platform models map to DEFAULT_MODEL when they look like OpenAI image
- *                       models (dall-e-*, gpt-image-*), else they are a 400.
+ *                       models (dall-e-*, gpt-image-*), else they are a 404 model_not_found.
+ *   OPENAI_HOLD_SECONDS how long an Images request is held for its images (default 540: the `openai`
+ *                       client gives up after 600 s, and should read an answer, not time out and re-POST)
  */
 const CompatEnv = z.object({
   COMPAT_MODEL_OWNER: z
@@ -26,11 +28,13 @@ const CompatEnv = z.object({
       }
     })
     .pipe(z.record(z.string(), z.string().min(1))),
+  OPENAI_HOLD_SECONDS: z.coerce.number().int().min(1).max(600).default(540),
 });
 
 export interface CompatConfig {
   modelOwner: string;
   openaiModelMap: Readonly<Record<string, string>>;
+  openaiHoldSeconds: number;
 }
 
 const parsed = new WeakMap<object, CompatConfig>();
@@ -42,7 +46,11 @@ export function compatConfigFor(env: object): CompatConfig {
     if (!result.success) {
       throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
     }
-    config = { modelOwner: result.data.COMPAT_MODEL_OWNER, openaiModelMap: result.data.OPENAI_MODEL_MAP };
+    config = {
+      modelOwner: result.data.COMPAT_MODEL_OWNER,
+      openaiModelMap: result.data.OPENAI_MODEL_MAP,
+      openaiHoldSeconds: result.data.OPENAI_HOLD_SECONDS,
+    };
     parsed.set(env, config);
   }
   return config;

@@ -1,18 +1,12 @@
 import type { Generation, GenerationRequestInput, OpenAIImagesResponse } from '@ldm/shared';
 import type { Context } from 'hono';
+import { compatConfigFor } from '../../compat/compat-config';
 import { engineCall } from '../../compat/engine-call';
 import { base64Of, outputFiles } from '../../compat/output-bytes';
 import type { AppEnv } from '../../context';
 import { isTerminal } from '../../generations/load-generation';
 import { waitForResult } from '../../generations/wait-for-result';
 import { markSubmitted, OpenAIApiError, openaiErrorResponse } from './openai-error';
-
-/**
- * How long an Images request is held for its images. The `openai` client gives up after 10
- * minutes by default; answering before that lets it read a useful error instead of timing out
- * (a client timeout would be retried as a new POST, rendering the images twice).
- */
-export const HOLD_SECONDS = 540;
 
 /**
  * Runs one generation through the engine and answers in OpenAI's Images shape once the images
@@ -23,8 +17,15 @@ export async function answerWithImages(
   request: GenerationRequestInput,
   responseFormat: 'url' | 'b64_json',
 ): Promise<Response> {
+  // OPENAI_HOLD_SECONDS (540): under the `openai` client's 10-minute timeout, so it reads an
+  // answer instead of timing out and re-POSTing (which would render the images twice).
+  const hold = compatConfigFor(c.env).openaiHoldSeconds;
   const started = Date.now();
-  const created = await engineCall(c, '', { method: 'POST', body: request, headers: { Prefer: 'wait' } });
+  const created = await engineCall(c, '', {
+    method: 'POST',
+    body: request,
+    headers: { Prefer: `wait=${hold}` },
+  });
   if (!created.ok) {
     const retryAfter = created.headers.get('retry-after');
     return openaiErrorResponse(
@@ -36,9 +37,9 @@ export async function answerWithImages(
   }
   markSubmitted(c);
   let generation: Generation = created.body;
-  if (!isTerminal(generation.status)) {
-    const left = Math.max(1, HOLD_SECONDS - Math.ceil((Date.now() - started) / 1000));
-    await waitForResult(c, generation.id, { status: generation.status }, left);
+  if (!isTerminal(generation.status) && Date.now() - started < hold * 1000) {
+    const leftSeconds = (hold * 1000 - (Date.now() - started)) / 1000;
+    await waitForResult(c, generation.id, { status: generation.status }, leftSeconds);
     const again = await engineCall(c, `/${generation.id}`);
     if (!again.ok) return openaiErrorResponse(c, again.status, again.body.error);
     generation = again.body;
@@ -59,7 +60,7 @@ export async function answerWithImages(
   if (generation.status !== 'succeeded') {
     throw new OpenAIApiError(
       504,
-      `The images were not ready within ${HOLD_SECONDS} s; generation ${generation.id} goes on: GET /v1/generations/${generation.id} with the same key.`,
+      `The images were not ready within ${hold} s; generation ${generation.id} goes on: GET /v1/generations/${generation.id} with the same key.`,
       null,
       'timeout',
     );
