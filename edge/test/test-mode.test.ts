@@ -1,7 +1,7 @@
 import type { Account, Generation, GenerationList, Usage } from '@ldm/shared';
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../test/support/edge-stack';
 import { type StripeRecorder, startStripeRecorder } from '../src/billing/test-support/stripe-recorder';
 import { WebhookReceiver } from '../src/webhooks/test-support/webhook-receiver';
 import { completeWithPng, leaseOne } from './fake-worker';

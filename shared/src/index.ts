@@ -1,5 +1,7 @@
 export * from './account';
 export * from './api-routes';
+export * from './compat/openai-images';
+export * from './compat/replicate';
 export * from './error-codes';
 export * from './errors';
 export * from './generation';

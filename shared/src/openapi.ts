@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { API_ROUTES, type ApiRoute } from './api-routes';
 import { ERROR_CODES } from './error-codes';
 import './account';
+import './compat/openai-images';
+import './compat/replicate';
 import './errors';
 import './generation';
 import './models';
@@ -52,7 +54,10 @@ function operation(route: ApiRoute): JsonObject {
     const status = String(ERROR_CODES[code].status);
     const existing = responses[status] as { description: string } | undefined;
     const description = existing ? `${existing.description}; \`${code}\`` : `\`${code}\``;
-    responses[status] = { description, content: { 'application/json': { schema: ref('Error') } } };
+    responses[status] = {
+      description,
+      content: { 'application/json': { schema: ref(route.errorSchema ?? 'Error') } },
+    };
   }
   const parameters = [
     ...pathParameters(route.path),
@@ -71,7 +76,12 @@ function operation(route: ApiRoute): JsonObject {
     security: SECURITY[route.auth],
     ...(parameters.length ? { parameters } : {}),
     ...(route.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: ref(route.body) } } } }
+      ? {
+          requestBody: {
+            required: true,
+            content: { [route.bodyMediaType ?? 'application/json']: { schema: ref(route.body) } },
+          },
+        }
       : {}),
     responses,
   };

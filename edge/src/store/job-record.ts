@@ -31,6 +31,8 @@
  * idempotency_key   the idem:{...} key that points at this job, when one was sent
  * image_sha256, mask_sha256  digests of stored input images (part of the fingerprint)
  * origin            the submit request's origin, for links in webhook payloads (no request then)
+ * webhook_format    "replicate" when created through /replicate/v1: webhooks carry a prediction
+ * compat_owner      that surface's model owner (COMPAT_MODEL_OWNER) at submit
  */
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];

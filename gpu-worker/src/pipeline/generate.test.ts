@@ -184,6 +184,32 @@ describe('tasks', () => {
     expect(paintedSame).toBe(false);
   });
 
+  it('inpaint leaves the pixels the mask keeps exactly as they were', async () => {
+    const colour = (x: number, y: number) => [x * 4, y * 4, 128];
+    const image = await pngOf(64, 64, colour);
+    const mask = await pngOf(64, 64, (x) => (x < 32 ? [0, 0, 0] : [255, 255, 255]));
+    const result = await resolveAndGenerate(pipeline, {
+      prompt: 'x',
+      image,
+      mask,
+      seed: 2,
+      steps: 3,
+      scheduler: 'ddim',
+    });
+    const rgb = result.images[0].rgb;
+    let kept = 0;
+    let repainted = 0;
+    for (let y = 0; y < 64; y++) {
+      for (let x = 0; x < 64; x++) {
+        const same = colour(x, y).every((v, c) => rgb[(y * 64 + x) * 3 + c] === v);
+        if (x < 32) kept += same ? 1 : 0;
+        else repainted += same ? 0 : 1;
+      }
+    }
+    expect(kept).toBe(32 * 64);
+    expect(repainted).toBeGreaterThan(0);
+  });
+
   it('inpaint with a 9-channel UNet feeds mask and masked image', async () => {
     expect(inpainting.info.tasks).toEqual(['inpaint']);
     const image = await pngOf(64, 64, (x, y) => [x * 4, y * 4, 128]);

@@ -6,6 +6,7 @@ import { ModelFolderError } from '../model/model-folder-error';
 import { RunClock } from '../model/run-clock';
 import { createScheduler, isSchedulerName } from '../schedulers';
 import type { TokenizedPrompt } from '../tokenizer';
+import { applyOverlay } from './apply-overlay';
 import { batchKey } from './batch-key';
 import { decodeLatents } from './decode-latents';
 import { denoise } from './denoise';
@@ -195,8 +196,10 @@ export class LatentDiffusionPipeline {
               clock,
             ),
         );
+        const overlay = perRequest[i].overlay;
         images.push({
           ...image,
+          ...(overlay ? { rgb: applyOverlay(image.rgb, overlay) } : {}),
           seed: request.seed + k,
           ...(options.keepLatents ? { latents: slot.latents } : {}),
         });

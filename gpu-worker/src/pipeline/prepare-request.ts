@@ -4,6 +4,7 @@ import type { LoadedModel } from '../model/load-model';
 import type { RunClock } from '../model/run-clock';
 import type { VaeEncoding } from '../model/vae';
 import { createScheduler, timestepsForStrength } from '../schedulers';
+import type { InpaintOverlay } from './apply-overlay';
 import type { DenoiseSlot } from './denoise';
 import { usesGuidance } from './guidance';
 import { encodeImage, sampleLatents } from './image-latents';
@@ -26,6 +27,8 @@ export interface PreparedRequest {
   slots: DenoiseSlot[];
   timesteps: number[];
   truncated: { prompt: boolean; negative_prompt: boolean };
+  /** inpaint: the kept pixels, pasted back over the decoded images (apply-overlay.ts). */
+  overlay?: InpaintOverlay;
 }
 
 /** Prompt embeddings, input images and the starting latents of every image of one request. */
@@ -83,6 +86,7 @@ export async function prepareRequest(
     slots,
     timesteps,
     truncated: { prompt: cond.truncated, negative_prompt: uncond?.truncated ?? false },
+    ...(inputs?.overlay ? { overlay: inputs.overlay } : {}),
   };
 }
 
@@ -90,7 +94,7 @@ export async function prepareRequest(
 async function encodeInputs(
   ctx: PrepareContext,
   request: PipelineRequest,
-): Promise<{ image: VaeEncoding; mask?: Float32Array; masked?: VaeEncoding }> {
+): Promise<{ image: VaeEncoding; mask?: Float32Array; masked?: VaeEncoding; overlay?: InpaintOverlay }> {
   const vae = ctx.model.vaeEncoder;
   if (!vae)
     throw new PipelineInputError('task', `${request.task} needs vae_encoder/model.onnx in the model folder`);
@@ -106,9 +110,10 @@ async function encodeInputs(
   const grey = await decodeInputImage(request.mask as Uint8Array, { ...limits, field: 'mask', channels: 1 });
   const pixelMask = binarizeMask(grey);
   const mask = latentMask(pixelMask, width, height, ctx.model.config.vaeSpatialFactor);
-  if (ctx.model.unet.inChannels !== 9) return { image, mask };
+  const overlay = { rgb, mask: pixelMask };
+  if (ctx.model.unet.inChannels !== 9) return { image, mask, overlay };
   const masked = await timed(addVae, () =>
     encodeImage(vae, maskedImage(planar, pixelMask), width, height, ctx.clock),
   );
-  return { image, mask, masked };
+  return { image, mask, masked, overlay };
 }

@@ -55,6 +55,8 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
     jobId,
     model: model.name,
     fields: {
+      // A compatibility surface's own fields (engine-call.ts) first: the engine's win a clash.
+      ...c.get('jobExtras'),
       account_id: caller.accountId,
       model: model.name,
       input: JSON.stringify(input),

@@ -1,8 +1,8 @@
 /// <reference types="node" />
 import { type ClientRequest, request } from 'node:http';
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../../../test/support/edge-stack';
 import { getGeneration, submit, workerClient } from './worker-test-client';
 
 // The shortest lease the edge accepts, so a lease can run out while its upload is still arriving.
