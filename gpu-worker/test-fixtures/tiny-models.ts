@@ -58,6 +58,10 @@ export interface UnetOptions {
   fixedBatch?: number;
   timestep: TimestepVariant;
   io: 'float32' | 'float16';
+  /** `sample` declared [batch, "channels", h, w], as diffusers' ONNX convert script writes it. */
+  symbolicChannels?: boolean;
+  /** Multiply `sample` by 1 before the convolution: the graph then hides the channel count from a reader. */
+  hideChannels?: boolean;
 }
 
 /**
@@ -68,7 +72,13 @@ export function unet(options: UnetOptions): OnnxGraph {
   const g = new OnnxGraph();
   const c = options.inChannels;
   const batch: Dim = options.fixedBatch ?? 'batch';
-  const sample = floatInput(g, 'sample', options.io, [batch, c, 'height', 'width']);
+  const declared = floatInput(g, 'sample', options.io, [
+    batch,
+    options.symbolicChannels ? 'channels' : c,
+    'height',
+    'width',
+  ]);
+  const sample = options.hideChannels ? g.node('Mul', [declared, g.floats([1], [1])]) : declared;
   const timestepShape: Dim[] = options.timestep === 'float32-scalar' ? [] : [batch];
   const timestepType: ElementType =
     options.timestep === 'float32-scalar' ? 'float32' : (options.timestep as ElementType);

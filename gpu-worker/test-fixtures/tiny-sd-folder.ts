@@ -12,6 +12,14 @@ export interface TinyModelVariant {
   fp16?: boolean;
   vaeEncoderOutput?: 'latent_sample' | 'latent_parameters';
   unetChannels?: 4 | 9;
+  /** diffusers' convert script: symbolic channel axis on `sample` and no unet/config.json. */
+  symbolicUnetChannels?: boolean;
+  /** Write no unet/config.json. */
+  noUnetConfig?: boolean;
+  /** A UNet graph whose first op on `sample` is not a Conv (channels cannot be read from it). */
+  hideUnetChannels?: boolean;
+  /** model_index.json `_class_name`; default by channel count. */
+  pipelineClass?: string;
   /** UNet batch dimension fixed at export. */
   unetFixedBatch?: number;
   /** Which file holds the UNet's weights: inline, `model.onnx_data` (optimum) or `weights.pb` (diffusers). */
@@ -52,7 +60,9 @@ export async function writeTinyModel(dir: string, variant: TinyModelVariant = {}
   await writeFile(
     join(dir, 'model_index.json'),
     json({
-      _class_name: channels === 9 ? 'OnnxStableDiffusionInpaintPipeline' : 'OnnxStableDiffusionPipeline',
+      _class_name:
+        variant.pipelineClass ??
+        (channels === 9 ? 'OnnxStableDiffusionInpaintPipeline' : 'OnnxStableDiffusionPipeline'),
       _diffusers_version: '0.30.0',
       text_encoder: ['diffusers', 'OnnxRuntimeModel'],
       tokenizer: ['transformers', 'CLIPTokenizer'],
@@ -70,13 +80,17 @@ export async function writeTinyModel(dir: string, variant: TinyModelVariant = {}
       timestep: variant.timestep ?? 'int64',
       io,
       fixedBatch: variant.unetFixedBatch,
+      symbolicChannels: variant.symbolicUnetChannels,
+      hideChannels: variant.hideUnetChannels,
     }),
     variant.externalData,
   );
-  await writeFile(
-    join(dir, 'unet', 'config.json'),
-    json({ in_channels: channels, out_channels: 4, sample_size: variant.sampleSize ?? 8 }),
-  );
+  if (!variant.noUnetConfig && !variant.symbolicUnetChannels) {
+    await writeFile(
+      join(dir, 'unet', 'config.json'),
+      json({ in_channels: channels, out_channels: 4, sample_size: variant.sampleSize ?? 8 }),
+    );
+  }
   const vaeConfig: Record<string, unknown> = {
     latent_channels: 4,
     block_out_channels: Array.from({ length: Math.log2(factor) + 1 }, (_, i) => 8 * 2 ** i),

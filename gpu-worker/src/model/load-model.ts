@@ -1,13 +1,15 @@
 import { join } from 'node:path';
+import type * as ort from 'onnxruntime-node';
 import type { PromptTokenizer } from '../tokenizer';
 import { loadTokenizer } from '../tokenizer';
 import { type CreatedSession, createSession, type ProviderName, type SessionOptions } from './create-session';
 import { type ModelConfig, readModelConfig } from './model-config';
 import { ModelFolderError } from './model-folder-error';
 import { exists, readJsonObject } from './read-config';
-import { fixedDim } from './session-metadata';
+import { fixedDim, tensorInfo } from './session-metadata';
 import { TEXT_ENCODER_FILE, TextEncoderModel } from './text-encoder';
 import { UNET_FILE, UnetModel } from './unet';
+import { type ChannelSource, detectUnetChannels } from './unet-channels';
 import { VAE_DECODER_FILE, VAE_ENCODER_FILE, VaeDecoderModel, VaeEncoderModel } from './vae';
 
 export interface LoadedModel {
@@ -16,6 +18,8 @@ export interface LoadedModel {
   tokenizer: PromptTokenizer;
   textEncoder: TextEncoderModel;
   unet: UnetModel;
+  /** Where the UNet's input channel count came from: 'session' when the export fixed it. */
+  unetChannelSource: ChannelSource | 'session';
   vaeDecoder: VaeDecoderModel;
   /** Absent in text-to-image-only exports; img2img and inpaint need it. */
   vaeEncoder?: VaeEncoderModel;
@@ -31,6 +35,10 @@ const REQUIRED = ['model_index.json', TEXT_ENCODER_FILE, UNET_FILE, VAE_DECODER_
  * wrong folder fails fast with the name of what is missing; everything about tensors
  * (names, dtypes, fixed sizes) is then read from the sessions.
  */
+function isChannelAxisFixed(session: ort.InferenceSession): boolean {
+  return fixedDim(tensorInfo(session, 'input', 'sample', UNET_FILE), 1) !== undefined;
+}
+
 export async function loadModel(dir: string, options: SessionOptions = {}): Promise<LoadedModel> {
   if (!(await exists(dir))) throw new ModelFolderError('.', `model folder ${dir} does not exist`);
   for (const file of REQUIRED) {
@@ -47,7 +55,18 @@ export async function loadModel(dir: string, options: SessionOptions = {}): Prom
     const textEncoder = new TextEncoderModel(await open(TEXT_ENCODER_FILE));
     const unetConfig = await readJsonObject(dir, 'unet/config.json', true);
     const configChannels = typeof unetConfig?.in_channels === 'number' ? unetConfig.in_channels : undefined;
-    const unet = new UnetModel(await open(UNET_FILE), configChannels);
+    const unetSession = await open(UNET_FILE);
+    // Only needed when the export left the channel axis symbolic.
+    const detected = isChannelAxisFixed(unetSession)
+      ? undefined
+      : await detectUnetChannels(join(dir, UNET_FILE), configChannels, config.pipelineClass);
+    if (detected) {
+      (options.log ?? (() => {}))(
+        `${UNET_FILE}: ${detected.channels} input channels (from ${detected.source})`,
+        'info',
+      );
+    }
+    const unet = new UnetModel(unetSession, detected?.channels);
     const vaeDecoder = new VaeDecoderModel(await open(VAE_DECODER_FILE));
     const vaeEncoder = (await exists(join(dir, VAE_ENCODER_FILE)))
       ? new VaeEncoderModel(await open(VAE_ENCODER_FILE), 4)
@@ -60,6 +79,7 @@ export async function loadModel(dir: string, options: SessionOptions = {}): Prom
       tokenizer,
       textEncoder,
       unet,
+      unetChannelSource: detected?.source ?? 'session',
       vaeDecoder,
       vaeEncoder,
       provider,
