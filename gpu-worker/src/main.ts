@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     edge_url: config.edgeUrl,
     ops_url: ops.url,
     provider_requested: config.executionProvider,
+    deterministic: config.deterministic,
     concurrency: config.concurrency,
     max_batch: config.maxBatch,
     drain_grace_ms: config.drainGraceMs,
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
     provider: config.executionProvider,
     deviceId: config.cudaDeviceId,
     threads: config.intraOpThreads,
+    deterministic: config.deterministic,
     log,
   });
   for (const [name, pipeline] of models.pipelines)

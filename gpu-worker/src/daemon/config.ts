@@ -42,6 +42,8 @@ export const WorkerConfigSchema = z
     CUDA_DEVICE_ID: int(0, 64, 0),
     /** onnxruntime intra-op threads per session; unset lets onnxruntime use every core (one worker per host). */
     INTRA_OP_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+    /** 1: onnxruntime's deterministic compute (see the pipeline README, "Determinism"). */
+    DETERMINISTIC: z.enum(['0', '1']).default('0'),
     /** Batches run at once. One per GPU is right for a large model; CPU demos may use more. */
     CONCURRENCY: int(1, 8, 1),
     /** Jobs leased per lease call and run as one UNet batch when compatible (LeaseRequest max_jobs <= 16). */
@@ -77,6 +79,7 @@ export interface WorkerConfig {
   executionProvider: 'cpu' | 'cuda';
   cudaDeviceId: number;
   intraOpThreads?: number;
+  deterministic: boolean;
   concurrency: number;
   maxBatch: number;
   leaseWaitMs: number;
@@ -112,6 +115,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     executionProvider: c.EXECUTION_PROVIDER,
     cudaDeviceId: c.CUDA_DEVICE_ID,
     intraOpThreads: c.INTRA_OP_THREADS,
+    deterministic: c.DETERMINISTIC === '1',
     concurrency: c.CONCURRENCY,
     maxBatch: c.MAX_BATCH,
     leaseWaitMs: c.LEASE_WAIT_MS,

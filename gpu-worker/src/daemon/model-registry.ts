@@ -9,6 +9,8 @@ export interface ModelRegistryOptions {
   provider: 'cpu' | 'cuda';
   deviceId: number;
   threads?: number;
+  /** onnxruntime's deterministic compute for every session (DETERMINISTIC=1). */
+  deterministic?: boolean;
   log: Logger;
 }
 
@@ -49,6 +51,7 @@ export class ModelRegistry {
         provider: options.provider,
         deviceId: options.deviceId,
         threads: options.threads,
+        deterministic: options.deterministic,
         log: (message) => log.info(message),
       });
       const loadedMs = performance.now() - started;

@@ -16,6 +16,13 @@ export interface SessionOptions {
    * sharp and the next run() need (measured: a 64x64 PNG encode went from ~1 ms to ~15 ms).
    */
   allowSpinning?: boolean;
+  /**
+   * Ask onnxruntime for deterministic kernels (`session.use_deterministic_compute`; on CUDA
+   * e.g. reductions without the atomics-based fast path). CPU kernels of one build are
+   * already deterministic for a given batch size; see the pipeline README for what this
+   * does and does not make equal on CUDA.
+   */
+  deterministic?: boolean;
   /** Receives the provider in use per network ('info') and CUDA fallbacks ('warn'). Default: warnings to stderr. */
   log?: (message: string, level: 'info' | 'warn') => void;
 }
@@ -53,9 +60,7 @@ export async function createSession(
   const file = relative(modelDir, modelPath);
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
-    ...(options.allowSpinning
-      ? {}
-      : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
+    extra: { session: sessionConfig(options) },
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
   };
   if (options.provider === 'cuda') {
@@ -77,6 +82,19 @@ export async function createSession(
   } catch (error) {
     throw new ModelFolderError(file, `onnxruntime cannot load it: ${firstLine(error)}`);
   }
+}
+
+/** Session config entries (onnxruntime_session_options_config_keys.h), nested as the Node binding joins them with dots. */
+function sessionConfig(options: SessionOptions): Record<string, unknown> {
+  const config: Record<string, unknown> = {};
+  if (!options.allowSpinning) {
+    config.intra_op = { allow_spinning: '0' };
+    config.inter_op = { allow_spinning: '0' };
+  }
+  // onnxruntime >= 1.2x maps this key onto SessionOptions.use_deterministic_compute (it
+  // rejects a non-boolean value, which the tests use to show the key is read).
+  if (options.deterministic) config.use_deterministic_compute = '1';
+  return config;
 }
 
 function firstLine(error: unknown): string {
