@@ -60,6 +60,8 @@ export interface UnetOptions {
   io: 'float32' | 'float16';
   /** `sample` declared [batch, "channels", h, w], as diffusers' ONNX convert script writes it. */
   symbolicChannels?: boolean;
+  /** `encoder_hidden_states` fixed to 77 positions at export (one prompt chunk only). */
+  fixedSequence?: boolean;
   /** Multiply `sample` by 1 before the convolution: the graph then hides the channel count from a reader. */
   hideChannels?: boolean;
 }
@@ -83,7 +85,11 @@ export function unet(options: UnetOptions): OnnxGraph {
   const timestepType: ElementType =
     options.timestep === 'float32-scalar' ? 'float32' : (options.timestep as ElementType);
   g.input('timestep', timestepType, timestepShape);
-  const states = floatInput(g, 'encoder_hidden_states', options.io, [batch, 'sequence', HIDDEN]);
+  const states = floatInput(g, 'encoder_hidden_states', options.io, [
+    batch,
+    options.fixedSequence ? SEQ_LEN : 'sequence',
+    HIDDEN,
+  ]);
 
   const conv = g.node('Conv', [sample, g.floats(weights(4 * c * 9, 21, 0.3), [4, c, 3, 3])], {
     pads: [1, 1, 1, 1],

@@ -14,6 +14,8 @@ export interface TinyModelVariant {
   unetChannels?: 4 | 9;
   /** diffusers' convert script: symbolic channel axis on `sample` and no unet/config.json. */
   symbolicUnetChannels?: boolean;
+  /** UNet `encoder_hidden_states` fixed to 77 positions (long prompts cannot run). */
+  unetFixedSequence?: boolean;
   /** Write no unet/config.json. */
   noUnetConfig?: boolean;
   /** A UNet graph whose first op on `sample` is not a Conv (channels cannot be read from it). */
@@ -82,6 +84,7 @@ export async function writeTinyModel(dir: string, variant: TinyModelVariant = {}
       fixedBatch: variant.unetFixedBatch,
       symbolicChannels: variant.symbolicUnetChannels,
       hideChannels: variant.hideUnetChannels,
+      fixedSequence: variant.unetFixedSequence,
     }),
     variant.externalData,
   );

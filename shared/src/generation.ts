@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GENERATION_STATUSES, LIMITS, OUTPUT_FORMATS, SCHEDULERS, TASKS, WEBHOOK_EVENTS } from './limits';
+import { checkPromptSyntax } from './prompt-syntax';
 
 const dimension = (name: 'width' | 'height') =>
   z
@@ -23,8 +24,18 @@ export const GenerationRequest = z
   .strictObject({
     model: z.string().min(1).max(100).optional().describe('Model name; the platform default when omitted.'),
     task: z.enum(TASKS).default('txt2img'),
-    prompt: z.string().max(LIMITS.promptMaxChars).default(''),
-    negative_prompt: z.string().max(LIMITS.promptMaxChars).default(''),
+    prompt: z
+      .string()
+      .max(LIMITS.promptMaxChars)
+      .default('')
+      .describe(
+        `At most ${LIMITS.promptMaxTokens} CLIP tokens, encoded in chunks of ${LIMITS.promptChunkTokens}. Weights: (text) x1.1, [text] /1.1, (text:1.3); \\( \\) \\[ \\] are literal brackets.`,
+      ),
+    negative_prompt: z
+      .string()
+      .max(LIMITS.promptMaxChars)
+      .default('')
+      .describe('Same syntax and limits as prompt.'),
     width: dimension('width'),
     height: dimension('height'),
     steps: z.int().min(LIMITS.stepsMin).max(LIMITS.stepsMax).optional(),
@@ -57,6 +68,10 @@ export const GenerationRequest = z
       .default(['start', 'completed']),
   })
   .superRefine((req, ctx) => {
+    for (const field of ['prompt', 'negative_prompt'] as const) {
+      const problem = checkPromptSyntax(req[field]);
+      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: `${field} ${problem.message}` });
+    }
     if (req.task !== 'upscale' && req.prompt.trim() === '') {
       ctx.addIssue({ code: 'custom', path: ['prompt'], message: `prompt is required for task ${req.task}` });
     }

@@ -5,5 +5,6 @@ export * from './errors';
 export * from './generation';
 export * from './limits';
 export * from './models';
+export * from './prompt-syntax';
 export * from './webhooks';
 export * from './worker-protocol';

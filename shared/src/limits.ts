@@ -4,6 +4,18 @@
  */
 export const LIMITS = {
   promptMaxChars: 2_000,
+  /**
+   * CLIP tokens of one prompt chunk (77 with the start and end tokens). Longer prompts are
+   * split into chunks whose embeddings are concatenated; each chunk is one text-encoder run
+   * and lengthens the UNet's cross-attention context by 77.
+   */
+  promptChunkTokens: 75,
+  /** Tokens of a prompt (and of a negative prompt): 4 chunks. The edge checks a lower bound, the worker the count. */
+  promptMaxTokens: 300,
+  /** `(text:w)`: largest weight w. */
+  promptWeightMax: 10,
+  /** Brackets open at once in a prompt. */
+  promptMaxNesting: 10,
   dimensionMin: 64,
   dimensionMax: 2_048,
   dimensionMultiple: 8,

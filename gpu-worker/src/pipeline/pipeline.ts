@@ -7,7 +7,7 @@ import { createScheduler, isSchedulerName } from '../schedulers';
 import type { TokenizedPrompt } from '../tokenizer';
 import { batchKey } from './batch-key';
 import { decodeLatents } from './decode-latents';
-import { denoise } from './denoise';
+import { type DenoiseSlot, denoise } from './denoise';
 import { GenerationCanceledError, PipelineInputError } from './pipeline-input-error';
 import { type PreparedRequest, prepareRequest } from './prepare-request';
 import { PromptEncoder } from './prompt-encoder';
@@ -129,18 +129,24 @@ export class LatentDiffusionPipeline {
     const perRequest: PreparedRequest[] = [];
     for (const request of resolved) perRequest.push(await prepareRequest(context, request));
     const timesteps = perRequest[0].timesteps;
-    const slots = perRequest.flatMap((p) => p.slots);
-    await denoise(slots, {
-      unet: this.model.unet,
-      clock,
-      timings,
-      latentHeight,
-      latentWidth,
-      timesteps,
-      signal: options.signal,
-      onStep: (step, total) => options.onProgress?.({ step, total }),
-      unetBatchLimit: options.unetBatchLimit,
-    });
+    // Rows of one UNet call share a text length: prompts of different chunk counts run as
+    // separate loops (padding them with empty chunks would change their images).
+    const groups = groupBySequence(perRequest.flatMap((p) => p.slots));
+    for (const [g, slots] of groups.entries()) {
+      await denoise(slots, {
+        unet: this.model.unet,
+        clock,
+        timings,
+        latentHeight,
+        latentWidth,
+        timesteps,
+        signal: options.signal,
+        // One progress scale over every loop: steps done in all groups, scaled to `total`.
+        onStep: (step, total) =>
+          options.onProgress?.({ step: Math.floor((g * total + step) / groups.length), total }),
+        unetBatchLimit: options.unetBatchLimit,
+      });
+    }
 
     const results: GenerateResult[] = [];
     for (const [i, request] of resolved.entries()) {
@@ -173,6 +179,16 @@ export class LatentDiffusionPipeline {
     timings.onnxRuns = clock.runs;
     return results;
   }
+}
+
+function groupBySequence(slots: DenoiseSlot[]): DenoiseSlot[][] {
+  const groups = new Map<number, DenoiseSlot[]>();
+  for (const slot of slots) {
+    const group = groups.get(slot.cond.sequence);
+    if (group) group.push(slot);
+    else groups.set(slot.cond.sequence, [slot]);
+  }
+  return [...groups.values()];
 }
 
 export async function loadPipeline(
