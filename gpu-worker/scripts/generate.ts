@@ -38,7 +38,8 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => controller.abort());
   const bar = progressBar(process.stderr);
   try {
-    const result = await pipeline.generate(options.request, {
+    const request = await pipeline.resolve(options.request);
+    const result = await pipeline.generate(request, {
       signal: controller.signal,
       onProgress: ({ step, total }) => bar.update(step, total),
     });

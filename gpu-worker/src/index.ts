@@ -17,7 +17,8 @@ export { ModelFolderError } from './model/model-folder-error';
 export { batchKey } from './pipeline/batch-key';
 export { LatentDiffusionPipeline, loadPipeline } from './pipeline/pipeline';
 export { GenerationCanceledError, PipelineInputError } from './pipeline/pipeline-input-error';
-export type { PipelineRequest, PipelineTask, ResolvedRequest } from './pipeline/request';
+export type { PipelineRequest, PipelineTask, ResolvedRequest, StandaloneRequest } from './pipeline/request';
+export { resolveAndGenerate, resolveAndGenerateBatch } from './pipeline/standalone';
 export type { Timings } from './pipeline/timings';
 export type {
   GeneratedImage,

@@ -11,7 +11,9 @@ const dimension = (name: 'width' | 'height') =>
       message: `${name} must be a multiple of ${LIMITS.dimensionMultiple}`,
     })
     .optional()
-    .describe(`Pixels; a multiple of 8 within the model's limits. Defaults to the model's native size.`);
+    .describe(
+      `Pixels; a multiple of 8 within the model's limits. Defaults to the model's native size; for img2img and inpaint to the input image's size rounded down to a multiple of 8 (the image is resized to the output size, as diffusers does).`,
+    );
 
 /** A data URL (`data:image/png;base64,...`) or bare base64. Bytes and magic numbers are checked by the edge. */
 const imageInput = z
@@ -55,8 +57,10 @@ export const GenerationRequest = z
       .number()
       .min(0)
       .max(1)
-      .default(0.8)
-      .describe('img2img/inpaint: how much of the image to repaint.'),
+      .optional()
+      .describe(
+        'img2img/inpaint: how much of the image to repaint. Defaults as diffusers: 0.8 for img2img, 1.0 for inpaint.',
+      ),
     webhook: z
       .url({ protocol: /^https?$/ })
       .max(LIMITS.webhookUrlMaxChars)

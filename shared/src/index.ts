@@ -6,5 +6,6 @@ export * from './generation';
 export * from './limits';
 export * from './models';
 export * from './prompt-syntax';
+export * from './resolve-request';
 export * from './webhooks';
 export * from './worker-protocol';

@@ -83,12 +83,14 @@ export class ModelRegistry {
 
 /** One step at the native size through every network (text encoder, UNet with CFG, VAE decoder). */
 async function warmUp(pipeline: LatentDiffusionPipeline): Promise<void> {
-  await pipeline.generate({
-    prompt: 'warm-up',
-    steps: 1,
-    guidance_scale: 2,
-    seed: 0,
-    width: pipeline.info.nativeWidth,
-    height: pipeline.info.nativeHeight,
-  });
+  await pipeline.generate(
+    await pipeline.resolve({
+      prompt: 'warm-up',
+      steps: 1,
+      guidance_scale: 2,
+      seed: 0,
+      width: pipeline.info.nativeWidth,
+      height: pipeline.info.nativeHeight,
+    }),
+  );
 }

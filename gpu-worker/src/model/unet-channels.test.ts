@@ -6,6 +6,7 @@ import { unet } from '../../test-fixtures/tiny-models';
 import { type TinyModelVariant, writeTinyModel } from '../../test-fixtures/tiny-sd-folder';
 import { encodeImage } from '../image/encode-output';
 import { loadPipeline } from '../pipeline/pipeline';
+import { resolveAndGenerate } from '../pipeline/standalone';
 import { loadModel } from './load-model';
 import { firstConvInputChannels, readOnnxGraphStructure } from './onnx-file-reader';
 
@@ -79,7 +80,9 @@ describe('loading an export with a symbolic channel axis and no unet/config.json
       const pipeline = await loadPipeline(await folder(variant));
       try {
         expect(pipeline.info.tasks).toEqual(['inpaint']);
-        return Buffer.from((await pipeline.generate({ ...request, scheduler: 'ddim' })).images[0].rgb);
+        return Buffer.from(
+          (await resolveAndGenerate(pipeline, { ...request, scheduler: 'ddim' })).images[0].rgb,
+        );
       } finally {
         await pipeline.release();
       }

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyModel } from '../../test-fixtures/tiny-sd-folder';
 import { type LatentDiffusionPipeline, loadPipeline } from './pipeline';
 import { PipelineInputError } from './pipeline-input-error';
-import type { PipelineRequest } from './request';
+import type { StandaloneRequest } from './request';
+import { resolveAndGenerate, resolveAndGenerateBatch } from './standalone';
 
 let root: string;
 let pipeline: LatentDiffusionPipeline;
@@ -24,19 +25,22 @@ const words = (word: string, n: number) => Array.from({ length: n }, () => word)
 const bytes = (a: Float32Array | Uint8Array | undefined) =>
   Buffer.from(a?.buffer ?? new ArrayBuffer(0), a?.byteOffset, a?.byteLength);
 
-const base: PipelineRequest = { prompt: 'a cat', seed: 3, steps: 3, scheduler: 'ddim' };
+const base: StandaloneRequest = { prompt: 'a cat', seed: 3, steps: 3, scheduler: 'ddim' };
 
 describe('long prompts through the UNet', () => {
   it('a 2-chunk prompt with a 1-chunk negative prompt runs (the negative is padded with the empty chunk)', async () => {
-    const long = await pipeline.generate(
+    const long = await resolveAndGenerate(
+      pipeline,
       { ...base, prompt: `${words('cat', 74)} dog` },
       { keepLatents: true },
     );
-    const cut = await pipeline.generate(
+    const cut = await resolveAndGenerate(
+      pipeline,
       { ...base, prompt: `${words('cat', 74)} dog bird` },
       { keepLatents: true },
     );
-    const longer = await pipeline.generate(
+    const longer = await resolveAndGenerate(
+      pipeline,
       { ...base, prompt: `${words('cat', 74)} dog bird fish` },
       { keepLatents: true },
     );
@@ -49,16 +53,16 @@ describe('long prompts through the UNet', () => {
   it('requests of different chunk counts in one batch give the images they give alone', async () => {
     const short = { ...base, negative_prompt: 'blurry' };
     const long = { ...base, seed: 4, prompt: words('dog', 90), negative_prompt: words('fog', 160) };
-    const [a, b] = await pipeline.generateBatch([short, long], { keepLatents: true });
-    const aloneA = await pipeline.generate(short, { keepLatents: true });
-    const aloneB = await pipeline.generate(long, { keepLatents: true });
+    const [a, b] = await resolveAndGenerateBatch(pipeline, [short, long], { keepLatents: true });
+    const aloneA = await resolveAndGenerate(pipeline, short, { keepLatents: true });
+    const aloneB = await resolveAndGenerate(pipeline, long, { keepLatents: true });
     expect(bytes(a.images[0].latents).equals(bytes(aloneA.images[0].latents))).toBe(true);
     expect(bytes(b.images[0].latents).equals(bytes(aloneB.images[0].latents))).toBe(true);
   });
 
   it('reports progress monotonically up to the step count when a batch runs as two loops', async () => {
     const steps: number[] = [];
-    await pipeline.generateBatch([base, { ...base, prompt: words('dog', 90) }], {
+    await resolveAndGenerateBatch(pipeline, [base, { ...base, prompt: words('dog', 90) }], {
       onProgress: ({ step, total }) => {
         expect(total).toBe(3);
         steps.push(step);
@@ -72,10 +76,10 @@ describe('long prompts through the UNet', () => {
   it('an export whose UNet fixes the text length to 77 answers 422 for a second chunk', async () => {
     const fixed = await loadPipeline(await writeTinyModel(join(root, 'fixed'), { unetFixedSequence: true }));
     try {
-      await expect(fixed.generate(base)).resolves.toBeDefined();
-      const error = await fixed
-        .generate({ ...base, negative_prompt: words('fog', 76) })
-        .catch((e: unknown) => e);
+      await expect(resolveAndGenerate(fixed, base)).resolves.toBeDefined();
+      const error = await resolveAndGenerate(fixed, { ...base, negative_prompt: words('fog', 76) }).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(PipelineInputError);
       expect(error).toMatchObject({ field: 'negative_prompt', limit: 75 });
       expect((error as Error).message).toMatch(

@@ -12,7 +12,7 @@ import { binarizeMask, latentMask, maskedImage } from './inpaint-mask';
 import { noiseStream } from './noise-stream';
 import { PipelineInputError } from './pipeline-input-error';
 import { type PromptEmbedding, type PromptEncoder, padToChunks } from './prompt-encoder';
-import type { ResolvedRequest } from './request';
+import type { PipelineRequest } from './request';
 import { type Timings, timed } from './timings';
 
 export interface PrepareContext {
@@ -32,7 +32,7 @@ export interface PreparedRequest {
 /** Prompt embeddings, input images and the starting latents of every image of one request. */
 export async function prepareRequest(
   ctx: PrepareContext,
-  request: ResolvedRequest,
+  request: PipelineRequest,
 ): Promise<PreparedRequest> {
   const { config } = ctx.model;
   const scaling = config.vaeScalingFactor;
@@ -89,7 +89,7 @@ export async function prepareRequest(
  */
 async function encodePrompts(
   ctx: PrepareContext,
-  request: ResolvedRequest,
+  request: PipelineRequest,
 ): Promise<{ cond: PromptEmbedding; uncond?: PromptEmbedding }> {
   let cond = await ctx.prompts.encode(request.prompt, ctx.clock, ctx.timings, 'prompt');
   let uncond = usesGuidance(request.guidance_scale)
@@ -123,7 +123,7 @@ async function encodePrompts(
 /** img2img/inpaint: decode and fit the input image (and mask), then VAE-encode once per request. */
 async function encodeInputs(
   ctx: PrepareContext,
-  request: ResolvedRequest,
+  request: PipelineRequest,
 ): Promise<{ image: VaeEncoding; mask?: Float32Array; masked?: VaeEncoding }> {
   const vae = ctx.model.vaeEncoder;
   if (!vae)

@@ -1,3 +1,4 @@
+import { ApiError } from '../../errors/api-error';
 import { withWebhookEvents } from '../../webhooks/webhook-events-lua';
 import { hashFromReply } from '../hash-reply';
 import { keys, QUEUE_GROUP } from '../keys';
@@ -146,5 +147,37 @@ export async function submitGeneration(redis: ScriptRedis, p: SubmitParams): Pro
       };
     default:
       return { outcome: 'no_account' };
+  }
+}
+
+/** The outcomes with a generation to show (new, cached, joined or replayed). */
+export type SubmittedResult = Extract<SubmitResult, { job: Record<string, string> }>;
+
+/** Every other outcome refuses the request: each as the API error it answers with. */
+export function assertSubmitted(result: SubmitResult): asserts result is SubmittedResult {
+  switch (result.outcome) {
+    case 'no_account':
+      throw new ApiError('unauthorized', 'The account of this API key no longer exists.');
+    case 'idempotency_conflict':
+      throw new ApiError(
+        'idempotency_conflict',
+        `This Idempotency-Key was used for generation ${result.jobId} with a different body.`,
+        [{ field: 'Idempotency-Key', message: 'already used with a different request body' }],
+      );
+    case 'concurrency_limited':
+      throw new ApiError(
+        'concurrency_limited',
+        `${result.active} generations are queued or running; the limit is ${result.limit}.`,
+        [{ field: '(account)', message: 'too many queued or running generations', limit: result.limit }],
+        { 'Retry-After': '5' },
+      );
+    case 'insufficient_credits': {
+      const shortfall = Math.round((result.needed - result.available) * 1e6) / 1e6;
+      throw new ApiError(
+        'insufficient_credits',
+        `This generation costs ${result.needed} units; the account has ${result.available} (short by ${shortfall}).`,
+        [{ field: 'credits', message: `short by ${shortfall} units`, limit: result.needed }],
+      );
+    }
   }
 }
