@@ -32,7 +32,20 @@ function floatOutput(g: OnnxGraph, value: string, name: string, io: ElementType,
 export interface TextEncoderOptions {
   idsType: 'int32' | 'int64';
   io: 'float32' | 'float16';
+  /**
+   * Expose `hidden_states.0` .. `hidden_states.N` (optimum's names with output_hidden_states):
+   * N tanh(x W + b) layers after the embeddings, and last_hidden_state = the final LayerNorm
+   * (FINAL_NORM) of the last one, as CLIP's text model is built.
+   */
+  hiddenLayers?: number;
 }
+
+/** gamma and beta of the fixture's final LayerNorm (epsilon 1e-5), for tests that recompute it. */
+export const FINAL_NORM = {
+  gamma: Array.from(weights(HIDDEN, 14, 0.5), (v) => 1 + v),
+  beta: Array.from(weights(HIDDEN, 15, 0.2)),
+  epsilon: 1e-5,
+};
 
 /** Embedding lookup + position embedding + tanh: outputs depend on every token id. */
 export function textEncoder(options: TextEncoderOptions): OnnxGraph {
@@ -45,8 +58,26 @@ export function textEncoder(options: TextEncoderOptions): OnnxGraph {
   const table = g.floats(weights(VOCAB_SIZE * HIDDEN, 11, 1), [VOCAB_SIZE, HIDDEN]);
   const embedded = g.node('Gather', [table, ids], { axis: 0 });
   const positions = g.floats(weights(SEQ_LEN * HIDDEN, 12, 0.1), [SEQ_LEN, HIDDEN]);
-  const hidden = g.node('Tanh', [g.node('Add', [embedded, positions])]);
-  floatOutput(g, hidden, 'last_hidden_state', options.io, ['batch', 'sequence', HIDDEN]);
+  const states: Dim[] = ['batch', 'sequence', HIDDEN];
+  let hidden: string;
+  if (options.hiddenLayers) {
+    let layer = g.node('Add', [embedded, positions]);
+    floatOutput(g, layer, 'hidden_states.0', options.io, states);
+    for (let i = 1; i <= options.hiddenLayers; i++) {
+      const w = g.floats(weights(HIDDEN * HIDDEN, 100 + i, 0.6), [HIDDEN, HIDDEN]);
+      const b = g.floats(weights(HIDDEN, 200 + i, 0.3), [HIDDEN]);
+      layer = g.node('Tanh', [g.node('Add', [g.node('MatMul', [layer, w]), b])]);
+      floatOutput(g, layer, `hidden_states.${i}`, options.io, states);
+    }
+    hidden = g.node(
+      'LayerNormalization',
+      [layer, g.floats(FINAL_NORM.gamma, [HIDDEN]), g.floats(FINAL_NORM.beta, [HIDDEN])],
+      { axis: -1, epsilon: FINAL_NORM.epsilon },
+    );
+  } else {
+    hidden = g.node('Tanh', [g.node('Add', [embedded, positions])]);
+  }
+  floatOutput(g, hidden, 'last_hidden_state', options.io, states);
   const pooled = g.node('ReduceMean', [hidden], { axes: [1], keepdims: 0 });
   floatOutput(g, pooled, 'pooler_output', options.io, ['batch', HIDDEN]);
   return g;

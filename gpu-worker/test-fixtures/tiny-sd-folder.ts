@@ -14,6 +14,8 @@ export interface TinyModelVariant {
   unetChannels?: 4 | 9;
   /** diffusers' convert script: symbolic channel axis on `sample` and no unet/config.json. */
   symbolicUnetChannels?: boolean;
+  /** Text encoder with `hidden_states.0..N` outputs and a final LayerNorm (clip_skip). */
+  textEncoderHiddenLayers?: number;
   /** UNet `encoder_hidden_states` fixed to 77 positions (long prompts cannot run). */
   unetFixedSequence?: boolean;
   /** Write no unet/config.json. */
@@ -74,7 +76,10 @@ export async function writeTinyModel(dir: string, variant: TinyModelVariant = {}
       scheduler: ['diffusers', 'PNDMScheduler'],
     }),
   );
-  await writeGraph(join(dir, 'text_encoder'), textEncoder({ idsType: variant.idsType ?? 'int32', io }));
+  await writeGraph(
+    join(dir, 'text_encoder'),
+    textEncoder({ idsType: variant.idsType ?? 'int32', io, hiddenLayers: variant.textEncoderHiddenLayers }),
+  );
   await writeGraph(
     join(dir, 'unet'),
     unet({

@@ -42,6 +42,22 @@ export const GenerationRequest = z
     height: dimension('height'),
     steps: z.int().min(LIMITS.stepsMin).max(LIMITS.stepsMax).optional(),
     guidance_scale: z.number().min(LIMITS.guidanceMin).max(LIMITS.guidanceMax).optional(),
+    guidance_rescale: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe(
+        "Mixes the guided noise prediction with its copy rescaled to the text prediction's standard deviation (Lin et al. 2024, diffusers' rescale_noise_cfg). 0 (default) is plain classifier-free guidance.",
+      ),
+    clip_skip: z
+      .int()
+      .min(0)
+      .max(LIMITS.clipSkipMax)
+      .optional()
+      .describe(
+        "Text-encoder layers to skip (diffusers' clip_skip): 1 uses the penultimate layer's output, then the final layer norm. 0 (default) is the last layer. Needs a text encoder export with hidden_states outputs.",
+      ),
     scheduler: z.enum(SCHEDULERS).optional(),
     seed: z
       .int()
@@ -108,6 +124,9 @@ export const JobInput = z
     height: z.int(),
     steps: z.int(),
     guidance_scale: z.number(),
+    // Optional: jobs stored before these fields existed have none (= 0, diffusers' default).
+    guidance_rescale: z.number().optional(),
+    clip_skip: z.int().optional(),
     scheduler: z.enum(SCHEDULERS),
     seed: z.int(),
     num_outputs: z.int(),

@@ -23,6 +23,8 @@ export const LIMITS = {
   stepsMax: 150,
   guidanceMin: 0,
   guidanceMax: 30,
+  /** `clip_skip`: text-encoder layers skipped (diffusers: hidden_states[-(clip_skip + 1)]). */
+  clipSkipMax: 12,
   numOutputsMax: 4,
   seedMax: 4_294_967_295,
   /** Decoded bytes of one input image (`image` or `mask`). */

@@ -5,7 +5,7 @@ import { loadTokenizer } from '../tokenizer';
 import { type CreatedSession, createSession, type ProviderName, type SessionOptions } from './create-session';
 import { type ModelConfig, readModelConfig } from './model-config';
 import { ModelFolderError } from './model-folder-error';
-import { exists, readJsonObject } from './read-config';
+import { exists, numberField, readJsonObject } from './read-config';
 import { fixedDim, tensorInfo } from './session-metadata';
 import { TEXT_ENCODER_FILE, TextEncoderModel } from './text-encoder';
 import { UNET_FILE, UnetModel } from './unet';
@@ -52,7 +52,11 @@ export async function loadModel(dir: string, options: SessionOptions = {}): Prom
     return created.session;
   };
   try {
-    const textEncoder = new TextEncoderModel(await open(TEXT_ENCODER_FILE));
+    const textConfig = await readJsonObject(dir, 'text_encoder/config.json', true);
+    const textEncoder = new TextEncoderModel(
+      await open(TEXT_ENCODER_FILE),
+      numberField(textConfig, 'layer_norm_eps', 'text_encoder/config.json'),
+    );
     const unetConfig = await readJsonObject(dir, 'unet/config.json', true);
     const configChannels = typeof unetConfig?.in_channels === 'number' ? unetConfig.in_channels : undefined;
     const unetSession = await open(UNET_FILE);

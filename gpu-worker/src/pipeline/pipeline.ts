@@ -62,6 +62,7 @@ export class LatentDiffusionPipeline {
       vaeScalingFactor: config.vaeScalingFactor,
       tasks,
       defaultScheduler: schedulerForClass(config.schedulerClass, config.schedulerConfig),
+      clipSkipMax: model.textEncoder.clipSkipMax,
       maxPixels: options.maxPixels ?? LIMITS.dimensionMax * LIMITS.dimensionMax,
       fixedSize: fixed,
     };

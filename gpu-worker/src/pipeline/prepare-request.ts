@@ -50,6 +50,7 @@ export async function prepareRequest(
       latents: initial,
       noise,
       guidance: request.guidance_scale,
+      guidanceRescale: request.guidance_rescale ?? 0,
       cond,
       uncond,
     };
@@ -91,9 +92,10 @@ async function encodePrompts(
   ctx: PrepareContext,
   request: PipelineRequest,
 ): Promise<{ cond: PromptEmbedding; uncond?: PromptEmbedding }> {
-  let cond = await ctx.prompts.encode(request.prompt, ctx.clock, ctx.timings, 'prompt');
+  const clipSkip = request.clip_skip ?? 0;
+  let cond = await ctx.prompts.encode(request.prompt, ctx.clock, ctx.timings, 'prompt', clipSkip);
   let uncond = usesGuidance(request.guidance_scale)
-    ? await ctx.prompts.encode(request.negative_prompt, ctx.clock, ctx.timings, 'negative_prompt')
+    ? await ctx.prompts.encode(request.negative_prompt, ctx.clock, ctx.timings, 'negative_prompt', clipSkip)
     : undefined;
   const fixed = fixedDim(ctx.model.unet.states, 1);
   if (fixed !== undefined) {
@@ -113,7 +115,7 @@ async function encodePrompts(
   }
   if (uncond && uncond.chunks !== cond.chunks) {
     const chunks = Math.max(cond.chunks, uncond.chunks);
-    const empty = await ctx.prompts.encode('', ctx.clock, ctx.timings);
+    const empty = await ctx.prompts.encode('', ctx.clock, ctx.timings, 'negative_prompt', clipSkip);
     cond = padToChunks(cond, chunks, empty);
     uncond = padToChunks(uncond, chunks, empty);
   }

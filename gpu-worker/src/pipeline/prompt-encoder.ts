@@ -46,11 +46,13 @@ export class PromptEncoder {
     clock: RunClock,
     timings: Timings,
     field: PromptField = 'prompt',
+    clipSkip = 0,
   ): Promise<PromptEmbedding> {
-    const hit = this.cache.get(text);
+    const key = clipSkip === 0 ? text : `${clipSkip}\u0000${text}`;
+    const hit = this.cache.get(key);
     if (hit) {
-      this.cache.delete(text);
-      this.cache.set(text, hit);
+      this.cache.delete(key);
+      this.cache.set(key, hit);
       return hit;
     }
     const tokens = await timed(
@@ -74,7 +76,7 @@ export class PromptEncoder {
       async () => {
         const out = [];
         for (const chunk of chunks) {
-          const states = await this.encoder.encode(chunk.ids, clock);
+          const states = await this.encoder.encode(chunk.ids, clock, clipSkip);
           applyChunkWeights(states.data, chunk.weights, states.dims[2]);
           out.push(states);
         }
@@ -96,7 +98,7 @@ export class PromptEncoder {
       tokenCount: tokens.ids.length,
     };
     if (this.capacity > 0) {
-      this.cache.set(text, embedding);
+      this.cache.set(key, embedding);
       if (this.cache.size > this.capacity) this.cache.delete(this.cache.keys().next().value as string);
     }
     return embedding;

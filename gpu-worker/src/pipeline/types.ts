@@ -23,6 +23,8 @@ export interface PipelineInfo {
   vaeScalingFactor: number;
   tasks: readonly PipelineTask[];
   defaultScheduler: string;
+  /** Largest clip_skip the text encoder export allows (0: no hidden_states outputs). */
+  clipSkipMax: number;
   maxPixels: number;
   /** Set when the export only runs at one size. */
   fixedSize?: { width: number; height: number };
