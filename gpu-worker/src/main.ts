@@ -77,6 +77,7 @@ async function main(): Promise<void> {
     deviceId: config.cudaDeviceId,
     threads: config.intraOpThreads,
     deterministic: config.deterministic,
+    safetyChecker: config.safetyChecker,
     log,
   });
   for (const [name, pipeline] of models.pipelines)

@@ -167,3 +167,32 @@ export function vaeEncoder(options: VaeEncoderOptions): OnnxGraph {
   floatOutput(g, latent, options.output, options.io, ['batch', channels, 'latent_height', 'latent_width']);
   return g;
 }
+
+/** Red-channel mean of `clip_input` (CLIP-normalised) above which the fixture checker flags an image. */
+export const SAFETY_RED_THRESHOLD = 0.5;
+
+/**
+ * A stand-in for diffusers' ONNX safety checker with its interface (clip_input [batch, 3,
+ * 224, 224], images [batch, H, W, 3] -> out_images, has_nsfw_concepts [batch] bool): it flags
+ * an image whose CLIP-normalised red channel has a mean above SAFETY_RED_THRESHOLD (a
+ * mostly red picture) and blacks flagged images out, as the real one does.
+ */
+export function safetyChecker(
+  io: 'float32' | 'float16' = 'float32',
+  threshold = SAFETY_RED_THRESHOLD,
+): OnnxGraph {
+  const g = new OnnxGraph();
+  const clip = floatInput(g, 'clip_input', io, ['batch', 3, 224, 224]);
+  const images = floatInput(g, 'images', io, ['batch', 'height', 'width', 3]);
+  const red = g.node('Gather', [clip, g.ints([0], [])], { axis: 1 });
+  const mean = g.node('ReduceMean', [red], { axes: [1, 2], keepdims: 0 });
+  g.node('Greater', [mean, g.floats([threshold], [])], undefined, 'has_nsfw_concepts');
+  g.output('has_nsfw_concepts', 'bool', ['batch']);
+  const keep = g.node('Sub', [
+    g.floats([1], []),
+    g.node('Cast', ['has_nsfw_concepts'], { to: onnxElementType('float32') }),
+  ]);
+  const blacked = g.node('Mul', [images, g.node('Reshape', [keep, g.ints([-1, 1, 1, 1])])]);
+  floatOutput(g, blacked, 'out_images', io, ['batch', 'height', 'width', 3]);
+  return g;
+}

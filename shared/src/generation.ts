@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { GENERATION_STATUSES, LIMITS, OUTPUT_FORMATS, SCHEDULERS, TASKS, WEBHOOK_EVENTS } from './limits';
+import {
+  GENERATION_STATUSES,
+  LIMITS,
+  OUTPUT_FORMATS,
+  SAFETY_MODES,
+  SCHEDULERS,
+  TASKS,
+  WEBHOOK_EVENTS,
+} from './limits';
 import { checkPromptSyntax } from './prompt-syntax';
 
 const dimension = (name: 'width' | 'height') =>
@@ -127,6 +135,10 @@ export const JobInput = z
     // Optional: jobs stored before these fields existed have none (= 0, diffusers' default).
     guidance_rescale: z.number().optional(),
     clip_skip: z.int().optional(),
+    safety_checker: z
+      .enum(SAFETY_MODES)
+      .optional()
+      .describe("The account's or the model's safety checker mode; the worker's setting when absent."),
     scheduler: z.enum(SCHEDULERS),
     seed: z.int(),
     num_outputs: z.int(),
@@ -145,6 +157,12 @@ export const GenerationOutput = z
     width: z.int(),
     height: z.int(),
     seed: z.int(),
+    nsfw: z
+      .boolean()
+      .optional()
+      .describe(
+        "The model's safety checker flagged this image: it was replaced by a black image or blurred. Absent when no check ran.",
+      ),
   })
   .meta({ id: 'GenerationOutput' });
 export type GenerationOutput = z.infer<typeof GenerationOutput>;

@@ -48,6 +48,13 @@ export const SCHEDULERS = [
   'dpmpp_2m_karras',
   'lcm',
 ] as const;
+/**
+ * What happens to an image the model's safety checker flags: replaced by a black image
+ * (`block`, diffusers' behaviour), blurred beyond recognition (`blur`), or the checker is not
+ * run (`off`). Chosen per model (catalog) and per account (admin API).
+ */
+export const SAFETY_MODES = ['block', 'blur', 'off'] as const;
+export type SafetyMode = (typeof SAFETY_MODES)[number];
 export const OUTPUT_FORMATS = ['png', 'webp', 'jpeg'] as const;
 export const WEBHOOK_EVENTS = ['start', 'completed'] as const;
 export const GENERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;

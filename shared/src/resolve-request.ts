@@ -104,6 +104,9 @@ export function resolveRequest(
     guidance_scale: request.guidance_scale ?? model.default_guidance_scale ?? REQUEST_DEFAULTS.guidance_scale,
     guidance_rescale: request.guidance_rescale ?? REQUEST_DEFAULTS.guidance_rescale,
     clip_skip: request.clip_skip ?? REQUEST_DEFAULTS.clip_skip,
+    // Not a public request field: the edge sets it from the account or the catalog; a
+    // standalone caller may name it. Absent = the worker's setting.
+    ...(request.safety_checker ? { safety_checker: request.safety_checker } : {}),
     scheduler: request.scheduler ?? model.default_scheduler,
     seed: request.seed ?? randomSeed(),
     num_outputs: request.num_outputs ?? REQUEST_DEFAULTS.num_outputs,

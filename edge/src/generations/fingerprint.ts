@@ -29,6 +29,8 @@ export async function fingerprintOf(
     // Only when set, so fingerprints of requests without them stay what they were.
     ...(input.guidance_rescale ? { guidance_rescale: input.guidance_rescale } : {}),
     ...(input.clip_skip ? { clip_skip: input.clip_skip } : {}),
+    // A cached image made under another account's safety mode must not be served here.
+    ...(input.safety_checker ? { safety_checker: input.safety_checker } : {}),
   };
   return sha256Hex(JSON.stringify(canonical));
 }

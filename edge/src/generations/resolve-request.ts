@@ -4,6 +4,7 @@ import {
   type JobInput,
   type ModelInfo,
   resolveRequest,
+  type SafetyMode,
 } from '@ldm/shared';
 import type { Config } from '../env';
 import { ApiError } from '../errors/api-error';
@@ -28,7 +29,12 @@ export interface ResolvedGeneration {
  * deployment (webhook scheme), decodes the images, and resolves every default. All problems are
  * reported together, each naming its field and limit.
  */
-export function resolveGeneration(req: GenerationRequest, config: Config): ResolvedGeneration {
+export function resolveGeneration(
+  req: GenerationRequest,
+  config: Config,
+  /** The account's safety checker override (admin API); null = the model's. */
+  accountSafety: SafetyMode | null = null,
+): ResolvedGeneration {
   const issues: FieldIssue[] = [];
   const modelName = req.model ?? config.defaultModel;
   const model = config.models.get(modelName);
@@ -130,6 +136,8 @@ export function resolveGeneration(req: GenerationRequest, config: Config): Resol
   }
 
   const seeded = req.seed !== undefined;
+  // The account's mode over the model's; absent = the worker's own setting.
+  const safety = accountSafety ?? model.safety_checker;
   return {
     model,
     seeded,
@@ -139,6 +147,7 @@ export function resolveGeneration(req: GenerationRequest, config: Config): Resol
       model: model.name,
       model_version: model.version,
       ...resolved,
+      ...(safety ? { safety_checker: safety } : {}),
       output_format: req.output_format,
     },
     echo: {

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { SAFETY_MODES, type SafetyMode } from '@ldm/shared';
 import { z } from 'zod';
 
 /**
@@ -42,6 +43,8 @@ export const WorkerConfigSchema = z
     CUDA_DEVICE_ID: int(0, 64, 0),
     /** onnxruntime intra-op threads per session; unset lets onnxruntime use every core (one worker per host). */
     INTRA_OP_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+    /** Safety checker mode of every model on this worker when a job names none (the edge names the account's or the catalog's). */
+    SAFETY_CHECKER: z.enum(SAFETY_MODES).default('block'),
     /** 1: onnxruntime's deterministic compute (see the pipeline README, "Determinism"). */
     DETERMINISTIC: z.enum(['0', '1']).default('0'),
     /** Batches run at once. One per GPU is right for a large model; CPU demos may use more. */
@@ -80,6 +83,7 @@ export interface WorkerConfig {
   cudaDeviceId: number;
   intraOpThreads?: number;
   deterministic: boolean;
+  safetyChecker: SafetyMode;
   concurrency: number;
   maxBatch: number;
   leaseWaitMs: number;
@@ -116,6 +120,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     cudaDeviceId: c.CUDA_DEVICE_ID,
     intraOpThreads: c.INTRA_OP_THREADS,
     deterministic: c.DETERMINISTIC === '1',
+    safetyChecker: c.SAFETY_CHECKER,
     concurrency: c.CONCURRENCY,
     maxBatch: c.MAX_BATCH,
     leaseWaitMs: c.LEASE_WAIT_MS,

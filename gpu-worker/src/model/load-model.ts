@@ -6,6 +6,12 @@ import { type CreatedSession, createSession, type ProviderName, type SessionOpti
 import { type ModelConfig, readModelConfig } from './model-config';
 import { ModelFolderError } from './model-folder-error';
 import { exists, numberField, readJsonObject } from './read-config';
+import {
+  clipPreprocessing,
+  FEATURE_EXTRACTOR_FILE,
+  SAFETY_CHECKER_FILE,
+  SafetyCheckerModel,
+} from './safety-checker';
 import { fixedDim, tensorInfo } from './session-metadata';
 import { TEXT_ENCODER_FILE, TextEncoderModel } from './text-encoder';
 import { UNET_FILE, UnetModel } from './unet';
@@ -21,6 +27,8 @@ export interface LoadedModel {
   /** Where the UNet's input channel count came from: 'session' when the export fixed it. */
   unetChannelSource: ChannelSource | 'session';
   vaeDecoder: VaeDecoderModel;
+  /** Present when the export ships safety_checker/ (diffusers' ONNX checker). */
+  safetyChecker?: SafetyCheckerModel;
   /** Absent in text-to-image-only exports; img2img and inpaint need it. */
   vaeEncoder?: VaeEncoderModel;
   /** The provider every session actually runs on (cpu after a CUDA fallback). */
@@ -75,6 +83,12 @@ export async function loadModel(dir: string, options: SessionOptions = {}): Prom
     const vaeEncoder = (await exists(join(dir, VAE_ENCODER_FILE)))
       ? new VaeEncoderModel(await open(VAE_ENCODER_FILE), 4)
       : undefined;
+    const safetyChecker = (await exists(join(dir, SAFETY_CHECKER_FILE)))
+      ? new SafetyCheckerModel(
+          await open(SAFETY_CHECKER_FILE),
+          clipPreprocessing(await readJsonObject(dir, FEATURE_EXTRACTOR_FILE, true)),
+        )
+      : undefined;
     const tokenizer = await loadTokenizer(dir, fixedDim(textEncoder.ids, 1));
     const provider = sessions.every((s) => s.provider === 'cuda') ? 'cuda' : 'cpu';
     return {
@@ -86,6 +100,7 @@ export async function loadModel(dir: string, options: SessionOptions = {}): Prom
       unetChannelSource: detected?.source ?? 'session',
       vaeDecoder,
       vaeEncoder,
+      safetyChecker,
       provider,
       release: async () => {
         await Promise.all(sessions.map((s) => s.session.release()));

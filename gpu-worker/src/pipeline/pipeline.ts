@@ -1,5 +1,5 @@
 import { basename, resolve } from 'node:path';
-import { LIMITS, type ModelDefaults, resolveRequest, type SCHEDULERS } from '@ldm/shared';
+import { LIMITS, type ModelDefaults, resolveRequest, type SafetyMode, type SCHEDULERS } from '@ldm/shared';
 import { inputImageSize } from '../image/decode-input';
 import { type LoadedModel, loadModel } from '../model/load-model';
 import { ModelFolderError } from '../model/model-folder-error';
@@ -13,6 +13,7 @@ import { GenerationCanceledError, PipelineInputError } from './pipeline-input-er
 import { type PreparedRequest, prepareRequest } from './prepare-request';
 import { PromptEncoder } from './prompt-encoder';
 import { checkRequest, type PipelineRequest, type PipelineTask, type StandaloneRequest } from './request';
+import { applySafety } from './safety';
 import { schedulerForClass } from './scheduler-for-class';
 import { emptyTimings, timed } from './timings';
 import type {
@@ -63,6 +64,7 @@ export class LatentDiffusionPipeline {
       tasks,
       defaultScheduler: schedulerForClass(config.schedulerClass, config.schedulerConfig),
       clipSkipMax: model.textEncoder.clipSkipMax,
+      hasSafetyChecker: model.safetyChecker !== undefined,
       maxPixels: options.maxPixels ?? LIMITS.dimensionMax * LIMITS.dimensionMax,
       fixedSize: fixed,
     };
@@ -125,6 +127,11 @@ export class LatentDiffusionPipeline {
     const run = this.queue.then(() => this.run(requests, options));
     this.queue = run.catch(() => {});
     return run;
+  }
+
+  /** The job's mode (the account's or the catalog's, resolved by the edge), else this worker's setting, else block. */
+  private safetyModeOf(request: PipelineRequest): SafetyMode {
+    return request.safety_checker ?? this.options.safetyChecker ?? 'block';
   }
 
   release(): Promise<void> {
@@ -202,8 +209,15 @@ export class LatentDiffusionPipeline {
               clock,
             ),
         );
+        const checked = await timed(
+          (ms) => {
+            timings.safetyCheckMs += ms;
+          },
+          () => applySafety(image, this.safetyModeOf(request), this.model.safetyChecker, clock),
+        );
         images.push({
           ...image,
+          ...checked,
           seed: request.seed + k,
           ...(options.keepLatents ? { latents: slot.latents } : {}),
         });

@@ -1,4 +1,4 @@
-import type { Account } from '@ldm/shared';
+import { type Account, SAFETY_MODES } from '@ldm/shared';
 import type { Config } from '../../env';
 
 const num = (text: string | undefined, fallback = 0) => {
@@ -48,6 +48,9 @@ export function accountView(hash: Record<string, string>, config: Config, now = 
       concurrent_jobs: num(hash.concurrency_limit, plan.concurrent_jobs),
     },
     stripe_customer: hash.stripe_customer || null,
+    safety_checker: (SAFETY_MODES as readonly string[]).includes(hash.safety_checker ?? '')
+      ? (hash.safety_checker as Account['safety_checker'])
+      : null,
     created_at: new Date(num(hash.created_at)).toISOString(),
   };
 }

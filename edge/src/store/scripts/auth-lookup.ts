@@ -1,3 +1,4 @@
+import { SAFETY_MODES, type SafetyMode } from '@ldm/shared';
 import { keys } from '../keys';
 import lua from './auth-lookup.lua';
 import { type LuaScript, runScript, type ScriptRedis } from './run-script';
@@ -5,7 +6,7 @@ import { type LuaScript, runScript, type ScriptRedis } from './run-script';
 export const AUTH_LOOKUP: LuaScript = {
   name: 'auth-lookup',
   lua,
-  sha1: '32bac3d392ca14337fefa13c527a0e605160c295',
+  sha1: '78b056b31a806540cd8d664c651d584dc5222c2a',
 };
 
 export interface KeyLookup {
@@ -16,6 +17,8 @@ export interface KeyLookup {
   plan: string;
   rpmLimit: number | null;
   concurrencyLimit: number | null;
+  /** The operator's safety checker mode for this account; null = the model's. */
+  safetyChecker: SafetyMode | null;
 }
 
 interface Reply {
@@ -26,7 +29,11 @@ interface Reply {
   plan: string;
   rpm_limit: string;
   concurrency_limit: string;
+  safety_checker?: string;
 }
+
+const safetyMode = (text: string | undefined): SafetyMode | null =>
+  (SAFETY_MODES as readonly string[]).includes(text ?? '') ? (text as SafetyMode) : null;
 
 const optionalInt = (text: string) => (text === '' ? null : Number.parseInt(text, 10));
 
@@ -42,5 +49,6 @@ export async function lookupApiKey(redis: ScriptRedis, keyHash: string): Promise
     plan: reply.plan,
     rpmLimit: optionalInt(reply.rpm_limit),
     concurrencyLimit: optionalInt(reply.concurrency_limit),
+    safetyChecker: safetyMode(reply.safety_checker),
   };
 }
