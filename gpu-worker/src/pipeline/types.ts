@@ -66,7 +66,7 @@ export interface GenerateResult {
   images: GeneratedImage[];
   /** The request with every default filled in (what went into the image metadata). */
   request: PipelineRequest;
-  /** Prompts longer than the text encoder's window lose their tail. */
+  /** Always false since long prompts are encoded in chunks (up to LIMITS.promptMaxTokens); kept for callers. */
   truncated: { prompt: boolean; negative_prompt: boolean };
   /** For a batch, the timings of the whole batch (shared by its results). */
   timings: Timings;
