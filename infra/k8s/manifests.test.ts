@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { WorkerConfigSchema } from '@ldm/gpu-worker/daemon/config';
+import { OPS_PATHS } from '@ldm/gpu-worker/daemon/ops-paths';
 import { API_ROUTES, QueueStats } from '@ldm/shared';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
-import { WorkerConfigSchema } from '../../gpu-worker/src/daemon/config';
-import { OPS_PATHS } from '../../gpu-worker/src/daemon/ops-paths';
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are untyped YAML; each check names what it reads.
 type Manifest = Record<string, any>;

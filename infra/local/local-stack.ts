@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureEdgeBundle } from '../../edge/scripts/ensure-bundle';
+import { ensureEdgeBundle } from '@ldm/edge/scripts/ensure-bundle';
 import { ensureAccountAndKey } from './bootstrap-account';
 import { startEdgeRuntime } from './edge-runtime';
 import { getFreePort } from './free-port';

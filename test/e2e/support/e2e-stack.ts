@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureEdgeBundle } from '@ldm/edge/scripts/ensure-bundle';
 import { type EdgeRuntime, startEdgeRuntime } from '@ldm/infra/local/edge-runtime';
 import type { Generation, GenerationRequestInput } from '@ldm/shared';
-import { ensureEdgeBundle } from '../../../edge/scripts/ensure-bundle';
 import { type EdgeStack, startEdgeStack, type TestAccount } from '../../support/edge-stack';
 import { DEMO_MODEL_DIR, demoModelAvailable, writeSlowFixtureModel } from './fixture-model';
 import { type SpawnWorkerOptions, spawnWorker, type WorkerProcess } from './worker-process';

@@ -1,9 +1,9 @@
 /// <reference types="node" />
 import { request } from 'node:http';
 import { WORKER_LIMITS } from '@ldm/shared';
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../../../test/support/edge-stack';
 import { keys } from '../../store/keys';
 import { readHash } from '../../store/scripts/test-support/state-snapshot';
 import { getGeneration, submit, workerClient } from './worker-test-client';
