@@ -1,7 +1,8 @@
 /// <reference types="node" />
+
+import { type EdgeStack, startEdgeStack } from '@ldm/test/support/edge-stack';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack } from '../../../../test/support/edge-stack';
 import { BUILTIN_MODELS } from '../../config/models';
 import { getGeneration, submit, workerClient } from './worker-test-client';
 
