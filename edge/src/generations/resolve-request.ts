@@ -114,6 +114,18 @@ export function resolveGeneration(
       limit: names,
     });
   }
+  // clip_skip needs a text encoder export with hidden_states outputs: the catalog says how many.
+  const clipSkipMax = model.clip_skip_max ?? 0;
+  if ((resolved.clip_skip ?? 0) > clipSkipMax) {
+    issues.push({
+      field: 'clip_skip',
+      message:
+        clipSkipMax === 0
+          ? `${model.name}'s text encoder export has no hidden_states outputs; clip_skip must be 0`
+          : `must be at most ${clipSkipMax} for ${model.name}`,
+      limit: clipSkipMax,
+    });
+  }
   const webhookProblem = req.webhook ? targetProblem(req.webhook, config.mode) : null;
   if (webhookProblem) {
     issues.push({ field: 'webhook', message: webhookProblem, limit: 'a public https URL' });
