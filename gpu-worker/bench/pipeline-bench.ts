@@ -41,6 +41,8 @@ async function main(): Promise<void> {
       json: { type: 'boolean', default: false },
       spinning: { type: 'boolean', default: false },
       batch: { type: 'string', default: '4' },
+      /** Another prompt, e.g. one of several chunks or with weights (a long prompt costs text-encoder runs and attention). */
+      prompt: { type: 'string' },
     },
   });
   let fixtureDir: string | undefined;
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
     threads: values.threads ? Number(values.threads) : undefined,
   });
   const request = {
-    prompt: 'a red circle in the top left on a blue background',
+    prompt: values.prompt ?? 'a red circle in the top left on a blue background',
     negative_prompt: '',
     steps,
     scheduler: values.scheduler,

@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     ops_url: ops.url,
     provider_requested: config.provider,
     require_gpu: config.requireGpu,
+    deterministic: config.deterministic,
     concurrency: config.concurrency,
     max_batch: config.maxBatch,
     drain_grace_ms: config.drainGraceMs,
@@ -134,6 +135,8 @@ async function main(): Promise<void> {
     deviceId: config.cudaDeviceId,
     webgpuLayout: config.webgpuLayout,
     threads: config.intraOpThreads,
+    deterministic: config.deterministic,
+    safetyChecker: config.safetyChecker,
     log,
   });
   for (const [name, pipeline] of models.pipelines)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SAFETY_MODES } from './limits';
 
 export const PLANS = ['free', 'pro', 'enterprise'] as const;
 
@@ -24,6 +25,12 @@ export const Account = z
       .int()
       .describe('Test-mode generations created this UTC day (free: they hold and spend no credits).'),
     stripe_customer: z.string().nullable(),
+    safety_checker: z
+      .enum(SAFETY_MODES)
+      .nullable()
+      .describe(
+        "The operator's safety checker mode for this account's generations; null = each model's own.",
+      ),
     created_at: z.iso.datetime(),
   })
   .meta({ id: 'Account' });
@@ -92,6 +99,13 @@ export const UpdateAccountRequest = z
       .nullable()
       .optional(),
     name: z.string().min(1).max(200).optional(),
+    safety_checker: z
+      .enum(SAFETY_MODES)
+      .nullable()
+      .optional()
+      .describe(
+        "block, blur or off for every generation of this account; null returns to each model's mode.",
+      ),
     limits: z
       .strictObject({
         requests_per_minute: z.int().min(1).max(1_000_000).nullable().optional(),

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { GENERATION_STATUSES, LIMITS, OUTPUT_FORMATS, SCHEDULERS, TASKS, WEBHOOK_EVENTS } from './limits';
+import {
+  GENERATION_STATUSES,
+  LIMITS,
+  OUTPUT_FORMATS,
+  SAFETY_MODES,
+  SCHEDULERS,
+  TASKS,
+  WEBHOOK_EVENTS,
+} from './limits';
+import { checkPromptSyntax } from './prompt-syntax';
 
 const dimension = (name: 'width' | 'height') =>
   z
@@ -25,12 +34,38 @@ export const GenerationRequest = z
   .strictObject({
     model: z.string().min(1).max(100).optional().describe('Model name; the platform default when omitted.'),
     task: z.enum(TASKS).default('txt2img'),
-    prompt: z.string().max(LIMITS.promptMaxChars).default(''),
-    negative_prompt: z.string().max(LIMITS.promptMaxChars).default(''),
+    prompt: z
+      .string()
+      .max(LIMITS.promptMaxChars)
+      .default('')
+      .describe(
+        `At most ${LIMITS.promptMaxTokens} CLIP tokens, encoded in chunks of ${LIMITS.promptChunkTokens}. Weights: (text) x1.1, [text] /1.1, (text:1.3); \\( \\) \\[ \\] are literal brackets.`,
+      ),
+    negative_prompt: z
+      .string()
+      .max(LIMITS.promptMaxChars)
+      .default('')
+      .describe('Same syntax and limits as prompt.'),
     width: dimension('width'),
     height: dimension('height'),
     steps: z.int().min(LIMITS.stepsMin).max(LIMITS.stepsMax).optional(),
     guidance_scale: z.number().min(LIMITS.guidanceMin).max(LIMITS.guidanceMax).optional(),
+    guidance_rescale: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe(
+        "Mixes the guided noise prediction with its copy rescaled to the text prediction's standard deviation (Lin et al. 2024, diffusers' rescale_noise_cfg). 0 (default) is plain classifier-free guidance.",
+      ),
+    clip_skip: z
+      .int()
+      .min(0)
+      .max(LIMITS.clipSkipMax)
+      .optional()
+      .describe(
+        "Text-encoder layers to skip (diffusers' clip_skip): 1 uses the penultimate layer's output, then the final layer norm. 0 (default) is the last layer. Needs a text encoder export with hidden_states outputs.",
+      ),
     scheduler: z.enum(SCHEDULERS).optional(),
     seed: z
       .int()
@@ -63,6 +98,10 @@ export const GenerationRequest = z
       .default(['start', 'completed']),
   })
   .superRefine((req, ctx) => {
+    for (const field of ['prompt', 'negative_prompt'] as const) {
+      const problem = checkPromptSyntax(req[field]);
+      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: `${field} ${problem.message}` });
+    }
     if (req.task !== 'upscale' && req.prompt.trim() === '') {
       ctx.addIssue({ code: 'custom', path: ['prompt'], message: `prompt is required for task ${req.task}` });
     }
@@ -95,6 +134,13 @@ export const JobInput = z
     height: z.int(),
     steps: z.int(),
     guidance_scale: z.number(),
+    // Optional: jobs stored before these fields existed have none (= 0, diffusers' default).
+    guidance_rescale: z.number().optional(),
+    clip_skip: z.int().optional(),
+    safety_checker: z
+      .enum(SAFETY_MODES)
+      .optional()
+      .describe("The account's or the model's safety checker mode; the worker's setting when absent."),
     scheduler: z.enum(SCHEDULERS),
     seed: z.int(),
     num_outputs: z.int(),
@@ -113,6 +159,12 @@ export const GenerationOutput = z
     width: z.int(),
     height: z.int(),
     seed: z.int(),
+    nsfw: z
+      .boolean()
+      .optional()
+      .describe(
+        "The model's safety checker flagged this image: it was replaced by a black image or blurred. Absent when no check ran.",
+      ),
   })
   .meta({ id: 'GenerationOutput' });
 export type GenerationOutput = z.infer<typeof GenerationOutput>;

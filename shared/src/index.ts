@@ -7,6 +7,7 @@ export * from './errors';
 export * from './generation';
 export * from './limits';
 export * from './models';
+export * from './prompt-syntax';
 export * from './resolve-request';
 export * from './webhooks';
 export * from './worker-protocol';

@@ -32,6 +32,9 @@ export const REQUEST_DEFAULTS = {
   guidance_scale: 7.5,
   num_outputs: 1,
   negative_prompt: '',
+  /** diffusers: guidance_rescale 0.0 (plain CFG), clip_skip None (the last layer). */
+  guidance_rescale: 0,
+  clip_skip: 0,
   /** diffusers: img2img 0.8, inpainting 1.0 (pure noise under the mask); text-to-image has no strength. */
   strength: { txt2img: 1, img2img: 0.8, inpaint: 1, upscale: 1 } satisfies Record<Task, number>,
 } as const;
@@ -99,6 +102,11 @@ export function resolveRequest(
     height: request.height ?? fromImage?.height ?? model.native_height,
     steps: request.steps ?? model.default_steps ?? REQUEST_DEFAULTS.steps,
     guidance_scale: request.guidance_scale ?? model.default_guidance_scale ?? REQUEST_DEFAULTS.guidance_scale,
+    guidance_rescale: request.guidance_rescale ?? REQUEST_DEFAULTS.guidance_rescale,
+    clip_skip: request.clip_skip ?? REQUEST_DEFAULTS.clip_skip,
+    // Not a public request field: the edge sets it from the account or the catalog; a
+    // standalone caller may name it. Absent = the worker's setting.
+    ...(request.safety_checker ? { safety_checker: request.safety_checker } : {}),
     scheduler: request.scheduler ?? model.default_scheduler,
     seed: request.seed ?? randomSeed(),
     num_outputs: request.num_outputs ?? REQUEST_DEFAULTS.num_outputs,

@@ -75,6 +75,10 @@ export const CompleteRequest = z
           height: z.int().min(1),
           seed: z.int().min(0),
           content_type: z.string(),
+          nsfw: z
+            .boolean()
+            .optional()
+            .describe("The model's safety checker flagged it (blocked or blurred)."),
         }),
       )
       .min(1)

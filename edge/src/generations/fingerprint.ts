@@ -50,6 +50,11 @@ export async function fingerprintOf(
     strength: input.task === 'txt2img' ? null : input.strength,
     image_sha256: images.image_sha256 ?? null,
     mask_sha256: images.mask_sha256 ?? null,
+    // Only when set, so fingerprints of requests without them stay what they were.
+    ...(input.guidance_rescale ? { guidance_rescale: input.guidance_rescale } : {}),
+    ...(input.clip_skip ? { clip_skip: input.clip_skip } : {}),
+    // A cached image made under another account's safety mode must not be served here.
+    ...(input.safety_checker ? { safety_checker: input.safety_checker } : {}),
   };
   return sha256Hex(JSON.stringify(canonical));
 }

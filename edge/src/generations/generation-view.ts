@@ -20,6 +20,7 @@ interface StoredOutput {
   width: number;
   height: number;
   seed: number;
+  nsfw?: boolean;
 }
 
 const EXTENSIONS: Record<string, string> = Object.fromEntries(
@@ -76,6 +77,7 @@ export async function generationView(
       width: out.width,
       height: out.height,
       seed: out.seed,
+      ...(out.nsfw === undefined ? {} : { nsfw: out.nsfw }),
     })),
   );
   const total = int(job.progress_total);

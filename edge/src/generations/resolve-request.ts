@@ -4,6 +4,7 @@ import {
   type JobInput,
   type ModelInfo,
   resolveRequest,
+  type SafetyMode,
 } from '@ldm/shared';
 import type { Config } from '../env';
 import { ApiError } from '../errors/api-error';
@@ -28,7 +29,12 @@ export interface ResolvedGeneration {
  * deployment (webhook scheme), decodes the images, and resolves every default. All problems are
  * reported together, each naming its field and limit.
  */
-export function resolveGeneration(req: GenerationRequest, config: Config): ResolvedGeneration {
+export function resolveGeneration(
+  req: GenerationRequest,
+  config: Config,
+  /** The account's safety checker override (admin API); null = the model's. */
+  accountSafety: SafetyMode | null = null,
+): ResolvedGeneration {
   const issues: FieldIssue[] = [];
   const modelName = req.model ?? config.defaultModel;
   const model = config.models.get(modelName);
@@ -108,6 +114,18 @@ export function resolveGeneration(req: GenerationRequest, config: Config): Resol
       limit: names,
     });
   }
+  // clip_skip needs a text encoder export with hidden_states outputs: the catalog says how many.
+  const clipSkipMax = model.clip_skip_max ?? 0;
+  if ((resolved.clip_skip ?? 0) > clipSkipMax) {
+    issues.push({
+      field: 'clip_skip',
+      message:
+        clipSkipMax === 0
+          ? `${model.name}'s text encoder export has no hidden_states outputs; clip_skip must be 0`
+          : `must be at most ${clipSkipMax} for ${model.name}`,
+      limit: clipSkipMax,
+    });
+  }
   const webhookProblem = req.webhook ? targetProblem(req.webhook, config.mode) : null;
   if (webhookProblem) {
     issues.push({ field: 'webhook', message: webhookProblem, limit: 'a public https URL' });
@@ -130,6 +148,8 @@ export function resolveGeneration(req: GenerationRequest, config: Config): Resol
   }
 
   const seeded = req.seed !== undefined;
+  // The account's mode over the model's; absent = the worker's own setting.
+  const safety = accountSafety ?? model.safety_checker;
   return {
     model,
     seeded,
@@ -139,6 +159,7 @@ export function resolveGeneration(req: GenerationRequest, config: Config): Resol
       model: model.name,
       model_version: model.version,
       ...resolved,
+      ...(safety ? { safety_checker: safety } : {}),
       output_format: req.output_format,
     },
     echo: {

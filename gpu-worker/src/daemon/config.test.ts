@@ -57,4 +57,10 @@ describe('worker configuration', () => {
       /expected name=path/,
     );
   });
+
+  it('DETERMINISTIC is 0 (default) or 1, nothing else', () => {
+    expect(loadWorkerConfig(base).deterministic).toBe(false);
+    expect(loadWorkerConfig({ ...base, DETERMINISTIC: '1' }).deterministic).toBe(true);
+    expect(() => loadWorkerConfig({ ...base, DETERMINISTIC: 'yes' })).toThrow(/DETERMINISTIC/);
+  });
 });

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { SAFETY_MODES, type SafetyMode } from '@ldm/shared';
 import { z } from 'zod';
 import { PROVIDER_CHOICES, type ProviderChoice } from '../model/providers/provider-names';
 
@@ -53,6 +54,10 @@ export const WorkerConfigSchema = z
     CUDA_DEVICE_ID: int(0, 64, 0),
     /** onnxruntime intra-op threads per session; unset lets onnxruntime use every core (one worker per host). */
     INTRA_OP_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+    /** Safety checker mode of every model on this worker when a job names none (the edge names the account's or the catalog's). */
+    SAFETY_CHECKER: z.enum(SAFETY_MODES).default('block'),
+    /** 1: onnxruntime's deterministic compute (see the pipeline README, "Determinism"). */
+    DETERMINISTIC: z.enum(['0', '1']).default('0'),
     /** Batches run at once. One per GPU is right for a large model; CPU demos may use more. */
     CONCURRENCY: int(1, 8, 1),
     /** Jobs leased per lease call and run as one UNet batch when compatible (LeaseRequest max_jobs <= 16). */
@@ -90,6 +95,8 @@ export interface WorkerConfig {
   webgpuLayout: 'NHWC' | 'NCHW';
   cudaDeviceId: number;
   intraOpThreads?: number;
+  deterministic: boolean;
+  safetyChecker: SafetyMode;
   concurrency: number;
   maxBatch: number;
   leaseWaitMs: number;
@@ -127,6 +134,8 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     webgpuLayout: c.WEBGPU_LAYOUT,
     cudaDeviceId: c.CUDA_DEVICE_ID,
     intraOpThreads: c.INTRA_OP_THREADS,
+    deterministic: c.DETERMINISTIC === '1',
+    safetyChecker: c.SAFETY_CHECKER,
     concurrency: c.CONCURRENCY,
     maxBatch: c.MAX_BATCH,
     leaseWaitMs: c.LEASE_WAIT_MS,

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { SafetyMode } from '@ldm/shared';
 import { type LatentDiffusionPipeline, loadPipeline } from '../index';
 import type { ProviderName } from '../model/providers';
 import type { Logger } from './logger';
@@ -11,6 +12,10 @@ export interface ModelRegistryOptions {
   deviceId: number;
   webgpuLayout?: 'NHWC' | 'NCHW';
   threads?: number;
+  /** onnxruntime's deterministic compute for every session (DETERMINISTIC=1). */
+  deterministic?: boolean;
+  /** Mode for jobs that name none (SAFETY_CHECKER). */
+  safetyChecker?: SafetyMode;
   log: Logger;
 }
 
@@ -52,6 +57,8 @@ export class ModelRegistry {
         deviceId: options.deviceId,
         webgpuLayout: options.webgpuLayout,
         threads: options.threads,
+        deterministic: options.deterministic,
+        safetyChecker: options.safetyChecker,
         log: (message) => log.info(message),
       });
       const loadedMs = performance.now() - started;
@@ -60,6 +67,9 @@ export class ModelRegistry {
         dir: dirs[name],
         provider: pipeline.info.provider,
         native: `${pipeline.info.nativeWidth}x${pipeline.info.nativeHeight}`,
+        safety_checker: pipeline.info.hasSafetyChecker
+          ? (options.safetyChecker ?? 'block')
+          : 'none in the export',
         load_ms: Math.round(loadedMs),
         warm_ms: Math.round(performance.now() - started - loadedMs),
       });

@@ -56,4 +56,39 @@ describe('a session on the chosen provider', () => {
     expect(logs).toEqual(['info unet/model.onnx: execution provider cpu']);
     await created.session.release();
   });
+
+  it('deterministic: session.use_deterministic_compute=1 on whatever provider is asked', async () => {
+    const calls: ort.InferenceSession.SessionOptions[] = [];
+    const failing: SessionFactory = async (_path, options) => {
+      calls.push(options);
+      throw new Error('no');
+    };
+    await expect(
+      createSession(unetPath, dir, { provider: 'cuda', deterministic: true }, failing),
+    ).rejects.toThrow(ModelFolderError);
+    expect(
+      calls.map((c) => (c.extra as { session: Record<string, unknown> }).session.use_deterministic_compute),
+    ).toEqual(['1']);
+    const plain: ort.InferenceSession.SessionOptions[] = [];
+    await createSession(unetPath, dir, { provider: 'cpu' }, async (_p, options) => {
+      plain.push(options);
+      return {} as ort.InferenceSession;
+    });
+    expect((plain[0].extra as { session: Record<string, unknown> }).session).not.toHaveProperty(
+      'use_deterministic_compute',
+    );
+  });
+
+  it('onnxruntime reads the key: a real session accepts 1 and rejects a non-boolean value', async () => {
+    const created = await createSession(unetPath, dir, { provider: 'cpu', deterministic: true });
+    expect(created.provider).toBe('cpu');
+    await created.session.release();
+    const ortModule = await import('onnxruntime-node');
+    await expect(
+      ortModule.InferenceSession.create(unetPath, {
+        executionProviders: ['cpu'],
+        extra: { session: { use_deterministic_compute: 'maybe' } },
+      }),
+    ).rejects.toThrow(/use_deterministic_compute' must be a boolean/);
+  });
 });

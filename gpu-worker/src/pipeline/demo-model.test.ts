@@ -100,4 +100,29 @@ describe('demo-shapes model, end to end', () => {
     });
     expect([wide.images[0].width, wide.images[0].height]).toEqual([128, 64]);
   });
+
+  it('takes a prompt of several chunks (its UNet attends over 16 x chunks text positions) and weights', async () => {
+    const request = { seed: 3, steps: 20, scheduler: 'ddim', guidance_scale: 5 };
+    const prompt = 'a large red circle in the center on a blue background';
+    const short = await resolveAndGenerate(pipeline, { ...request, prompt });
+    // 10 + 12 tokens: two chunks of 14 (the demo tokenizer's length is 16).
+    const long = await resolveAndGenerate(pipeline, {
+      ...request,
+      prompt: `${prompt} on a blue background in the center a large circle`,
+    });
+    const weighted = await resolveAndGenerate(pipeline, {
+      ...request,
+      prompt: 'a large (red:1.3) circle in the center on a blue background',
+    });
+    for (const result of [long, weighted]) {
+      const image = result.images[0];
+      expect(Buffer.from(image.rgb).equals(Buffer.from(short.images[0].rgb))).toBe(false);
+      const pixel = (x: number, y: number) =>
+        Array.from(image.rgb.subarray((y * 64 + x) * 3, (y * 64 + x) * 3 + 3));
+      const [cr, cg, cb] = pixel(2, 2);
+      expect(cb).toBeGreaterThan(Math.max(cr, cg) + 50);
+      const [mr, mg, mb] = pixel(32, 32);
+      expect(mr).toBeGreaterThan(Math.max(mg, mb) + 50);
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { basename, resolve } from 'node:path';
-import { LIMITS, type ModelDefaults, resolveRequest, type SCHEDULERS } from '@ldm/shared';
+import { LIMITS, type ModelDefaults, resolveRequest, type SafetyMode, type SCHEDULERS } from '@ldm/shared';
 import { inputImageSize } from '../image/decode-input';
 import { type LoadedModel, loadModel } from '../model/load-model';
 import { ModelFolderError } from '../model/model-folder-error';
@@ -9,11 +9,12 @@ import type { TokenizedPrompt } from '../tokenizer';
 import { applyOverlay } from './apply-overlay';
 import { batchKey } from './batch-key';
 import { decodeLatents } from './decode-latents';
-import { denoise } from './denoise';
+import { type DenoiseSlot, denoise } from './denoise';
 import { GenerationCanceledError, PipelineInputError } from './pipeline-input-error';
 import { type PreparedRequest, prepareRequest } from './prepare-request';
 import { PromptEncoder } from './prompt-encoder';
 import { checkRequest, type PipelineRequest, type PipelineTask, type StandaloneRequest } from './request';
+import { applySafety } from './safety';
 import { schedulerForClass } from './scheduler-for-class';
 import { emptyTimings, timed } from './timings';
 import type {
@@ -63,6 +64,8 @@ export class LatentDiffusionPipeline {
       vaeScalingFactor: config.vaeScalingFactor,
       tasks,
       defaultScheduler: schedulerForClass(config.schedulerClass, config.schedulerConfig),
+      clipSkipMax: model.textEncoder.clipSkipMax,
+      hasSafetyChecker: model.safetyChecker !== undefined,
       maxPixels: options.maxPixels ?? LIMITS.dimensionMax * LIMITS.dimensionMax,
       fixedSize: fixed,
     };
@@ -127,6 +130,11 @@ export class LatentDiffusionPipeline {
     return run;
   }
 
+  /** The job's mode (the account's or the catalog's, resolved by the edge), else this worker's setting, else block. */
+  private safetyModeOf(request: PipelineRequest): SafetyMode {
+    return request.safety_checker ?? this.options.safetyChecker ?? 'block';
+  }
+
   release(): Promise<void> {
     return this.model.release();
   }
@@ -165,18 +173,24 @@ export class LatentDiffusionPipeline {
     const perRequest: PreparedRequest[] = [];
     for (const request of resolved) perRequest.push(await prepareRequest(context, request));
     const timesteps = perRequest[0].timesteps;
-    const slots = perRequest.flatMap((p) => p.slots);
-    await denoise(slots, {
-      unet: this.model.unet,
-      clock,
-      timings,
-      latentHeight,
-      latentWidth,
-      timesteps,
-      signal: options.signal,
-      onStep: (step, total) => options.onProgress?.({ step, total }),
-      unetBatchLimit: options.unetBatchLimit,
-    });
+    // Rows of one UNet call share a text length: prompts of different chunk counts run as
+    // separate loops (padding them with empty chunks would change their images).
+    const groups = groupBySequence(perRequest.flatMap((p) => p.slots));
+    for (const [g, slots] of groups.entries()) {
+      await denoise(slots, {
+        unet: this.model.unet,
+        clock,
+        timings,
+        latentHeight,
+        latentWidth,
+        timesteps,
+        signal: options.signal,
+        // One progress scale over every loop: steps done in all groups, scaled to `total`.
+        onStep: (step, total) =>
+          options.onProgress?.({ step: Math.floor((g * total + step) / groups.length), total }),
+        unetBatchLimit: options.unetBatchLimit,
+      });
+    }
 
     const results: GenerateResult[] = [];
     for (const [i, request] of resolved.entries()) {
@@ -196,10 +210,18 @@ export class LatentDiffusionPipeline {
               clock,
             ),
         );
+        // Kept pixels are pasted back first, so the checker sees (and blurs or blocks) the final image.
         const overlay = perRequest[i].overlay;
+        const composed = overlay ? { ...image, rgb: applyOverlay(image.rgb, overlay) } : image;
+        const checked = await timed(
+          (ms) => {
+            timings.safetyCheckMs += ms;
+          },
+          () => applySafety(composed, this.safetyModeOf(request), this.model.safetyChecker, clock),
+        );
         images.push({
-          ...image,
-          ...(overlay ? { rgb: applyOverlay(image.rgb, overlay) } : {}),
+          ...composed,
+          ...checked,
           seed: request.seed + k,
           ...(options.keepLatents ? { latents: slot.latents } : {}),
         });
@@ -211,6 +233,16 @@ export class LatentDiffusionPipeline {
     timings.onnxRuns = clock.runs;
     return results;
   }
+}
+
+function groupBySequence(slots: DenoiseSlot[]): DenoiseSlot[][] {
+  const groups = new Map<number, DenoiseSlot[]>();
+  for (const slot of slots) {
+    const group = groups.get(slot.cond.sequence);
+    if (group) group.push(slot);
+    else groups.set(slot.cond.sequence, [slot]);
+  }
+  return [...groups.values()];
 }
 
 export async function loadPipeline(

@@ -36,6 +36,10 @@ export interface RequestLimits {
   maxPixels: number;
   defaultScheduler: string;
   tasks: readonly PipelineTask[];
+  /** The model's name, for messages. */
+  name: string;
+  /** Largest clip_skip the text encoder export allows (0: it has no hidden_states outputs). */
+  clipSkipMax: number;
 }
 
 function integer(field: string, value: number, min: number, max: number): number {
@@ -101,6 +105,24 @@ export function checkRequest(request: PipelineRequest, limits: RequestLimits): v
     throw new PipelineInputError('mask', 'is required for task inpaint');
   if (task !== 'inpaint' && request.mask)
     throw new PipelineInputError('mask', 'is only accepted for task inpaint');
+  const rescale = request.guidance_rescale ?? 0;
+  if (!(rescale >= 0 && rescale <= 1))
+    throw new PipelineInputError('guidance_rescale', `must be in [0, 1], got ${rescale}`, 1);
+  const clipSkip = integer('clip_skip', request.clip_skip ?? 0, 0, LIMITS.clipSkipMax);
+  if (clipSkip > 0 && limits.clipSkipMax === 0) {
+    throw new PipelineInputError(
+      'clip_skip',
+      `model ${limits.name}'s text encoder export has no hidden_states outputs (export it with output_hidden_states)`,
+      0,
+    );
+  }
+  if (clipSkip > limits.clipSkipMax) {
+    throw new PipelineInputError(
+      'clip_skip',
+      `model ${limits.name}'s text encoder has ${limits.clipSkipMax} layers, got ${clipSkip}`,
+      limits.clipSkipMax,
+    );
+  }
   integer('steps', request.steps, LIMITS.stepsMin, LIMITS.stepsMax);
   integer('seed', request.seed, 0, Number.MAX_SAFE_INTEGER - LIMITS.numOutputsMax);
   integer('num_outputs', request.num_outputs, 1, LIMITS.numOutputsMax);

@@ -47,6 +47,7 @@ export const adminAccounts = new Hono<AppEnv>()
     const fields: Record<string, string> = {};
     if (data.plan !== undefined) fields.plan = data.plan;
     if (data.name !== undefined) fields.name = data.name;
+    if (data.safety_checker !== undefined) fields.safety_checker = data.safety_checker ?? '';
     const limits = data.limits;
     if (limits?.requests_per_minute !== undefined)
       fields.rpm_limit = String(limits.requests_per_minute ?? '');

@@ -29,7 +29,7 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
   const caller = c.get('caller');
   const idempotencyKey = c.get('idempotency');
   const { data } = await parseJsonBody(c, GenerationRequest);
-  const resolved = resolveGeneration(data, config);
+  const resolved = resolveGeneration(data, config, caller.safetyChecker);
   if (data.webhook) await assertPublicWebhook(data.webhook, config);
   const { model, input: resolvedInput } = resolved;
   const jobId = newJobId();

@@ -72,6 +72,7 @@ export function predictionStream(rateLimit: KeyRateLimit) {
         plan: 'free',
         rpmLimit: 0,
         concurrencyLimit: 0,
+        safetyChecker: null,
       };
       c.set('caller', owner);
     }

@@ -47,6 +47,7 @@ export const completeRoute = new Hono<AppEnv>().post('/:id/complete', async (c) 
       width: o.width,
       height: o.height,
       seed: o.seed,
+      ...(o.nsfw === undefined ? {} : { nsfw: o.nsfw }),
       index: o.index,
     }))
     .sort((a, b) => a.index - b.index)

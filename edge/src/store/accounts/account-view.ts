@@ -1,4 +1,4 @@
-import type { Account } from '@ldm/shared';
+import { type Account, SAFETY_MODES } from '@ldm/shared';
 import type { Config } from '../../env';
 
 const num = (text: string | undefined, fallback = 0) => {
@@ -52,6 +52,9 @@ export function accountView(hash: Record<string, string>, config: Config, now = 
     test_generations_today:
       hash.test_day === new Date(now).toISOString().slice(0, 10) ? num(hash.test_used) : 0,
     stripe_customer: hash.stripe_customer || null,
+    safety_checker: (SAFETY_MODES as readonly string[]).includes(hash.safety_checker ?? '')
+      ? (hash.safety_checker as Account['safety_checker'])
+      : null,
     created_at: new Date(num(hash.created_at)).toISOString(),
   };
 }

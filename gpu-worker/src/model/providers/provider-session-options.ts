@@ -9,6 +9,13 @@ export interface ProviderTuning {
   allowSpinning?: boolean;
   /** WebGPU's layout for layout-sensitive ops (Conv, pooling); the EP's own kernels are written for NHWC. */
   webgpuLayout?: 'NHWC' | 'NCHW';
+  /**
+   * Ask onnxruntime for deterministic kernels (`session.use_deterministic_compute`; on CUDA
+   * e.g. reductions without the atomics-based fast path). CPU kernels of one build are
+   * already deterministic for a given batch size; see the pipeline README for what this
+   * does and does not make equal on CUDA.
+   */
+  deterministic?: boolean;
 }
 
 /**
@@ -33,9 +40,7 @@ export function providerSessionOptions(
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     ...(tuning.threads ? { intraOpNumThreads: tuning.threads } : {}),
-    ...(tuning.allowSpinning
-      ? {}
-      : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
+    extra: { session: sessionConfig(tuning) },
   };
   switch (provider) {
     case 'cuda':
@@ -50,4 +55,17 @@ export function providerSessionOptions(
     case 'cpu':
       return { ...base, executionProviders: ['cpu'] };
   }
+}
+
+/** Session config entries (onnxruntime_session_options_config_keys.h), nested as the Node binding joins them with dots. */
+function sessionConfig(tuning: ProviderTuning): Record<string, unknown> {
+  const config: Record<string, unknown> = {};
+  if (!tuning.allowSpinning) {
+    config.intra_op = { allow_spinning: '0' };
+    config.inter_op = { allow_spinning: '0' };
+  }
+  // onnxruntime >= 1.2x maps this key onto SessionOptions.use_deterministic_compute (it
+  // rejects a non-boolean value, which the tests use to show the key is read).
+  if (tuning.deterministic) config.use_deterministic_compute = '1';
+  return config;
 }
