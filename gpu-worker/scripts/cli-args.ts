@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SCHEDULERS } from '@ldm/shared';
 import type { OutputFormat, PipelineRequest, ProviderName } from '../src/index';
 
 export const USAGE = `Usage: npm run generate -- --model <dir> --prompt "..." --out out.png [options]
@@ -15,7 +16,7 @@ export const USAGE = `Usage: npm run generate -- --model <dir> --prompt "..." --
   --width <px> --height <px>   multiples of 8 (default: the model's native size)
   --steps <n>               denoising steps (default 25)
   --guidance-scale <w>      classifier-free guidance (default 7.5; <= 1 turns it off)
-  --scheduler <name>        ddim | pndm | euler | euler_ancestral | dpmpp_2m | dpmpp_2m_karras | lcm
+  --scheduler <name>        ${SCHEDULERS.join(' | ')}
   --seed <n>                fixes the result (default random); output i uses seed + i
   --num-outputs <n>         1-4 images; written as out-1.png, out-2.png, ...
   --output-format <fmt>     png | webp | jpeg (default: from --out's extension)

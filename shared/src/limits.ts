@@ -25,6 +25,10 @@ export const LIMITS = {
 } as const;
 
 export const TASKS = ['txt2img', 'img2img', 'inpaint', 'upscale'] as const;
+/**
+ * The schedulers a request may name, the one list the worker's `createScheduler` and the API
+ * schema share (gpu-worker/src/schedulers/README.md says what each is in diffusers' terms).
+ */
 export const SCHEDULERS = [
   'ddim',
   'pndm',
@@ -33,6 +37,9 @@ export const SCHEDULERS = [
   'dpmpp_2m',
   'dpmpp_2m_karras',
   'lcm',
+  'lms',
+  'heun',
+  'kdpm2',
 ] as const;
 export const OUTPUT_FORMATS = ['png', 'webp', 'jpeg'] as const;
 export const WEBHOOK_EVENTS = ['start', 'completed'] as const;

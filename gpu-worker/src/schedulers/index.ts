@@ -3,7 +3,10 @@ import { createDpmpp2m } from './dpmpp-2m';
 import { SchedulerConfigError } from './errors';
 import { createEuler } from './euler';
 import { createEulerAncestral } from './euler-ancestral';
+import { createHeun } from './heun';
+import { createKdpm2 } from './kdpm2';
 import { createLcm } from './lcm';
+import { createLms } from './lms';
 import { createPndm } from './pndm';
 import type { Scheduler, SchedulerConfigInput, SchedulerName } from './types';
 import { SCHEDULER_NAMES } from './types';
@@ -25,6 +28,9 @@ const FACTORIES: Record<SchedulerName, Factory> = {
   dpmpp_2m: (config) => createDpmpp2m(config),
   dpmpp_2m_karras: (config) => createDpmpp2m(config, true),
   lcm: createLcm,
+  lms: createLms,
+  heun: createHeun,
+  kdpm2: createKdpm2,
 };
 
 export function isSchedulerName(name: string): name is SchedulerName {

@@ -26,6 +26,15 @@ const SD_CONFIG = {
 };
 
 const STOCHASTIC: ReadonlySet<SchedulerName> = new Set(['euler_ancestral', 'lcm']);
+const VARIANCE_EXPLODING: ReadonlySet<SchedulerName> = new Set([
+  'euler',
+  'euler_ancestral',
+  'lms',
+  'heun',
+  'kdpm2',
+]);
+/** Two model evaluations per step over an interleaved schedule of 2N - 1 timesteps. */
+const SECOND_ORDER: ReadonlySet<SchedulerName> = new Set(['heun', 'kdpm2']);
 
 /** A denoising loop as a pipeline runs it: scale the input, call the model, step. */
 function denoise(
@@ -64,8 +73,8 @@ describe('scheduler names', () => {
   });
 
   it('reject an unknown name and bad config values, naming the field', () => {
-    expect(() => createScheduler('heun', {})).toThrow(SchedulerConfigError);
-    expect(() => createScheduler('heun', {})).toThrow(/scheduler: unknown/);
+    expect(() => createScheduler('dpm_adaptive', {})).toThrow(SchedulerConfigError);
+    expect(() => createScheduler('dpm_adaptive', {})).toThrow(/scheduler: unknown/);
     expect(() => createScheduler('ddim', { beta_schedule: 'sigmoid' })).toThrow(
       /beta_schedule: must be one of/,
     );
@@ -172,7 +181,8 @@ describe.each(SCHEDULER_NAMES)('%s (common cases)', (name) => {
     const x0 = new Float32Array([1, -2, 0.5]);
     const noise = new Float32Array([0.25, 1, -1]);
     const noised = scheduler.addNoise(x0, noise, t);
-    const kDiffusion = name.startsWith('euler');
+    // The k-diffusion samplers work on x0 + sigma eps; the others on the DDPM form.
+    const kDiffusion = VARIANCE_EXPLODING.has(name);
     if (kDiffusion) {
       // Variance-exploding form x0 + sigma eps, sigma = sqrt((1 - a_t) / a_t).
       const sigma = Math.sqrt((1 - sdAlphaBar(t)) / sdAlphaBar(t));
@@ -195,6 +205,9 @@ describe('v_prediction: an exact v predictor recovers x0', () => {
     ['dpmpp_2m', {}],
     ['dpmpp_2m_karras', {}],
     ['lcm', {}],
+    ['lms', { timestep_spacing: 'leading' }],
+    ['heun', { timestep_spacing: 'leading' }],
+    // Not kdpm2: its midpoint timesteps are fractional, where this test cannot know a_t exactly.
   ] as const)('%s', (name, extra) => {
     const scheduler = createScheduler(name, {
       ...SD_CONFIG,
@@ -250,16 +263,19 @@ describe('timestep counts and spacings', () => {
     expect(leading.timesteps).toEqual([900, 810, 720, 630, 540, 450, 360, 270, 180, 90]);
   });
 
-  it.each([1, 2, 10, 25, 50])('SD config, %i steps: one timestep per step (PLMS: one extra)', (n) => {
-    for (const name of SCHEDULER_NAMES) {
-      const scheduler = createScheduler(name, SD_CONFIG);
-      scheduler.setTimesteps(n);
-      const expected = name === 'pndm' && n > 1 ? n + 1 : n;
-      expect(scheduler.timesteps, name).toHaveLength(expected);
-      expect(scheduler.numInferenceSteps, name).toBe(n);
-      expect(scheduler.timesteps.every((t) => t >= 0 && t < 1000)).toBe(true);
-    }
-  });
+  it.each([1, 2, 10, 25, 50])(
+    'SD config, %i steps: one timestep per step (PLMS: one extra; Heun, KDPM2: 2N - 1)',
+    (n) => {
+      for (const name of SCHEDULER_NAMES) {
+        const scheduler = createScheduler(name, SD_CONFIG);
+        scheduler.setTimesteps(n);
+        const expected = SECOND_ORDER.has(name) ? 2 * n - 1 : name === 'pndm' && n > 1 ? n + 1 : n;
+        expect(scheduler.timesteps, name).toHaveLength(expected);
+        expect(scheduler.numInferenceSteps, name).toBe(n);
+        expect(scheduler.timesteps.every((t) => t >= 0 && t < 1000)).toBe(true);
+      }
+    },
+  );
 
   it('SD config, 50 steps: the timesteps diffusers produces', () => {
     const make = (name: SchedulerName, n: number) => {
