@@ -40,6 +40,7 @@ export const SCHEDULERS = [
   'lms',
   'heun',
   'kdpm2',
+  'dpmpp_2m_sde',
 ] as const;
 export const OUTPUT_FORMATS = ['png', 'webp', 'jpeg'] as const;
 export const WEBHOOK_EVENTS = ['start', 'completed'] as const;

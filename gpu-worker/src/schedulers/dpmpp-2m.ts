@@ -31,7 +31,11 @@ const f32 = Math.fround;
  * `use_karras_sigmas` (or the name dpmpp_2m_karras) uses Karras et al. 2022's sigmas.
  * Defaults are diffusers' DPMSolverMultistepScheduler's.
  */
-export function createDpmpp2m(config: SchedulerConfigInput, forceKarras = false): Scheduler {
+export function createDpmpp2m(
+  config: SchedulerConfigInput,
+  variant: 'dpmpp_2m' | 'dpmpp_2m_karras' | 'dpmpp_2m_sde' = 'dpmpp_2m',
+): Scheduler {
+  const forceKarras = variant === 'dpmpp_2m_karras';
   const schedule = noiseScheduleFromConfig(config, {
     beta_start: 0.0001,
     beta_end: 0.02,
@@ -47,7 +51,9 @@ export function createDpmpp2m(config: SchedulerConfigInput, forceKarras = false)
     ['dpmsolver++', 'sde-dpmsolver++', 'deis'] as const,
     'dpmsolver++',
   );
-  const algorithm = algorithmType === 'deis' ? 'dpmsolver++' : algorithmType;
+  // The name dpmpp_2m_sde is DPM-Solver++(2M) SDE whatever the config's algorithm_type says.
+  const algorithm =
+    variant === 'dpmpp_2m_sde' ? 'sde-dpmsolver++' : algorithmType === 'deis' ? 'dpmsolver++' : algorithmType;
   const solverTypeKey = readChoice(
     config,
     'solver_type',
@@ -126,7 +132,7 @@ export function createDpmpp2m(config: SchedulerConfigInput, forceKarras = false)
   }
 
   return {
-    name: forceKarras ? 'dpmpp_2m_karras' : 'dpmpp_2m',
+    name: variant,
     order: 1,
     initNoiseSigma: 1,
     numTrainTimesteps,
