@@ -41,6 +41,7 @@ export const SCHEDULERS = [
   'heun',
   'kdpm2',
   'dpmpp_2m_sde',
+  'deis',
 ] as const;
 export const OUTPUT_FORMATS = ['png', 'webp', 'jpeg'] as const;
 export const WEBHOOK_EVENTS = ['start', 'completed'] as const;

@@ -1,4 +1,5 @@
 import { createDdim } from './ddim';
+import { createDeis } from './deis';
 import { createDpmpp2m } from './dpmpp-2m';
 import { SchedulerConfigError } from './errors';
 import { createEuler } from './euler';
@@ -32,6 +33,7 @@ const FACTORIES: Record<SchedulerName, Factory> = {
   lms: createLms,
   heun: createHeun,
   kdpm2: createKdpm2,
+  deis: createDeis,
 };
 
 export function isSchedulerName(name: string): name is SchedulerName {
