@@ -42,6 +42,7 @@ export const SCHEDULERS = [
   'kdpm2',
   'dpmpp_2m_sde',
   'deis',
+  'unipc',
 ] as const;
 export const OUTPUT_FORMATS = ['png', 'webp', 'jpeg'] as const;
 export const WEBHOOK_EVENTS = ['start', 'completed'] as const;

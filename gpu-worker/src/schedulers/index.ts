@@ -11,6 +11,7 @@ import { createLms } from './lms';
 import { createPndm } from './pndm';
 import type { Scheduler, SchedulerConfigInput, SchedulerName } from './types';
 import { SCHEDULER_NAMES } from './types';
+import { createUnipc } from './unipc';
 
 export { SchedulerConfigError } from './errors';
 export type { StrengthTimesteps } from './strength';
@@ -34,6 +35,7 @@ const FACTORIES: Record<SchedulerName, Factory> = {
   heun: createHeun,
   kdpm2: createKdpm2,
   deis: createDeis,
+  unipc: createUnipc,
 };
 
 export function isSchedulerName(name: string): name is SchedulerName {
