@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { TorchCpuGenerator } from '../random';
 import { absMean, absSum, dummyModel, dummyNoiseDeter, dummySampleDeter } from './diffusers-test-fixtures';
 import { createScheduler } from './index';
-import { TorchCpuGenerator } from './torch-cpu-randn';
 
 // Config and figures of diffusers' tests/schedulers/test_scheduler_dpm_multi.py.
 const BASE = {

@@ -16,7 +16,6 @@ import { createUnipc } from './unipc';
 export { SchedulerConfigError } from './errors';
 export type { StrengthTimesteps } from './strength';
 export { timestepsForStrength } from './strength';
-export { TorchCpuGenerator } from './torch-cpu-randn';
 export type { NoiseSource, Scheduler, SchedulerConfigInput, SchedulerName, StepOptions } from './types';
 export { SCHEDULER_NAMES } from './types';
 

@@ -1,7 +1,7 @@
 import { SCHEDULERS } from '@ldm/shared';
 import { describe, expect, it } from 'vitest';
+import { TorchCpuGenerator } from '../random';
 import { createScheduler, SCHEDULER_NAMES, SchedulerConfigError, timestepsForStrength } from './index';
-import { TorchCpuGenerator } from './torch-cpu-randn';
 import type { NoiseSource, Scheduler, SchedulerName } from './types';
 
 /**
