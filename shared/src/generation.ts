@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { GENERATION_STATUSES, LIMITS, OUTPUT_FORMATS, SCHEDULERS, TASKS, WEBHOOK_EVENTS } from './limits';
+import {
+  GENERATION_STATUSES,
+  KARRAS_SCHEDULERS,
+  LIMITS,
+  OUTPUT_FORMATS,
+  RNGS,
+  SCHEDULERS,
+  TASKS,
+  WEBHOOK_EVENTS,
+} from './limits';
 
 const dimension = (name: 'width' | 'height') =>
   z
@@ -30,6 +39,18 @@ export const GenerationRequest = z
     steps: z.int().min(LIMITS.stepsMin).max(LIMITS.stepsMax).optional(),
     guidance_scale: z.number().min(LIMITS.guidanceMin).max(LIMITS.guidanceMax).optional(),
     scheduler: z.enum(SCHEDULERS).optional(),
+    use_karras_sigmas: z
+      .boolean()
+      .default(false)
+      .describe(
+        `Karras et al. 2022 sigmas, as diffusers' use_karras_sigmas; for ${KARRAS_SCHEDULERS.join(', ')}.`,
+      ),
+    rng: z
+      .enum(RNGS)
+      .default('torch')
+      .describe(
+        "Noise source. torch: torch.randn with a CPU generator seeded seed + k for image k, as diffusers on CPU; xoshiro128: earlier releases' generator.",
+      ),
     seed: z
       .int()
       .min(0)
@@ -66,6 +87,17 @@ export const GenerationRequest = z
     if (req.task === 'inpaint' && !req.mask) {
       ctx.addIssue({ code: 'custom', path: ['mask'], message: 'mask is required for task inpaint' });
     }
+    if (
+      req.use_karras_sigmas &&
+      req.scheduler &&
+      !(KARRAS_SCHEDULERS as readonly string[]).includes(req.scheduler)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['use_karras_sigmas'],
+        message: `${req.scheduler} has no Karras sigmas; use one of ${KARRAS_SCHEDULERS.join(', ')}`,
+      });
+    }
     if (req.mask && req.task !== 'inpaint') {
       ctx.addIssue({ code: 'custom', path: ['mask'], message: 'mask is only accepted for task inpaint' });
     }
@@ -90,6 +122,8 @@ export const JobInput = z
     steps: z.int(),
     guidance_scale: z.number(),
     scheduler: z.enum(SCHEDULERS),
+    use_karras_sigmas: z.boolean().optional().describe('Absent: false.'),
+    rng: z.enum(RNGS).optional().describe('Absent: torch.'),
     seed: z.int(),
     num_outputs: z.int(),
     output_format: z.enum(OUTPUT_FORMATS),

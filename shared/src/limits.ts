@@ -44,6 +44,29 @@ export const SCHEDULERS = [
   'deis',
   'unipc',
 ] as const;
+/**
+ * The schedulers whose sigmas can be Karras et al. 2022's (diffusers' `use_karras_sigmas`); the
+ * request's `use_karras_sigmas` is refused for the others (DDIM, PNDM, Euler ancestral and LCM
+ * have no such option in diffusers).
+ */
+export const KARRAS_SCHEDULERS = [
+  'euler',
+  'dpmpp_2m',
+  'dpmpp_2m_karras',
+  'dpmpp_2m_sde',
+  'lms',
+  'heun',
+  'kdpm2',
+  'deis',
+  'unipc',
+] as const satisfies readonly (typeof SCHEDULERS)[number][];
+/**
+ * Where a request's noise comes from. `torch`: torch.randn with a CPU generator seeded
+ * seed + k for image k, so a seed gives the image diffusers gives on CPU (the default).
+ * `xoshiro128`: the generator of earlier releases (xoshiro128** and Box-Muller), kept so their
+ * seeds still give the same images.
+ */
+export const RNGS = ['torch', 'xoshiro128'] as const;
 export const OUTPUT_FORMATS = ['png', 'webp', 'jpeg'] as const;
 export const WEBHOOK_EVENTS = ['start', 'completed'] as const;
 export const GENERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;

@@ -1,4 +1,10 @@
-import type { FieldIssue, GenerationRequest, JobInput, ModelInfo } from '@ldm/shared';
+import {
+  type FieldIssue,
+  type GenerationRequest,
+  type JobInput,
+  KARRAS_SCHEDULERS,
+  type ModelInfo,
+} from '@ldm/shared';
 import type { Config } from '../env';
 import { ApiError } from '../errors/api-error';
 import { type DecodedImage, decodeImageInput } from '../lib/image-input';
@@ -91,6 +97,13 @@ export function resolveRequest(req: GenerationRequest, config: Config): Resolved
       limit: names,
     });
   }
+  if (req.use_karras_sigmas && !(KARRAS_SCHEDULERS as readonly string[]).includes(scheduler)) {
+    issues.push({
+      field: 'use_karras_sigmas',
+      message: `${scheduler} has no Karras sigmas; use one of ${KARRAS_SCHEDULERS.join(', ')}`,
+      limit: KARRAS_SCHEDULERS.join(', '),
+    });
+  }
   const webhookProblem = req.webhook ? targetProblem(req.webhook, config.mode) : null;
   if (webhookProblem) {
     issues.push({ field: 'webhook', message: webhookProblem, limit: 'a public https URL' });
@@ -144,6 +157,8 @@ export function resolveRequest(req: GenerationRequest, config: Config): Resolved
       steps,
       guidance_scale: req.guidance_scale ?? model.default_guidance_scale,
       scheduler,
+      use_karras_sigmas: req.use_karras_sigmas,
+      rng: req.rng,
       seed: req.seed ?? randomSeed(),
       num_outputs: req.num_outputs,
       output_format: req.output_format,

@@ -13,6 +13,8 @@ export function pipelineRequest(job: LeasedJob): PipelineRequest {
     steps: i.steps,
     guidance_scale: i.guidance_scale,
     scheduler: i.scheduler,
+    use_karras_sigmas: i.use_karras_sigmas,
+    rng: i.rng,
     seed: i.seed,
     num_outputs: i.num_outputs,
     strength: i.strength,

@@ -54,6 +54,36 @@ describe('seeds', () => {
     },
   );
 
+  it.each(['xoshiro128', 'torch'])(
+    'rng %s: batch invariance holds with an SDE sampler and an img2img posterior',
+    async (rng) => {
+      const image = await pngOf(64, 64, (x, y) => [x * 4, y * 4, 60]);
+      const request = {
+        prompt: 'a cat',
+        seed: 20,
+        steps: 3,
+        scheduler: 'dpmpp_2m_sde',
+        rng,
+        image,
+        strength: 0.7,
+      };
+      const batch = await pipeline.generate({ ...request, num_outputs: 2 }, { keepLatents: true });
+      const alone = await pipeline.generate({ ...request, seed: 21 }, { keepLatents: true });
+      expect(bytes(batch.images[1].latents).equals(bytes(alone.images[0].latents))).toBe(true);
+      expect(batch.request.rng).toBe(rng);
+    },
+  );
+
+  it('the rng and Karras sigmas change the image; the default rng is torch', async () => {
+    const base = { prompt: 'a cat', seed: 10, steps: 4, scheduler: 'euler' };
+    const latents = async (extra: Partial<PipelineRequest>) =>
+      bytes((await pipeline.generate({ ...base, ...extra }, { keepLatents: true })).images[0].latents);
+    const torch = await latents({});
+    expect(torch.equals(await latents({ rng: 'torch' }))).toBe(true);
+    expect(torch.equals(await latents({ rng: 'xoshiro128' }))).toBe(false);
+    expect(torch.equals(await latents({ use_karras_sigmas: true }))).toBe(false);
+  });
+
   it('same seed, same latent bytes; a batch of requests equals the requests run alone', async () => {
     const a: PipelineRequest = {
       prompt: 'a dog',
@@ -76,6 +106,15 @@ describe('seeds', () => {
     await expect(pipeline.generateBatch([a, { ...a, steps: 4 }])).rejects.toThrow(
       /requests\.1: cannot share a batch/,
     );
+    // Karras sigmas are another schedule; another rng is not (each image has its own stream).
+    const e = { ...a, scheduler: 'euler' };
+    await expect(pipeline.generateBatch([e, { ...e, use_karras_sigmas: true }])).rejects.toThrow(
+      /requests\.1: cannot share a batch/,
+    );
+    const [x, y] = await pipeline.generateBatch([e, { ...e, rng: 'xoshiro128' }], { keepLatents: true });
+    const aloneY = await pipeline.generate({ ...e, rng: 'xoshiro128' }, { keepLatents: true });
+    expect(bytes(y.images[0].latents).equals(bytes(aloneY.images[0].latents))).toBe(true);
+    expect(bytes(x.images[0].latents).equals(bytes(y.images[0].latents))).toBe(false);
   });
 });
 
@@ -202,6 +241,8 @@ describe('request validation names the field and its limit', () => {
     [{ prompt: 'x', task: 'upscale' }, 'task', /not supported/],
     [{ prompt: 'x', task: 'txt2img', mask: new Uint8Array(1) }, 'mask', /only accepted for task inpaint/],
     [{ prompt: 'x', task: 'img2img', image: new Uint8Array(1), strength: 0 }, 'strength', /\(0, 1\]/],
+    [{ prompt: 'x', rng: 'philox' }, 'rng', /one of torch, xoshiro128/],
+    [{ prompt: 'x', scheduler: 'ddim', use_karras_sigmas: true }, 'use_karras_sigmas', /ddim has no Karras/],
   ])('%j -> %s', async (request, field, message) => {
     const error = await pipeline.generate(request).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PipelineInputError);
@@ -218,7 +259,9 @@ describe('request validation names the field and its limit', () => {
   });
 
   it('an unknown scheduler', async () => {
-    const error = await pipeline.generate({ prompt: 'x', scheduler: 'heun' }).catch((e: unknown) => e);
+    const error = await pipeline
+      .generate({ prompt: 'x', scheduler: 'dpm_adaptive' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SchedulerConfigError);
     expect((error as SchedulerConfigError).field).toBe('scheduler');
   });

@@ -6,12 +6,13 @@ import type { VaeEncoding } from '../model/vae';
 import { createScheduler, timestepsForStrength } from '../schedulers';
 import type { DenoiseSlot } from './denoise';
 import { usesGuidance } from './guidance';
-import { encodeImage, sampleLatents } from './image-latents';
+import { encodeImage } from './image-latents';
 import { binarizeMask, latentMask, maskedImage } from './inpaint-mask';
 import { noiseStream } from './noise-stream';
 import { PipelineInputError } from './pipeline-input-error';
 import type { PromptEncoder } from './prompt-encoder';
 import type { ResolvedRequest } from './request';
+import { type EncodedInputs, startingDraws } from './starting-noise';
 import { type Timings, timed } from './timings';
 
 export interface PrepareContext {
@@ -44,10 +45,18 @@ export async function prepareRequest(
   const inputs = request.task === 'txt2img' ? undefined : await encodeInputs(ctx, request);
   const slots: DenoiseSlot[] = [];
   let timesteps: number[] = [];
+  const schedulerConfig = request.use_karras_sigmas
+    ? { ...config.schedulerConfig, use_karras_sigmas: true }
+    : config.schedulerConfig;
   for (let k = 0; k < request.num_outputs; k++) {
-    const noise = noiseStream(request.seed + k);
-    const scheduler = createScheduler(request.scheduler, config.schedulerConfig);
-    const initial = noise.randn(4 * plane);
+    const noise = noiseStream(request.seed + k, request.rng);
+    const scheduler = createScheduler(request.scheduler, schedulerConfig);
+    const draws = startingDraws(noise, request.rng, inputs, {
+      latentSize: 4 * plane,
+      scaling,
+      strength: request.strength,
+    });
+    const { initial, imageLatents } = draws;
     const slot: DenoiseSlot = {
       scheduler,
       latents: initial,
@@ -63,17 +72,16 @@ export async function prepareRequest(
     } else {
       // SDEdit (Meng et al. 2021): noise the image to where the shortened schedule starts.
       timesteps = timestepsForStrength(scheduler, request.steps, request.strength).timesteps;
-      const imageLatents = sampleLatents(inputs.image, noise, scaling);
       // diffusers: pure noise at full strength (inpainting may then ignore the image under the mask).
       slot.latents =
-        request.task === 'inpaint' && request.strength === 1
+        (request.task === 'inpaint' && request.strength === 1) || !imageLatents
           ? initial.map((v) => v * scheduler.initNoiseSigma)
           : scheduler.addNoise(imageLatents, initial, timesteps[0]);
-      if (inputs.mask && inputs.masked) {
+      if (inputs.mask && draws.maskedLatents) {
         slot.extraChannels = new Float32Array(5 * plane);
         slot.extraChannels.set(inputs.mask);
-        slot.extraChannels.set(sampleLatents(inputs.masked, noise, scaling), plane);
-      } else if (inputs.mask) {
+        slot.extraChannels.set(draws.maskedLatents, plane);
+      } else if (inputs.mask && imageLatents) {
         slot.blend = { imageLatents, noise: initial, mask: inputs.mask };
       }
     }
@@ -87,10 +95,7 @@ export async function prepareRequest(
 }
 
 /** img2img/inpaint: decode and fit the input image (and mask), then VAE-encode once per request. */
-async function encodeInputs(
-  ctx: PrepareContext,
-  request: ResolvedRequest,
-): Promise<{ image: VaeEncoding; mask?: Float32Array; masked?: VaeEncoding }> {
+async function encodeInputs(ctx: PrepareContext, request: ResolvedRequest): Promise<EncodedInputs> {
   const vae = ctx.model.vaeEncoder;
   if (!vae)
     throw new PipelineInputError('task', `${request.task} needs vae_encoder/model.onnx in the model folder`);

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { LIMITS } from '@ldm/shared';
+import { KARRAS_SCHEDULERS, LIMITS, RNGS } from '@ldm/shared';
+import type { Rng } from './noise-stream';
 import { PipelineInputError } from './pipeline-input-error';
 
 export type PipelineTask = 'txt2img' | 'img2img' | 'inpaint';
@@ -17,6 +18,10 @@ export interface PipelineRequest {
   steps?: number;
   guidance_scale?: number;
   scheduler?: string;
+  /** Karras et al. 2022 sigmas (diffusers' use_karras_sigmas) for the schedulers that have them. */
+  use_karras_sigmas?: boolean;
+  /** Noise source: `torch` (default; diffusers' CPU generator) or `xoshiro128` (earlier releases). */
+  rng?: string;
   /** Image i of the request uses seed + i. Random when omitted. */
   seed?: number;
   num_outputs?: number;
@@ -35,6 +40,8 @@ export interface ResolvedRequest {
   steps: number;
   guidance_scale: number;
   scheduler: string;
+  use_karras_sigmas: boolean;
+  rng: Rng;
   seed: number;
   num_outputs: number;
   strength: number;
@@ -127,6 +134,24 @@ export function resolveRequest(request: PipelineRequest, limits: RequestLimits):
   if (task !== 'inpaint' && request.mask)
     throw new PipelineInputError('mask', 'is only accepted for task inpaint');
   const seed = request.seed ?? randomInt(0, LIMITS.seedMax + 1);
+  const scheduler = request.scheduler ?? limits.defaultScheduler;
+  const karras = request.use_karras_sigmas ?? false;
+  if (typeof karras !== 'boolean') throw new PipelineInputError('use_karras_sigmas', 'must be true or false');
+  if (karras && !(KARRAS_SCHEDULERS as readonly string[]).includes(scheduler)) {
+    throw new PipelineInputError(
+      'use_karras_sigmas',
+      `${scheduler} has no Karras sigmas`,
+      KARRAS_SCHEDULERS.join('|'),
+    );
+  }
+  const rng = request.rng ?? 'torch';
+  if (!(RNGS as readonly string[]).includes(rng)) {
+    throw new PipelineInputError(
+      'rng',
+      `must be one of ${RNGS.join(', ')}, got ${JSON.stringify(rng)}`,
+      RNGS.join('|'),
+    );
+  }
   return {
     task,
     prompt: request.prompt,
@@ -135,7 +160,9 @@ export function resolveRequest(request: PipelineRequest, limits: RequestLimits):
     height,
     steps: integer('steps', request.steps ?? DEFAULT_STEPS, LIMITS.stepsMin, LIMITS.stepsMax),
     guidance_scale: guidance,
-    scheduler: request.scheduler ?? limits.defaultScheduler,
+    scheduler,
+    use_karras_sigmas: karras,
+    rng: rng as Rng,
     seed: integer('seed', seed, 0, Number.MAX_SAFE_INTEGER - LIMITS.numOutputsMax),
     num_outputs: integer('num_outputs', request.num_outputs ?? 1, 1, LIMITS.numOutputsMax),
     strength,
