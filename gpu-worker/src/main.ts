@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   });
 
   let daemon: WorkerDaemon | undefined;
+  let registry: ModelRegistry | undefined;
   let stopping: Promise<void> | undefined;
   // Until the daemon runs there is nothing in hand: a drain request is simply "stop".
   const drain = () => daemon?.drain() ?? Promise.resolve();
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
       lastEdgeContact: () => client.lastContactAt,
       draining: () => daemon === undefined || daemon.state !== 'running',
       drain,
+      models: () => registry?.info() ?? [],
     },
   });
   log.info('worker starting', {
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
     threads: config.intraOpThreads,
     log,
   });
+  registry = models;
   for (const [name, pipeline] of models.pipelines)
     metrics.provider.set({ model: name, provider: pipeline.info.provider }, 1);
   if (stopping) return;

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type LatentDiffusionPipeline, loadPipeline } from '../index';
 import type { Logger } from './logger';
+import type { OpsModelInfo } from './ops-server';
 
 export interface ModelRegistryOptions {
   modelDirs: Record<string, string>;
@@ -49,7 +50,7 @@ export class ModelRegistry {
         provider: options.provider,
         deviceId: options.deviceId,
         threads: options.threads,
-        log: (message) => log.info(message),
+        log: (message, level) => (level === 'warn' ? log.warn(message) : log.info(message)),
       });
       const loadedMs = performance.now() - started;
       await warmUp(pipeline);
@@ -57,6 +58,9 @@ export class ModelRegistry {
         dir: dirs[name],
         provider: pipeline.info.provider,
         native: `${pipeline.info.nativeWidth}x${pipeline.info.nativeHeight}`,
+        scheduler_class: pipeline.info.schedulerClass ?? null,
+        scheduler_class_supported: pipeline.info.schedulerClassSupported,
+        default_scheduler: pipeline.info.defaultScheduler,
         load_ms: Math.round(loadedMs),
         warm_ms: Math.round(performance.now() - started - loadedMs),
       });
@@ -67,6 +71,19 @@ export class ModelRegistry {
 
   get names(): string[] {
     return [...this.pipelines.keys()];
+  }
+
+  /** What each export turned out to be, for the ops server's /models. */
+  info(): OpsModelInfo[] {
+    return [...this.pipelines].map(([name, { info }]) => ({
+      name,
+      tasks: info.tasks,
+      native_width: info.nativeWidth,
+      native_height: info.nativeHeight,
+      default_scheduler: info.defaultScheduler,
+      scheduler_class: info.schedulerClass ?? null,
+      scheduler_class_supported: info.schedulerClassSupported,
+    }));
   }
 
   get(model: string): LatentDiffusionPipeline | undefined {

@@ -10,4 +10,6 @@ export const OPS_PATHS = {
   ready: '/readyz',
   /** Starts the drain and answers once it is over (the preStop hook). GET because preStop can only GET. */
   drain: '/drain',
+  /** The models loaded, with what the worker read from each export (its scheduler class and whether it has it). */
+  models: '/models',
 } as const;

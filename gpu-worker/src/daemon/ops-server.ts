@@ -11,6 +11,19 @@ export interface OpsStatus {
   lastEdgeContact(): number;
   draining(): boolean;
   drain(): Promise<void>;
+  /** The loaded models as the worker reads them (empty until loaded). */
+  models?(): OpsModelInfo[];
+}
+
+export interface OpsModelInfo {
+  name: string;
+  tasks: readonly string[];
+  native_width: number;
+  native_height: number;
+  default_scheduler: string;
+  /** scheduler_config.json's class, and whether it runs as itself here (false: default_scheduler is a fallback). */
+  scheduler_class: string | null;
+  scheduler_class_supported: boolean;
 }
 
 export interface OpsServerOptions {
@@ -29,7 +42,7 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
-/** /metrics, /healthz, /readyz and /drain on one small HTTP server (never the worker token: nothing here is secret). */
+/** /metrics, /healthz, /readyz, /models and /drain on one small HTTP server (never the worker token: nothing here is secret). */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const { status, metrics } = options;
   const server: Server = createServer(async (req, res) => {
@@ -55,6 +68,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
           const ready = Object.values(checks).every(Boolean);
           return send(ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
         }
+        case OPS_PATHS.models:
+          return send(200, { data: status.models?.() ?? [] });
         case OPS_PATHS.drain:
           options.log.info('drain requested over HTTP (preStop)');
           await status.drain();

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,6 +204,36 @@ describe('tasks', () => {
     const [a, b, again] = [await run(left), await run(right), await run(left)];
     expect(bytes(a.images[0].rgb).equals(bytes(again.images[0].rgb))).toBe(true);
     expect(bytes(a.images[0].rgb).equals(bytes(b.images[0].rgb))).toBe(false);
+  });
+});
+
+describe("the export's own scheduler", () => {
+  it('an equivalent class is the default scheduler', () => {
+    expect(pipeline.info).toMatchObject({
+      schedulerClass: 'PNDMScheduler',
+      schedulerClassSupported: true,
+      defaultScheduler: 'pndm',
+    });
+  });
+
+  it('a class with no equivalent is logged and reported, not silently replaced', async () => {
+    const dir = join(root, 'ddpm');
+    await cp(join(root, 'sd'), dir, { recursive: true });
+    const file = join(dir, 'scheduler', 'scheduler_config.json');
+    const config = JSON.parse(await readFile(file, 'utf8'));
+    await writeFile(file, JSON.stringify({ ...config, _class_name: 'DDPMScheduler' }));
+    const logged: [string, string][] = [];
+    const ddpm = await loadPipeline(dir, { log: (message, level) => logged.push([message, level]) });
+    await ddpm.release();
+    expect(ddpm.info).toMatchObject({
+      schedulerClass: 'DDPMScheduler',
+      schedulerClassSupported: false,
+      defaultScheduler: 'ddim',
+    });
+    expect(logged).toContainEqual([
+      'scheduler/scheduler_config.json: DDPMScheduler is not implemented; requests without a scheduler use ddim',
+      'warn',
+    ]);
   });
 });
 

@@ -22,7 +22,12 @@ export interface PipelineInfo {
   unetInChannels: number;
   vaeScalingFactor: number;
   tasks: readonly PipelineTask[];
+  /** The export's own scheduler (scheduler_config.json's class) or, when that has no equivalent here, ddim. */
   defaultScheduler: string;
+  /** scheduler_config.json's `_class_name`. */
+  schedulerClass?: string;
+  /** False when that class (or an option of it) is not implemented and defaultScheduler is a fallback. */
+  schedulerClassSupported: boolean;
   maxPixels: number;
   /** Set when the export only runs at one size. */
   fixedSize?: { width: number; height: number };
