@@ -28,6 +28,7 @@ export function createHeun(config: SchedulerConfigInput): Scheduler {
   const index = new StepIndex();
   // Between the two halves of a step: the slope, step size and sample of the first evaluation.
   let firstSlope: Float32Array | null = null;
+  let slopeBuffer: Float32Array | null = null;
   let firstSample: Float32Array = new Float32Array(0);
   let dt = 0;
 
@@ -68,8 +69,11 @@ export function createHeun(config: SchedulerConfigInput): Scheduler {
       };
       if (firstOrder) {
         dt = f32(sigmaNext - sigma);
-        const slopes = new Float32Array(sample.length);
-        firstSample = sample.slice(); // kept by value: the caller may step in place
+        // Kept by value (the caller may step in place), in buffers reused from step to step.
+        const slopes = slopeBuffer?.length === sample.length ? slopeBuffer : new Float32Array(sample.length);
+        if (firstSample.length !== sample.length) firstSample = new Float32Array(sample.length);
+        firstSample.set(sample);
+        slopeBuffer = slopes;
         for (let k = 0; k < out.length; k++) {
           slopes[k] = slope(k);
           out[k] = f32(firstSample[k] + f32(slopes[k] * dt));

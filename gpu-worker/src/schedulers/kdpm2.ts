@@ -31,6 +31,7 @@ export function createKdpm2(config: SchedulerConfigInput): Scheduler {
   const index = new StepIndex();
   // The sample the first half started from, kept by value (the caller may step in place).
   let firstSample: Float32Array | null = null;
+  let spare: Float32Array | null = null;
 
   return schedulerShell({
     name: 'kdpm2',
@@ -81,7 +82,13 @@ export function createKdpm2(config: SchedulerConfigInput): Scheduler {
       const vScale = f32(-sigmaInput / f32(Math.sqrt(f32(f32(sigmaInput * sigmaInput) + 1))));
       const vDenom = f32(f32(sigmaInput * sigmaInput) + 1);
       const dt = firstOrder ? f32(sigmaMid - sigma) : f32(sigmaNext - sigma);
-      const from = firstOrder ? sample.slice() : (firstSample as Float32Array);
+      let from: Float32Array;
+      if (firstOrder) {
+        from = spare?.length === sample.length ? spare : new Float32Array(sample.length);
+        from.set(sample);
+      } else {
+        from = firstSample as Float32Array;
+      }
       const out = resultBuffer(options.out, sample.length);
       for (let k = 0; k < out.length; k++) {
         const x = sample[k];
@@ -89,6 +96,8 @@ export function createKdpm2(config: SchedulerConfigInput): Scheduler {
         const slope = f32(f32(x - x0) / sigmaInput);
         out[k] = f32(from[k] + f32(slope * dt));
       }
+      // After the second half the buffer is free for the next first half.
+      spare = from;
       firstSample = firstOrder ? from : null;
       index.advance();
       return out;

@@ -88,9 +88,18 @@ export function createLms(config: SchedulerConfigInput): Scheduler {
       // the order-`order` coefficients with the derivatives it has, so only the first ones are used.
       const terms = Math.min(order, derivatives.length);
       const out = resultBuffer(options.out, sample.length);
+      // Unrolled over the (at most four) derivatives; an unused term adds an exact 0.
+      const zero = new Float32Array(0);
+      const [c0, c1 = 0, c2 = 0, c3 = 0] = coeffs;
+      const d0 = derivatives[newest];
+      const d1 = terms > 1 ? derivatives[newest - 1] : zero;
+      const d2 = terms > 2 ? derivatives[newest - 2] : zero;
+      const d3 = terms > 3 ? derivatives[newest - 3] : zero;
       for (let k = 0; k < out.length; k++) {
-        let sum = 0;
-        for (let j = 0; j < terms; j++) sum = f32(sum + f32(coeffs[j] * derivatives[newest - j][k]));
+        let sum = f32(c0 * d0[k]);
+        if (terms > 1) sum = f32(sum + f32(c1 * d1[k]));
+        if (terms > 2) sum = f32(sum + f32(c2 * d2[k]));
+        if (terms > 3) sum = f32(sum + f32(c3 * d3[k]));
         out[k] = f32(sample[k] + sum);
       }
       index.advance();

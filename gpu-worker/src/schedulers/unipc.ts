@@ -83,6 +83,7 @@ export function createUnipc(config: SchedulerConfigInput): Scheduler {
   // The sample the last prediction started from, and its order: what UniC corrects.
   let lastSample: Float32Array | null = null;
   let lastOrder = 1;
+  let spare: Float32Array | undefined;
 
   return schedulerShell({
     name: 'unipc',
@@ -98,18 +99,21 @@ export function createUnipc(config: SchedulerConfigInput): Scheduler {
       history = [];
       lowerOrderNums = 0;
       lastSample = null;
+      spare = undefined;
       return timesteps;
     },
     scaleModelInput: (sample) => sample,
     step(modelOutput, t, sample, options) {
       const i = index.at(t, timesteps);
-      const converted = convert(modelOutput, sample, i, options.batchSize);
+      const converted = convert(modelOutput, sample, i, options.batchSize, spare);
+      spare = undefined;
       let x = sample;
       if (i > 0 && !disableCorrector.has(i - 1) && lastSample !== null) {
         x = new Float32Array(sample.length);
         biasUpdate(lastOrder, { from: i - 1, to: i, lastSample, model: converted }, x);
       }
-      if (history.length === solverOrder) history.shift();
+      // The corrector has used the oldest output; its buffer takes the next step's output.
+      if (history.length === solverOrder) spare = history.shift();
       history.push(converted);
       const wanted = lowerOrderFinal ? Math.min(solverOrder, timesteps.length - i) : solverOrder;
       lastOrder = Math.min(wanted, lowerOrderNums + 1);
@@ -125,9 +129,15 @@ export function createUnipc(config: SchedulerConfigInput): Scheduler {
   });
 
   /** diffusers' convert_model_output: x0 (thresholded if asked) for predict_x0, else eps. */
-  function convert(modelOutput: Float32Array, sample: Float32Array, i: number, batchSize?: number) {
+  function convert(
+    modelOutput: Float32Array,
+    sample: Float32Array,
+    i: number,
+    batchSize: number | undefined,
+    recycled: Float32Array | undefined,
+  ) {
     const { alpha, sigma } = vpCoefficients(sigmas[i]);
-    const out = new Float32Array(sample.length);
+    const out = recycled?.length === sample.length ? recycled : new Float32Array(sample.length);
     for (let k = 0; k < out.length; k++) {
       const m = modelOutput[k];
       const x = sample[k];
@@ -203,12 +213,20 @@ export function createUnipc(config: SchedulerConfigInput): Scheduler {
     const resCoeff = predictX0 ? f32(t.alpha * bH) : f32(t.sigma * bH);
     const x = step.lastSample;
     const model = step.model;
+    // Unrolled over the (at most two) older outputs; the model term only for the corrector.
+    const n = older.length;
+    const zero = new Float32Array(0);
+    const o1 = n > 0 ? older[0] : zero;
+    const o2 = n > 1 ? older[1] : zero;
+    const [rho1 = 0, rho2 = 0] = rhos;
+    const [r1 = 1, r2 = 1] = ratios;
+    const rhoModel = rhos[rhos.length - 1];
     for (let k = 0; k < out.length; k++) {
       const m = m0[k];
       let res = 0;
-      for (let j = 0; j < older.length; j++)
-        res = f32(res + f32(rhos[j] * f32(f32(older[j][k] - m) / ratios[j])));
-      if (model) res = f32(res + f32(rhos[rhos.length - 1] * f32(model[k] - m)));
+      if (n > 0) res = f32(rho1 * f32(f32(o1[k] - m) / r1));
+      if (n > 1) res = f32(res + f32(rho2 * f32(f32(o2[k] - m) / r2)));
+      if (model) res = f32(res + f32(rhoModel * f32(model[k] - m)));
       out[k] = f32(f32(f32(sampleCoeff * x[k]) - f32(m0Coeff * m)) - f32(resCoeff * res));
     }
   }
