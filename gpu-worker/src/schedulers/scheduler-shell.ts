@@ -19,7 +19,14 @@ export interface ShellSpec {
   /** Read after setTimesteps (some depend on the sigmas of the schedule). */
   initNoiseSigma: () => number;
   /** Build the schedule for n (checked) steps and clear any state of the previous run; returns the timesteps. */
-  schedule: (n: number) => number[];
+  schedule: (n: number, options: { strength?: number }) => number[];
+  /** The step-count check; default: 1 to num_train_timesteps (LCM bounds it by its own table). */
+  checkSteps?: (n: number) => void;
+  /**
+   * scaleModelInput and addNoise depend on t alone (DDIM, PNDM, LCM), so they work before
+   * setTimesteps as in diffusers; the sigma and multistep schedulers need the schedule. Default false.
+   */
+  tOnlyInputs?: boolean;
   /** The step index the shell resets; omitted by schedulers that derive everything from t. */
   index?: StepIndex;
   scaleModelInput: (sample: Float32Array, t: number) => Float32Array;
@@ -49,9 +56,10 @@ export function schedulerShell(spec: ShellSpec): Scheduler {
     get numInferenceSteps() {
       return numInferenceSteps;
     },
-    setTimesteps(n) {
-      checkInferenceSteps(n, spec.numTrainTimesteps);
-      timesteps = spec.schedule(n);
+    setTimesteps(n, options = {}) {
+      if (spec.checkSteps) spec.checkSteps(n);
+      else checkInferenceSteps(n, spec.numTrainTimesteps);
+      timesteps = spec.schedule(n, options);
       numInferenceSteps = n;
       spec.index?.reset();
     },
@@ -59,7 +67,7 @@ export function schedulerShell(spec: ShellSpec): Scheduler {
       spec.index?.setBegin(i, timesteps.length);
     },
     scaleModelInput(sample, t) {
-      requireSchedule('scaleModelInput');
+      if (!spec.tOnlyInputs) requireSchedule('scaleModelInput');
       return spec.scaleModelInput(sample, t);
     },
     step(modelOutput, t, sample, options: StepOptions = {}) {
@@ -68,7 +76,7 @@ export function schedulerShell(spec: ShellSpec): Scheduler {
       return spec.step(modelOutput, t, sample, options);
     },
     addNoise(original, noise, t) {
-      requireSchedule('addNoise');
+      if (!spec.tOnlyInputs) requireSchedule('addNoise');
       checkSameLength(original, noise, 'noise');
       return spec.addNoise(original, noise, t);
     },

@@ -106,6 +106,19 @@ describe.each(SCHEDULER_NAMES)('%s (common cases)', (name) => {
     return scheduler;
   };
 
+  it('refuses to step before setTimesteps, and a model output of another length', () => {
+    const unset = createScheduler(name, SD_CONFIG);
+    const x = latents(16, 1);
+    expect(() => unset.step(x, 999, x, { generator: new TorchCpuGenerator(0) })).toThrow(
+      /timesteps: call setTimesteps before step/,
+    );
+    const scheduler = fresh();
+    const t = scheduler.timesteps[0];
+    expect(() => scheduler.step(x.subarray(1), t, x, { generator: new TorchCpuGenerator(0) })).toThrow(
+      /model_output: length 15/,
+    );
+  });
+
   it('steps keep the sample length for any batch and latent size', () => {
     for (const numel of [4 * 8 * 8, 2 * 4 * 16 * 8, 37]) {
       const scheduler = fresh();
