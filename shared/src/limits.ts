@@ -61,6 +61,16 @@ export const KARRAS_SCHEDULERS = [
   'unipc',
 ] as const satisfies readonly (typeof SCHEDULERS)[number][];
 /**
+ * Schedulers that evaluate the model twice per step (diffusers' order 2): N steps are 2N - 1
+ * UNet evaluations, which is what a request costs in compute and is priced by.
+ */
+export const SECOND_ORDER_SCHEDULERS = ['heun', 'kdpm2'] as const;
+
+/** UNet evaluations of a schedule of `steps` steps with this scheduler (the priced "steps"). */
+export function modelEvaluations(scheduler: string, steps: number): number {
+  return (SECOND_ORDER_SCHEDULERS as readonly string[]).includes(scheduler) ? 2 * steps - 1 : steps;
+}
+/**
  * Where a request's noise comes from. `torch`: torch.randn with a CPU generator seeded
  * seed + k for image k, so a seed gives the image diffusers gives on CPU (the default).
  * `xoshiro128`: the generator of earlier releases (xoshiro128** and Box-Muller), kept so their

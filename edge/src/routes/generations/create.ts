@@ -1,4 +1,4 @@
-import { GenerationRequest, type JobInput } from '@ldm/shared';
+import { GenerationRequest, type JobInput, modelEvaluations } from '@ldm/shared';
 import { Hono } from 'hono';
 import { priceUnits } from '../../config/models';
 import type { PlanName } from '../../config/plans';
@@ -42,7 +42,9 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
   const fingerprint = resolved.seeded ? await fingerprintOf(resolvedInput, digests) : '';
   const stored = await storeInputs(c.env.OUTPUTS, caller.accountId, jobId, resolved);
   const input: JobInput = { ...resolvedInput, ...stored };
-  const units = priceUnits(model, input.width, input.height, input.steps, input.num_outputs);
+  // Heun and KDPM2 run the UNet twice per step: priced by evaluations, so a step costs what it computes.
+  const evaluations = modelEvaluations(input.scheduler, input.steps);
+  const units = priceUnits(model, input.width, input.height, evaluations, input.num_outputs);
 
   const result = await submitGeneration(redis, {
     accountId: caller.accountId,
