@@ -77,7 +77,7 @@ describe('npm run generate', () => {
     expect(karras.stderr).toContain('use_karras_sigmas: ddim has no Karras sigmas');
     const rng = await cli(['--model', model, '--prompt', 'x', '--rng', 'mt']);
     expect(rng.code).toBe(2);
-    expect(rng.stderr).toContain('rng: must be one of torch, xoshiro128');
+    expect(rng.stderr).toContain('--rng must be one of torch, xoshiro128, got "mt"');
   }, 60_000);
 
   it('exits 2 with the usage for a missing --model', async () => {
