@@ -2,6 +2,7 @@ import type { Generation } from '@ldm/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EdgeStack, startEdgeStack, type TestAccount } from '../../test/support/edge-stack';
 import { type StripeRecorder, startStripeRecorder } from '../src/billing/test-support/stripe-recorder';
+import { CRON_TRIGGERS } from '../src/cron/cron-triggers';
 import { completeWithPng, leaseOne } from './fake-worker';
 
 // The whole metering path in workerd: jobs submitted over the API, settled by the worker-side
@@ -94,7 +95,7 @@ describe('metering to Stripe through the edge', () => {
       more.push((await submit(customerAccount, { prompt: `cron job ${i}` })).body.id);
     expect(await runQueuedJobs()).toBe(3);
     const worker = await stack.mf.getWorker();
-    await worker.scheduled({ cron: '* * * * *', scheduledTime: new Date() });
+    await worker.scheduled({ cron: CRON_TRIGGERS.usageMeterFlush, scheduledTime: new Date() });
     for (let i = 0; i < 100 && recorder.accepted.length < sizes.length + 3; i++)
       await new Promise((r) => setTimeout(r, 50));
 
@@ -201,7 +202,7 @@ describe('metering to Stripe through the edge', () => {
     // The worker is killed: no heartbeat. Once the lease ran out, the cron's reaper requeues the job.
     await new Promise((r) => setTimeout(r, 2_300));
     const edge = await stack.mf.getWorker();
-    await edge.scheduled({ cron: '* * * * *', scheduledTime: new Date() });
+    await edge.scheduled({ cron: CRON_TRIGGERS.leaseReaper, scheduledTime: new Date() });
     const healthy = await lease('healthy-worker');
     expect(healthy).toMatchObject({ job_id: body.id, attempt: 2 });
     await completeWithPng(stack, {
@@ -217,7 +218,7 @@ describe('metering to Stripe through the edge', () => {
     });
     expect(late.status).toBe(409);
 
-    await edge.scheduled({ cron: '* * * * *', scheduledTime: new Date() });
+    await edge.scheduled({ cron: CRON_TRIGGERS.usageMeterFlush, scheduledTime: new Date() });
     for (let i = 0; i < 100 && !recorder.accepted.some((e) => e.identifier === body.id); i++)
       await new Promise((r) => setTimeout(r, 50));
     expect(recorder.accepted.filter((e) => e.identifier === body.id)).toEqual([

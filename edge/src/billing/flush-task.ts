@@ -1,4 +1,4 @@
-import type { ScheduledTask } from '../scheduled';
+import type { ScheduledTask } from '../cron/scheduled-task';
 import { flushUsage } from './flush-usage';
 import { stripeClient } from './stripe-client';
 

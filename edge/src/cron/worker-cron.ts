@@ -1,9 +1,9 @@
 import { wakeWorkers } from '../durable/wake-workers';
 import { configFor } from '../env';
-import type { ScheduledTask } from '../scheduled';
 import { redisFor } from '../store/redis';
 import { REAP_BATCH, type ReapResult, reapExpiredLeases } from '../store/scripts/reap-expired-leases';
 import type { ScriptRedis } from '../store/scripts/run-script';
+import type { ScheduledTask } from './scheduled-task';
 
 /** Batches per cron run: a backlog beyond this many batches is left for the next minute. */
 const MAX_ROUNDS = 10;
@@ -33,7 +33,7 @@ export async function reapLeases(env: Pick<Env, 'QUEUE_WAKER'>, redis: ScriptRed
   return total;
 }
 
-/** For the cron's task list (scheduled.ts SCHEDULED_TASKS). */
+/** For the cron's task list (cron-schedules.ts). */
 export const leaseReaperTask: ScheduledTask = {
   name: 'lease-reaper',
   run: async ({ env, redis }) => {

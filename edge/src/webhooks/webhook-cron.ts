@@ -1,4 +1,4 @@
-import type { ScheduledTask } from '../scheduled';
+import type { ScheduledTask } from '../cron/scheduled-task';
 import { deliverWebhooks } from './deliver-webhooks';
 
 /**
