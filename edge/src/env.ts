@@ -34,6 +34,8 @@ const EnvSchema = z.object({
   STRIPE_API_BASE: z.union([z.literal(''), z.url()]).default(''),
   /** The `event_name` of the Stripe Billing Meter that usage events are reported to. */
   STRIPE_METER_EVENT_NAME: z.string().min(1).max(100).default('ldm_units'),
+  /** How usage reaches Stripe: `stream` (v2 meter event stream, 100 per call) or `events` (v1, one call each). */
+  STRIPE_METER_API: z.enum(['stream', 'events']).default('stream'),
   /** Per-call timeout of Stripe API calls, ms. */
   STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** Backoff after a failed meter flush: base doubles per consecutive failure, up to the max (ms). */
@@ -69,6 +71,8 @@ export interface Config {
     webhookSecret: string;
     apiBase: string;
     meterEventName: string;
+    /** Default `stream` (billing/flush-usage.ts). */
+    meterApi?: 'stream' | 'events';
     timeoutMs: number;
     retryBaseMs: number;
     retryMaxMs: number;
@@ -115,6 +119,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,
       apiBase: e.STRIPE_API_BASE,
       meterEventName: e.STRIPE_METER_EVENT_NAME,
+      meterApi: e.STRIPE_METER_API,
       timeoutMs: e.STRIPE_TIMEOUT_MS,
       retryBaseMs: e.BILLING_RETRY_BASE_MS,
       retryMaxMs: e.BILLING_RETRY_MAX_MS,

@@ -63,7 +63,7 @@ try {
   while (sent < events && runs < 20) {
     await runtime.scheduled({
       scheduledTime: new Date(Date.now() + 60_000),
-      cron: CRON_TRIGGERS.webhookDelivery,
+      cron: CRON_TRIGGERS.webhookDelivery.cron,
     });
     runs++;
     sent = receiver.at('/backlog').length - events;

@@ -5,7 +5,7 @@ import { deliverWebhooks } from './deliver-webhooks';
  * Claim rounds (25 deliveries each) per cron run. A delivery costs about 8 subrequests in
  * production (two DNS-over-HTTPS lookups, the send, five Upstash REST calls: measured ~200 per
  * round in edge/test/cron-budget.test.ts), so 4 rounds (~800) fit the trigger's budget of 900
- * (cron/cron-schedules.ts); a bigger backlog waits for the next minute (100 retries a minute).
+ * (cron/cron-triggers.ts); a bigger backlog waits for the next minute (100 retries a minute).
  */
 const CRON_ROUNDS = 4;
 

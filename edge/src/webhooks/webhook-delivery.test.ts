@@ -52,7 +52,7 @@ async function deliveryLog(id: string, who = account): Promise<WebhookDeliveryLi
 /** Runs the cron as if it fired at `ms` (the scheduling clock), and waits for its work. */
 async function cronAt(ms: number): Promise<void> {
   const runtime = await stack.mf.getWorker();
-  await runtime.scheduled({ scheduledTime: new Date(ms), cron: CRON_TRIGGERS.webhookDelivery });
+  await runtime.scheduled({ scheduledTime: new Date(ms), cron: CRON_TRIGGERS.webhookDelivery.cron });
 }
 
 /** The log once `event`'s latest attempt is recorded (a receiver sees a request before the edge records it). */

@@ -54,7 +54,11 @@ export async function startCountedEdge(
             const target = new URL(request.url);
             counts[target.host] = (counts[target.host] ?? 0) + 1;
             const answer = await options.internet?.(request);
-            if (answer) return new MiniflareResponse(await answer.arrayBuffer(), answer);
+            if (answer)
+              return new MiniflareResponse(await answer.arrayBuffer(), {
+                status: answer.status,
+                headers: [...answer.headers],
+              });
             const body =
               request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
             const res = await fetch(request.url, {
@@ -64,7 +68,7 @@ export async function startCountedEdge(
             });
             return new MiniflareResponse(await res.arrayBuffer(), {
               status: res.status,
-              headers: res.headers,
+              headers: [...res.headers],
             });
           },
         },
