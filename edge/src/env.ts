@@ -2,6 +2,7 @@ import { ModelInfo } from '@ldm/shared';
 import { z } from 'zod';
 import { BUILTIN_MODELS } from './config/models';
 import { mergePlanLimits, type PlanLimits, PlanLimitsOverride, type PlanName } from './config/plans';
+import { objectRetentionFor } from './storage/object-retention-period';
 
 /** A JSON-valued var: parsed, then checked by `schema`; a parse failure is reported on that var. */
 const jsonVar = <T extends z.ZodType>(schema: T, fallback: string) =>
@@ -46,6 +47,11 @@ const EnvSchema = z.object({
   MODELS_JSON: jsonVar(z.array(ModelInfo), '[]'),
   PLAN_LIMITS_JSON: jsonVar(PlanLimitsOverride, '{}'),
   JOB_RETENTION_SECONDS: seconds(7 * 24 * 3600),
+  /**
+   * Stored images (R2 outputs/ and inputs/) are deleted this long after upload; 0 = derived:
+   * 2 x JOB_RETENTION_SECONDS + 1 day (storage/object-retention.ts says why).
+   */
+  OBJECT_RETENTION_SECONDS: z.coerce.number().int().min(0).default(0),
   OUTPUT_URL_TTL_SECONDS: seconds(3600),
   IDEMPOTENCY_TTL_SECONDS: seconds(24 * 3600),
   /** Lease length handed to workers; a lease not renewed by a heartbeat within it is reclaimed. */
@@ -81,6 +87,8 @@ export interface Config {
   models: ReadonlyMap<string, ModelInfo>;
   plans: Record<PlanName, PlanLimits>;
   jobRetentionSeconds: number;
+  /** R2 objects older than this are deleted (the cron sweep; the bucket's lifecycle rule in production). */
+  objectRetentionSeconds: number;
   outputUrlTtlSeconds: number;
   idempotencyTtlSeconds: number;
   leaseTtlMs: number;
@@ -128,6 +136,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     models,
     plans: mergePlanLimits(e.PLAN_LIMITS_JSON),
     jobRetentionSeconds: e.JOB_RETENTION_SECONDS,
+    objectRetentionSeconds: e.OBJECT_RETENTION_SECONDS || objectRetentionFor(e.JOB_RETENTION_SECONDS),
     outputUrlTtlSeconds: e.OUTPUT_URL_TTL_SECONDS,
     idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS,
     leaseTtlMs: e.LEASE_TTL_MS,

@@ -148,6 +148,13 @@ describe('cron budget: one task per trigger, each within its subrequest budget',
     expect(total).toBeLessThanOrEqual(CRON_TRIGGERS.usageMeterFlush.subrequests);
   });
 
+  it('object retention: one page of the bucket per run, within budget', async () => {
+    const total = await runCron(CRON_TRIGGERS.objectRetention.cron);
+    // The cursor's GET and SET; the R2 list and delete are binding calls, not fetches.
+    expect(total).toBe(2);
+    expect(total).toBeLessThanOrEqual(CRON_TRIGGERS.objectRetention.subrequests);
+  });
+
   it('lease reaper: expired leases requeued in one run within budget', async () => {
     const account = await admin('/admin/v1/accounts', { name: 'reap', credits: 1_000_000 });
     const { key } = await admin(`/admin/v1/accounts/${account.id}/keys`, { mode: 'live' });

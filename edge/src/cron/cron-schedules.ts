@@ -1,4 +1,5 @@
 import { usageMeterFlushTask } from '../billing/flush-task';
+import { objectRetentionTask } from '../storage/object-retention-task';
 import { webhookDeliveryTask } from '../webhooks/webhook-cron';
 import { CRON_TRIGGERS, type CronTaskName } from './cron-triggers';
 import type { ScheduledTask } from './scheduled-task';
@@ -14,6 +15,7 @@ const TASKS: Record<CronTaskName, ScheduledTask> = {
   leaseReaper: leaseReaperTask,
   webhookDelivery: webhookDeliveryTask,
   usageMeterFlush: usageMeterFlushTask,
+  objectRetention: objectRetentionTask,
 };
 
 /** The task of the trigger that fired, or undefined for a cron this code does not know. */

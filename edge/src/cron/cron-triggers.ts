@@ -11,6 +11,7 @@ export const CRON_TRIGGERS = {
   leaseReaper: { cron: '* * * * *', subrequests: 100 },
   webhookDelivery: { cron: '*/1 * * * *', subrequests: 900 },
   usageMeterFlush: { cron: '0-59 * * * *', subrequests: 900 },
+  objectRetention: { cron: '*/5 * * * *', subrequests: 10 },
 } as const;
 
 export type CronTaskName = keyof typeof CRON_TRIGGERS;

@@ -25,5 +25,6 @@ local function webhooks_due_key() return 'webhooks:due' end
 local function webhook_delivery_key(id) return 'wh:' .. id end
 local function webhook_log_key(id) return 'wh:' .. id .. ':log' end
 local function job_webhooks_key(id) return 'job:' .. id .. ':webhooks' end
+local function object_sweep_key() return 'retention:sweep' end
 local QUEUE_GROUP = 'workers'
 local BILLING_GROUP = 'billing'

@@ -53,6 +53,7 @@
  *                                 delivery id = `{jobId}:{event}`, so an event is recorded once
  *   wh:{deliveryId}:log           list of JSON attempt entries (the delivery log)
  *   job:{jobId}:webhooks          list of the job's delivery ids in event order (start first)
+ *   retention:sweep               R2 list cursor of the stored-image retention sweep ('' = start over)
  */
 export const QUEUE_GROUP = 'workers';
 /** Consumer group of the usage outbox: the meter flush (edge/src/billing/flush-usage.ts). */
@@ -84,4 +85,5 @@ export const keys = {
   webhookDelivery: (deliveryId: string) => `wh:${deliveryId}`,
   webhookLog: (deliveryId: string) => `wh:${deliveryId}:log`,
   jobWebhooks: (jobId: string) => `job:${jobId}:webhooks`,
+  objectSweep: () => 'retention:sweep',
 } as const;
