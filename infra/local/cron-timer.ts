@@ -12,9 +12,9 @@ export function wranglerCrons(toml = readFileSync(WRANGLER_TOML, 'utf8')): strin
 }
 
 export interface CronTimer {
-  /** Completed rounds (every trigger fired once per round). */
-  readonly rounds: number;
-  /** Stops firing and waits for a round in flight. */
+  /** Scheduled events fired so far, counted as each one returns. */
+  readonly fired: number;
+  /** Stops firing and waits for the runs in flight. */
   stop(): Promise<void>;
 }
 
@@ -23,35 +23,36 @@ export interface CronTimer {
  * `intervalMs`, each trigger of wrangler.toml through workerd's scheduled event (Miniflare's
  * `getWorker().scheduled({ cron, scheduledTime })`, the event a deployed trigger raises, with
  * `controller.cron` set). Locally it fires every few seconds instead of every minute, so webhook
- * retries (first one after 5 s), the meter flush and the lease reaper run without waiting. A round
- * still running when the next is due is not doubled: that tick is skipped.
+ * retries (first one after 5 s), the meter flush and the lease reaper run without waiting.
  */
 export function startCronTimer(mf: Miniflare, options: { intervalMs: number; crons?: string[] }): CronTimer {
   const crons = options.crons ?? wranglerCrons();
-  let rounds = 0;
-  let inFlight: Promise<void> | null = null;
-  const round = async () => {
-    const worker = await mf.getWorker();
-    for (const cron of crons) {
-      await worker.scheduled({ cron, scheduledTime: new Date() }).catch((error: unknown) => {
+  let fired = 0;
+  // Each trigger on its own, as Cloudflare fires them: a slow meter flush never holds back the
+  // webhook retries. A trigger whose last run has not returned is skipped this tick, not doubled.
+  const inFlight = new Map<string, Promise<void>>();
+  const fire = (cron: string) => {
+    const run = (async () => {
+      const worker = await mf.getWorker();
+      await worker.scheduled({ cron, scheduledTime: new Date() });
+      fired++;
+    })()
+      .catch((error: unknown) => {
         console.error(`local cron ${cron}: ${error instanceof Error ? error.message : String(error)}`);
-      });
-    }
-    rounds++;
+      })
+      .finally(() => inFlight.delete(cron));
+    inFlight.set(cron, run);
   };
   const timer = setInterval(() => {
-    if (inFlight) return;
-    inFlight = round().finally(() => {
-      inFlight = null;
-    });
+    for (const cron of crons) if (!inFlight.has(cron)) fire(cron);
   }, options.intervalMs);
   return {
-    get rounds() {
-      return rounds;
+    get fired() {
+      return fired;
     },
     async stop() {
       clearInterval(timer);
-      await inFlight?.catch(() => {});
+      await Promise.all(inFlight.values());
     },
   };
 }

@@ -30,8 +30,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   info: StackInfo;
   workers: SupervisedChild[];
-  /** Rounds of cron triggers fired so far by the local timer. */
-  cronRounds(): number;
+  /** Cron triggers fired so far by the local timer. */
+  cronFired(): number;
   stop(): Promise<void>;
 }
 
@@ -125,7 +125,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       started_at: new Date().toISOString(),
     };
     writeStackInfo(options.dataDir, info);
-    return { info, workers, cronRounds: () => edge.cron?.rounds ?? 0, stop: stopAll };
+    return { info, workers, cronFired: () => edge.cron?.fired ?? 0, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
