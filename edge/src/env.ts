@@ -58,6 +58,26 @@ const EnvSchema = z.object({
   LEASE_TTL_MS: z.coerce.number().int().min(1_000).default(60_000),
   /** Attempts (leases) before a job fails for good. */
   MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  /**
+   * How long a job may wait in its queue for a worker before it ends failed (`queue_timeout`),
+   * releasing its credits and concurrency slot; also what ends jobs of models no worker serves.
+   */
+  QUEUE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(30 * 60_000),
+  /**
+   * A model's queue drives scaling (GET /worker/v1/queue desired_workers) while a worker asked to
+   * lease it within this window; queued jobs of other models end `no_capacity` at the queue timeout.
+   */
+  MODEL_SEEN_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(7 * 24 * 3600_000),
+  /** Times workers may give a job back (release); the next release ends it failed (`too_many_releases`). */
+  MAX_RELEASES: z.coerce.number().int().min(0).max(100).default(5),
   /** How often `Prefer: wait` and the SSE stream re-read a job, in ms. */
   POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(5_000).default(250),
   /** Origin put in links that leave the request context (webhook payloads); '' = the submit request's origin. */
@@ -93,6 +113,9 @@ export interface Config {
   idempotencyTtlSeconds: number;
   leaseTtlMs: number;
   maxAttempts: number;
+  queueTimeoutMs: number;
+  modelSeenWindowMs: number;
+  maxReleases: number;
   pollIntervalMs: number;
   publicBaseUrl: string;
   webhookDnsResolverUrl: string;
@@ -141,6 +164,9 @@ export function parseConfig(env: Record<string, unknown>): Config {
     idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS,
     leaseTtlMs: e.LEASE_TTL_MS,
     maxAttempts: e.MAX_ATTEMPTS,
+    queueTimeoutMs: e.QUEUE_TIMEOUT_MS,
+    modelSeenWindowMs: e.MODEL_SEEN_WINDOW_MS,
+    maxReleases: e.MAX_RELEASES,
     pollIntervalMs: e.POLL_INTERVAL_MS,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     webhookDnsResolverUrl: e.WEBHOOK_DNS_RESOLVER_URL,

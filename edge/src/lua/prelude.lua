@@ -28,6 +28,28 @@ local function load_job(job_id)
   return job
 end
 
+-- A field of a stream entry (its flat field/value list).
+local function stream_field(fields, name)
+  for i = 1, #fields, 2 do
+    if fields[i] == name then return fields[i + 1] end
+  end
+  return nil
+end
+
+-- The workers' group on stream q: { pending, last_delivered }, or nil when the stream or the group
+-- does not exist yet. Entries after last_delivered wait for a worker; an entry's id carries its
+-- enqueue time (ms).
+local function queue_group(q)
+  local groups = redis.pcall('XINFO', 'GROUPS', q)
+  if type(groups) ~= 'table' or groups.err then return nil end
+  for _, g in ipairs(groups) do
+    local info = {}
+    for i = 1, #g, 2 do info[g[i]] = g[i + 1] end
+    if info.name == CTX.group then return { pending = info.pending, last_delivered = info['last-delivered-id'] } end
+  end
+  return nil
+end
+
 -- Fencing: only the holder of the current, unexpired lease may act for the job.
 local function holds_lease(job, token, now)
   return job ~= nil and job.status == 'running' and job.lease_token == token

@@ -19,6 +19,8 @@
  *   QUEUE_GROUP                   its consumer group
  *   leases                        zset, score = lease expiry ms, member = job id (reaper)
  *   models:queued                 set of model names that have a stream (queue metrics)
+ *   models:seen                   hash model -> ms a worker last asked to lease it (which queues drive scaling)
+ *   reaper:active_cursor          SSCAN cursor over `accounts` of the active recount (recount-active.lua)
  * Cache and dedup (DESIGN decision 6):
  *   fp:done:{fingerprint}         job id whose outputs answer this fingerprint
  *   fp:live:{fingerprint}         job id in flight for this fingerprint (coalescing)
@@ -54,6 +56,8 @@
  *   wh:{deliveryId}:log           list of JSON attempt entries (the delivery log)
  *   job:{jobId}:webhooks          list of the job's delivery ids in event order (start first)
  *   retention:sweep               R2 list cursor of the stored-image retention sweep ('' = start over)
+ * Request tokens (edge/src/lua/request-token.lua):
+ *   req:{token}                   a script's reply to one call, 5 min: a resend of the call gets it back
  */
 export const QUEUE_GROUP = 'workers';
 /** Consumer group of the usage outbox: the meter flush (edge/src/billing/flush-usage.ts). */
@@ -71,6 +75,7 @@ export const keys = {
   queue: (model: string) => `q:${model}`,
   leases: () => 'leases',
   queuedModels: () => 'models:queued',
+  modelsSeen: () => 'models:seen',
   cacheDone: (fingerprint: string) => `fp:done:${fingerprint}`,
   cacheLive: (fingerprint: string) => `fp:live:${fingerprint}`,
   jobFollowers: (leaderId: string) => `job:${leaderId}:followers`,
@@ -85,5 +90,7 @@ export const keys = {
   webhookDelivery: (deliveryId: string) => `wh:${deliveryId}`,
   webhookLog: (deliveryId: string) => `wh:${deliveryId}:log`,
   jobWebhooks: (jobId: string) => `job:${jobId}:webhooks`,
+  requestReply: (token: string) => `req:${token}`,
+  activeRecountCursor: () => 'reaper:active_cursor',
   objectSweep: () => 'retention:sweep',
 } as const;

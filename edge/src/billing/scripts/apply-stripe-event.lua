@@ -1,3 +1,4 @@
+-- Upstash: global lock (the account is named by the Stripe customer link).
 -- Applies one verified Stripe event exactly once. The marker stripe:event:{id} is written last,
 -- in the same script as every change it guards, and only when the event applied: a replayed (or
 -- concurrently redelivered) event that applied finds it and changes nothing, while one that could

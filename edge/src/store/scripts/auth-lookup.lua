@@ -1,3 +1,4 @@
+-- Upstash: global lock (the account is named by the key record).
 -- Resolves an API key hash to its key record and its account's plan and limit overrides in one
 -- round trip (it travels in the same REST pipeline as the rate limiter's EVALSHA).
 -- KEYS[1] apikey:{sha256(key)}

@@ -1,3 +1,4 @@
+-- Upstash: global lock (the job record, its account, queue and followers are named by the job id it is given or finds).
 -- Complete: the lease holder's outputs (already verified in R2 by the route) become the job's
 -- result. Credits settle (the held units are released, the charge taken), the queue entry and
 -- lease go, the account's concurrency slot frees, a seeded job becomes the cache answer for its

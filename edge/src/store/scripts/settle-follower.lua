@@ -1,3 +1,4 @@
+-- Upstash: global lock (the leader, account, queue and usage keys are named by the follower record).
 -- Brings a coalesced follower up to date with its leader when the follower is read (the lazy half
 -- of the coalescing contract in keys.ts; the worker-side scripts may also settle followers eagerly
 -- when the leader ends, and then this finds nothing to do).

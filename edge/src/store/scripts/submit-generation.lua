@@ -1,3 +1,4 @@
+-- Upstash: global lock (replay, cache and coalescing read the job records their index keys name; webhook deliveries).
 -- Submit: everything a new generation needs, atomically, in one EVAL (one REST round trip).
 -- In order: idempotency replay or conflict; the result cache (a seeded request already answered);
 -- the account's concurrency cap; the credit reservation; coalescing onto an identical job in
@@ -42,6 +43,16 @@ local function answer(outcome, id, extra)
   result.job_id = id
   if id then result.job = redis.call('HGETALL', key(ctx.job, id)) end
   return cjson.encode(result)
+end
+
+-- 0. A resend of this very call (@upstash/redis resends a request whose reply was lost, even when
+-- Redis ran it): the new job's id is the call's token, so its record means a first run got this far.
+-- Answer what that run answered instead of reserving credits and a slot again.
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  local first = redis.call('HMGET', KEYS[4], 'leader', 'cached', 'created_at', 'stream_id')
+  if first[1] and first[1] ~= '' then return answer('coalesced', job_id, { leader = first[1] }) end
+  if first[2] == '1' then return answer('cached', job_id) end
+  return cjson.encode({ outcome = 'created', job_id = job_id, created_at = first[3], stream_id = first[4] })
 end
 
 -- 1. Idempotency: the same key with the same body is the same generation, whatever happened since.
