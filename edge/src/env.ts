@@ -1,7 +1,7 @@
 import { ModelInfo } from '@ldm/shared';
 import { z } from 'zod';
 import { BUILTIN_MODELS } from './config/models';
-import { mergePlanLimits, type PlanLimits, PlanLimitsOverride, type PlanName } from './config/plans';
+import { mergePlanLimits, PlanLimitsOverride } from './config/plans';
 
 /** A JSON-valued var: parsed, then checked by `schema`; a parse failure is reported on that var. */
 const jsonVar = <T extends z.ZodType>(schema: T, fallback: string) =>
@@ -20,8 +20,11 @@ const jsonVar = <T extends z.ZodType>(schema: T, fallback: string) =>
 
 const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
-/** Every var and secret the edge reads (wrangler.toml names them; worker-configuration.d.ts types them). */
-const EnvSchema = z.object({
+/**
+ * Every var and secret the edge reads, with its default: wrangler.toml names them
+ * (worker-configuration.d.ts types them); a test keeps its [vars] and secrets equal to this.
+ */
+export const EnvSchema = z.object({
   UPSTASH_REDIS_REST_URL: z.url(),
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
@@ -78,36 +81,8 @@ const EnvSchema = z.object({
   WEBHOOK_DNS_RESOLVER_URL: z.union([z.literal(''), z.url()]).default('https://cloudflare-dns.com/dns-query'),
 });
 
-export interface Config {
-  mode: 'local' | 'production';
-  redis: { url: string; token: string };
-  adminToken: string;
-  workerToken: string;
-  urlSigningSecret: string;
-  stripe: {
-    secretKey: string;
-    webhookSecret: string;
-    apiBase: string;
-    meterEventName: string;
-    timeoutMs: number;
-    retryBaseMs: number;
-    retryMaxMs: number;
-  };
-  defaultModel: string;
-  models: ReadonlyMap<string, ModelInfo>;
-  plans: Record<PlanName, PlanLimits>;
-  jobRetentionSeconds: number;
-  outputUrlTtlSeconds: number;
-  idempotencyTtlSeconds: number;
-  leaseTtlMs: number;
-  maxAttempts: number;
-  queueTimeoutMs: number;
-  modelSeenWindowMs: number;
-  maxReleases: number;
-  pollIntervalMs: number;
-  publicBaseUrl: string;
-  webhookDnsResolverUrl: string;
-}
+/** The edge's settings, read from the env by EnvSchema: its type is what `configOf` builds. */
+export type Config = ReturnType<typeof configOf>;
 
 export class ConfigError extends Error {
   constructor(issues: string[]) {
@@ -122,11 +97,16 @@ export function parseConfig(env: Record<string, unknown>): Config {
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
-  const e = parsed.data;
-  const models = new Map<string, ModelInfo>();
-  for (const model of [...BUILTIN_MODELS, ...e.MODELS_JSON]) models.set(model.name, model);
-  if (!models.has(e.DEFAULT_MODEL))
+  return configOf(parsed.data);
+}
+
+/** Settings from a parsed env: grouped, renamed, JSON vars merged over the built-in tables. */
+function configOf(e: z.output<typeof EnvSchema>) {
+  const byName = new Map<string, ModelInfo>();
+  for (const model of [...BUILTIN_MODELS, ...e.MODELS_JSON]) byName.set(model.name, model);
+  if (!byName.has(e.DEFAULT_MODEL))
     throw new ConfigError([`DEFAULT_MODEL: unknown model ${e.DEFAULT_MODEL}`]);
+  const models: ReadonlyMap<string, ModelInfo> = byName;
   return {
     mode: e.DEPLOY_MODE,
     redis: { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN },

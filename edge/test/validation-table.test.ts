@@ -1,6 +1,6 @@
 import { request } from 'node:http';
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../test/support/edge-stack';
 import { PNG_1X1 } from './fake-worker';
 
 let stack: EdgeStack;

@@ -10,7 +10,9 @@ const dimension = (name: 'width' | 'height') =>
       message: `${name} must be a multiple of ${LIMITS.dimensionMultiple}`,
     })
     .optional()
-    .describe(`Pixels; a multiple of 8 within the model's limits. Defaults to the model's native size.`);
+    .describe(
+      `Pixels; a multiple of 8 within the model's limits. Defaults to the model's native size; for img2img and inpaint to the input image's size rounded down to a multiple of 8 (the image is resized to the output size, as diffusers does).`,
+    );
 
 /** A data URL (`data:image/png;base64,...`) or bare base64. Bytes and magic numbers are checked by the edge. */
 const imageInput = z
@@ -35,7 +37,9 @@ export const GenerationRequest = z
       .min(0)
       .max(LIMITS.seedMax)
       .optional()
-      .describe('Fixing the seed makes the request deterministic and cacheable. Random when omitted.'),
+      .describe(
+        'Fixing the seed makes the request deterministic and cacheable: a repeat by the same account and key mode (test or live) is answered from the stored outputs (`cached: true`). Random when omitted.',
+      ),
     num_outputs: z.int().min(1).max(LIMITS.numOutputsMax).default(1),
     output_format: z.enum(OUTPUT_FORMATS).default('png'),
     image: imageInput.optional(),
@@ -44,8 +48,10 @@ export const GenerationRequest = z
       .number()
       .min(0)
       .max(1)
-      .default(0.8)
-      .describe('img2img/inpaint: how much of the image to repaint.'),
+      .optional()
+      .describe(
+        'img2img/inpaint: how much of the image to repaint. Defaults as diffusers: 0.8 for img2img, 1.0 for inpaint.',
+      ),
     webhook: z
       .url({ protocol: /^https?$/ })
       .max(LIMITS.webhookUrlMaxChars)
@@ -127,7 +133,16 @@ export const Generation = z
     progress: z.object({ step: z.int(), total: z.int() }).nullable(),
     outputs: z.array(GenerationOutput),
     error: GenerationError.nullable(),
-    cached: z.boolean(),
+    cached: z
+      .boolean()
+      .describe(
+        'Answered from the result cache: an identical seeded request of the same account and mode had succeeded. The cache and the coalescing of identical requests in flight never cross accounts, nor test and live mode.',
+      ),
+    livemode: z
+      .boolean()
+      .describe(
+        'false when a test key (`ldm_test_...`) made it: free (no credits held or spent, no usage billed), counted against the daily test quota. true for live keys.',
+      ),
     created_at: z.iso.datetime(),
     started_at: z.iso.datetime().nullable(),
     completed_at: z.iso.datetime().nullable(),

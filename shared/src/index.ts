@@ -5,5 +5,6 @@ export * from './errors';
 export * from './generation';
 export * from './limits';
 export * from './models';
+export * from './resolve-request';
 export * from './webhooks';
 export * from './worker-protocol';

@@ -99,7 +99,12 @@ export function buildOpenApiDocument(): JsonObject {
     servers: [{ url: '/' }],
     components: {
       securitySchemes: {
-        apiKey: { type: 'http', scheme: 'bearer', description: '`ldm_live_...` or `ldm_test_...`' },
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            "`ldm_live_...` or `ldm_test_...`. Test keys generate for free (no credits, no billed usage) up to the account's daily test quota, and their generations say `livemode: false`; the result cache is per account and per mode.",
+        },
         adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN secret' },
         workerToken: { type: 'http', scheme: 'bearer', description: 'WORKER_TOKEN secret' },
       },

@@ -148,3 +148,15 @@ export const QueueStats = z
   })
   .meta({ id: 'QueueStats' });
 export type QueueStats = z.infer<typeof QueueStats>;
+
+export const WorkerCatalog = z
+  .object({
+    models: z.array(
+      z.object({
+        name: z.string().describe('The model name workers lease by (their model folder name).'),
+        version: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'WorkerCatalog' });
+export type WorkerCatalog = z.infer<typeof WorkerCatalog>;

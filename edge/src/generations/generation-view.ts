@@ -91,6 +91,8 @@ export async function generationView(
     outputs,
     error: parse<Generation['error']>(job.error, null),
     cached: job.cached === '1',
+    // Records written before test mode existed have no field: they were all live.
+    livemode: job.livemode !== '0',
     created_at: new Date(createdAt).toISOString(),
     started_at: iso(job.started_at),
     completed_at: iso(job.completed_at),

@@ -10,6 +10,8 @@
  * request           JSON of the public fields echoed back (webhook, webhook_events_filter)
  * fingerprint       cache fingerprint, "" when the request had no seed
  * cached            "1" when answered from the cache
+ * livemode          "0" for a test key's job (free: nothing held, charged or metered), "1" live;
+ *                   absent on records older than test mode (live)
  * created_at        ms; started_at, completed_at: ms or absent
  * attempt           attempts leased so far
  * max_attempts      retry limit

@@ -5,7 +5,9 @@
  * Records (hashes):
  *   acct:{accountId}              id, name, plan, credits, reserved, created_at, stripe_customer,
  *                                 webhook_secret, webhook_secret_prev, webhook_secret_prev_until,
- *                                 rpm_limit, concurrency_limit
+ *                                 rpm_limit, concurrency_limit, test_quota (override of the plan's
+ *                                 daily test quota), test_day + test_used (test-key generations
+ *                                 created on that UTC day, submit-generation.lua)
  *   apikey:{sha256(key)}          key_id, account_id, mode, created_at, revoked ("1" once revoked)
  *   keyid:{keyId}                 string -> sha256 of that key (revocation by id)
  *   job:{jobId}                   see JOB_FIELDS in job-record.ts
@@ -21,7 +23,8 @@
  *   models:queued                 set of model names that have a stream (queue metrics)
  *   models:seen                   hash model -> ms a worker last asked to lease it (which queues drive scaling)
  *   reaper:active_cursor          SSCAN cursor over `accounts` of the active recount (recount-active.lua)
- * Cache and dedup (DESIGN decision 6):
+ * Cache and dedup (DESIGN decision 6); the fingerprint covers the account and the key's mode
+ * (generations/fingerprint.ts), so neither key is ever reached from another account or mode:
  *   fp:done:{fingerprint}         job id whose outputs answer this fingerprint
  *   fp:live:{fingerprint}         job id in flight for this fingerprint (coalescing)
  *   job:{leaderId}:followers      list of follower job ids coalesced onto the leader (see below)

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { PROVIDER_CHOICES, type ProviderChoice } from '../model/providers/provider-names';
 
 /**
  * Everything the worker daemon reads from its environment, parsed once at start and passed
@@ -38,7 +39,17 @@ export const WorkerConfigSchema = z
     WORKER_ID: z.string().min(1).max(200).optional(),
     MODEL_DIRS: modelDirs.optional(),
     MODELS_ROOT: z.string().min(1).optional(),
-    EXECUTION_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
+    /** auto: CUDA, then WebGPU, then the CPU (each fallback logged with its reason); a named provider is required. */
+    PROVIDER: z.enum(PROVIDER_CHOICES).optional(),
+    /** The variable's name before PROVIDER existed; still read so older deployments keep working. */
+    EXECUTION_PROVIDER: z.enum(PROVIDER_CHOICES).optional(),
+    /** With PROVIDER=auto, fail at start instead of ending on the CPU (GPU pods). */
+    REQUIRE_GPU: z
+      .enum(['true', 'false', '1', '0'])
+      .default('false')
+      .transform((v) => v === 'true' || v === '1'),
+    /** WebGPU's preferred layout for convolutions. */
+    WEBGPU_LAYOUT: z.enum(['NHWC', 'NCHW']).default('NHWC'),
     CUDA_DEVICE_ID: int(0, 64, 0),
     /** onnxruntime intra-op threads per session; unset lets onnxruntime use every core (one worker per host). */
     INTRA_OP_THREADS: z.coerce.number().int().min(1).max(256).optional(),
@@ -74,7 +85,9 @@ export interface WorkerConfig {
   /** Explicit model folders; merged over the subfolders of `modelsRoot`. */
   modelDirs: Record<string, string>;
   modelsRoot?: string;
-  executionProvider: 'cpu' | 'cuda';
+  provider: ProviderChoice;
+  requireGpu: boolean;
+  webgpuLayout: 'NHWC' | 'NCHW';
   cudaDeviceId: number;
   intraOpThreads?: number;
   concurrency: number;
@@ -109,7 +122,9 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     workerId: c.WORKER_ID ?? `${hostname()}-${process.pid}`,
     modelDirs: c.MODEL_DIRS ?? {},
     modelsRoot: c.MODELS_ROOT,
-    executionProvider: c.EXECUTION_PROVIDER,
+    provider: c.PROVIDER ?? c.EXECUTION_PROVIDER ?? 'auto',
+    requireGpu: c.REQUIRE_GPU,
+    webgpuLayout: c.WEBGPU_LAYOUT,
     cudaDeviceId: c.CUDA_DEVICE_ID,
     intraOpThreads: c.INTRA_OP_THREADS,
     concurrency: c.CONCURRENCY,

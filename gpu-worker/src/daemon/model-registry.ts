@@ -1,13 +1,15 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type LatentDiffusionPipeline, loadPipeline } from '../index';
+import type { ProviderName } from '../model/providers';
 import type { Logger } from './logger';
 
 export interface ModelRegistryOptions {
   modelDirs: Record<string, string>;
   modelsRoot?: string;
-  provider: 'cpu' | 'cuda';
+  provider: ProviderName;
   deviceId: number;
+  webgpuLayout?: 'NHWC' | 'NCHW';
   threads?: number;
   log: Logger;
 }
@@ -48,6 +50,7 @@ export class ModelRegistry {
       const pipeline = await loadPipeline(dirs[name], {
         provider: options.provider,
         deviceId: options.deviceId,
+        webgpuLayout: options.webgpuLayout,
         threads: options.threads,
         log: (message) => log.info(message),
       });
@@ -80,12 +83,14 @@ export class ModelRegistry {
 
 /** One step at the native size through every network (text encoder, UNet with CFG, VAE decoder). */
 async function warmUp(pipeline: LatentDiffusionPipeline): Promise<void> {
-  await pipeline.generate({
-    prompt: 'warm-up',
-    steps: 1,
-    guidance_scale: 2,
-    seed: 0,
-    width: pipeline.info.nativeWidth,
-    height: pipeline.info.nativeHeight,
-  });
+  await pipeline.generate(
+    await pipeline.resolve({
+      prompt: 'warm-up',
+      steps: 1,
+      guidance_scale: 2,
+      seed: 0,
+      width: pipeline.info.nativeWidth,
+      height: pipeline.info.nativeHeight,
+    }),
+  );
 }

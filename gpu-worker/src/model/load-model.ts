@@ -19,7 +19,7 @@ export interface LoadedModel {
   vaeDecoder: VaeDecoderModel;
   /** Absent in text-to-image-only exports; img2img and inpaint need it. */
   vaeEncoder?: VaeEncoderModel;
-  /** The provider every session actually runs on (cpu after a CUDA fallback). */
+  /** The provider every session runs on. */
   provider: ProviderName;
   release(): Promise<void>;
 }
@@ -53,7 +53,7 @@ export async function loadModel(dir: string, options: SessionOptions = {}): Prom
       ? new VaeEncoderModel(await open(VAE_ENCODER_FILE), 4)
       : undefined;
     const tokenizer = await loadTokenizer(dir, fixedDim(textEncoder.ids, 1));
-    const provider = sessions.every((s) => s.provider === 'cuda') ? 'cuda' : 'cpu';
+    const provider = options.provider ?? 'cpu';
     return {
       dir,
       config,

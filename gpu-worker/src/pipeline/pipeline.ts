@@ -1,5 +1,6 @@
 import { basename, resolve } from 'node:path';
-import { LIMITS } from '@ldm/shared';
+import { LIMITS, type ModelDefaults, resolveRequest, type SCHEDULERS } from '@ldm/shared';
+import { inputImageSize } from '../image/decode-input';
 import { type LoadedModel, loadModel } from '../model/load-model';
 import { ModelFolderError } from '../model/model-folder-error';
 import { RunClock } from '../model/run-clock';
@@ -11,7 +12,7 @@ import { denoise } from './denoise';
 import { GenerationCanceledError, PipelineInputError } from './pipeline-input-error';
 import { type PreparedRequest, prepareRequest } from './prepare-request';
 import { PromptEncoder } from './prompt-encoder';
-import { type PipelineRequest, type PipelineTask, type ResolvedRequest, resolveRequest } from './request';
+import { checkRequest, type PipelineRequest, type PipelineTask, type StandaloneRequest } from './request';
 import { schedulerForClass } from './scheduler-for-class';
 import { emptyTimings, timed } from './timings';
 import type {
@@ -72,9 +73,42 @@ export class LatentDiffusionPipeline {
     return this.model.tokenizer.encode(text);
   }
 
-  /** Fills defaults and validates without running anything (errors name the field). */
-  resolve(request: PipelineRequest): ResolvedRequest {
-    return resolveRequest(request, this.info);
+  /**
+   * The loaded export as `@ldm/shared`'s resolver sees a model: its native size and scheduler;
+   * steps and guidance come from the shared defaults (an export has no catalog entry).
+   */
+  get requestDefaults(): ModelDefaults {
+    const fixed = this.info.fixedSize;
+    const multiple = Math.max(LIMITS.dimensionMultiple, this.info.spatialFactor);
+    return {
+      native_width: this.info.nativeWidth,
+      native_height: this.info.nativeHeight,
+      min_size: fixed ? Math.min(fixed.width, fixed.height) : multiple,
+      max_size: fixed ? Math.max(fixed.width, fixed.height) : LIMITS.dimensionMax,
+      max_pixels: this.info.maxPixels,
+      default_scheduler: this.info.defaultScheduler as (typeof SCHEDULERS)[number],
+      size_multiple: multiple,
+    };
+  }
+
+  /**
+   * For standalone callers (CLI, benchmarks, tests): fills a request's defaults with
+   * `@ldm/shared`'s `resolveRequest`, the one the edge uses, the input image's header giving the
+   * img2img/inpaint output size. A worker never calls this: its jobs come resolved.
+   */
+  async resolve(fields: StandaloneRequest): Promise<PipelineRequest> {
+    const fixed = this.info.fixedSize;
+    const size = fields.image ? await inputImageSize(fields.image, this.options.maxInputPixels) : undefined;
+    const { scheduler, ...rest } = fields;
+    const resolved = resolveRequest({ ...(fixed ?? {}), ...rest }, this.requestDefaults, size);
+    // An unknown scheduler name passes through: run() reports it as a SchedulerConfigError.
+    const named = scheduler === undefined ? {} : { scheduler: scheduler as PipelineRequest['scheduler'] };
+    return { ...resolved, ...named, image: fields.image, mask: fields.mask };
+  }
+
+  /** Checks a resolved request against this model without running anything (errors name the field). */
+  check(request: PipelineRequest): void {
+    checkRequest(request, this.info);
   }
 
   async generate(request: PipelineRequest, options: GenerateOptions = {}): Promise<GenerateResult> {
@@ -99,7 +133,8 @@ export class LatentDiffusionPipeline {
   private async run(requests: PipelineRequest[], options: GenerateOptions): Promise<GenerateResult[]> {
     const started = performance.now();
     if (requests.length === 0) throw new PipelineInputError('requests', 'at least one request is needed');
-    const resolved = requests.map((r) => this.resolve(r));
+    for (const r of requests) this.check(r);
+    const resolved = requests;
     for (const r of resolved) {
       if (!isSchedulerName(r.scheduler)) createScheduler(r.scheduler); // throws SchedulerConfigError naming the field
     }

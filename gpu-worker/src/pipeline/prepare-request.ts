@@ -11,7 +11,7 @@ import { binarizeMask, latentMask, maskedImage } from './inpaint-mask';
 import { noiseStream } from './noise-stream';
 import { PipelineInputError } from './pipeline-input-error';
 import type { PromptEncoder } from './prompt-encoder';
-import type { ResolvedRequest } from './request';
+import type { PipelineRequest } from './request';
 import { type Timings, timed } from './timings';
 
 export interface PrepareContext {
@@ -31,7 +31,7 @@ export interface PreparedRequest {
 /** Prompt embeddings, input images and the starting latents of every image of one request. */
 export async function prepareRequest(
   ctx: PrepareContext,
-  request: ResolvedRequest,
+  request: PipelineRequest,
 ): Promise<PreparedRequest> {
   const { config } = ctx.model;
   const scaling = config.vaeScalingFactor;
@@ -89,7 +89,7 @@ export async function prepareRequest(
 /** img2img/inpaint: decode and fit the input image (and mask), then VAE-encode once per request. */
 async function encodeInputs(
   ctx: PrepareContext,
-  request: ResolvedRequest,
+  request: PipelineRequest,
 ): Promise<{ image: VaeEncoding; mask?: Float32Array; masked?: VaeEncoding }> {
   const vae = ctx.model.vaeEncoder;
   if (!vae)

@@ -1,5 +1,5 @@
-import type { SessionOptions } from '../model/create-session';
-import type { PipelineTask, ResolvedRequest } from './request';
+import type { ProviderName, SessionOptions } from '../model/create-session';
+import type { PipelineRequest, PipelineTask } from './request';
 import type { Timings } from './timings';
 
 export interface LoadPipelineOptions extends SessionOptions {
@@ -14,7 +14,7 @@ export interface LoadPipelineOptions extends SessionOptions {
 export interface PipelineInfo {
   name: string;
   dir: string;
-  provider: 'cpu' | 'cuda';
+  provider: ProviderName;
   nativeWidth: number;
   nativeHeight: number;
   /** Pixels per latent (VAE). Width and height must be multiples of it (and of 8). */
@@ -56,7 +56,7 @@ export interface GeneratedImage {
 export interface GenerateResult {
   images: GeneratedImage[];
   /** The request with every default filled in (what went into the image metadata). */
-  request: ResolvedRequest;
+  request: PipelineRequest;
   /** Prompts longer than the text encoder's window lose their tail. */
   truncated: { prompt: boolean; negative_prompt: boolean };
   /** For a batch, the timings of the whole batch (shared by its results). */

@@ -52,6 +52,8 @@ export const adminAccounts = new Hono<AppEnv>()
       fields.rpm_limit = String(limits.requests_per_minute ?? '');
     if (limits?.concurrent_jobs !== undefined)
       fields.concurrency_limit = String(limits.concurrent_jobs ?? '');
+    if (limits?.test_generations_per_day !== undefined)
+      fields.test_quota = String(limits.test_generations_per_day ?? '');
     if (data.stripe_customer !== undefined) {
       // Linked in both directions in one script (webhooks find the account by customer), and
       // first, so a refused link changes no other field either.

@@ -1,7 +1,8 @@
 /// <reference types="node" />
+
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../../../test/support/edge-stack';
 import { BUILTIN_MODELS } from '../../config/models';
 import { keys } from '../../store/keys';
 import { readHash } from '../../store/scripts/test-support/state-snapshot';

@@ -46,7 +46,11 @@ export function accountView(hash: Record<string, string>, config: Config, now = 
     limits: {
       requests_per_minute: num(hash.rpm_limit, plan.requests_per_minute),
       concurrent_jobs: num(hash.concurrency_limit, plan.concurrent_jobs),
+      test_generations_per_day: num(hash.test_quota, plan.test_generations_per_day),
     },
+    // submit-generation.lua counts test-key generations in test_used, starting over each UTC day.
+    test_generations_today:
+      hash.test_day === new Date(now).toISOString().slice(0, 10) ? num(hash.test_used) : 0,
     stripe_customer: hash.stripe_customer || null,
     created_at: new Date(num(hash.created_at)).toISOString(),
   };

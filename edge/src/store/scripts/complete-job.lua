@@ -33,5 +33,5 @@ if job.fingerprint and job.fingerprint ~= '' then
   if ttl > 0 then redis.call('SET', done, job_id, 'PX', ttl) else redis.call('SET', done, job_id) end
 end
 
-record_usage(job_id, job.account_id, job.model, units, now)
+record_usage(job_id, job.account_id, job.model, units, now, job.livemode)
 return cjson.encode({ units = units })
