@@ -33,7 +33,9 @@ describe('edgeMiniflareOptions', () => {
     expect(toml).toContain(`name = "${options.name}"`);
     expect(options.r2Buckets).toEqual(['OUTPUTS']);
     expect(options.durableObjects).toEqual({ QUEUE_WAKER: 'QueueWaker' });
-    expect(options.modulesRules).toEqual([{ type: 'Text', include: ['**/*.lua'], fallthrough: false }]);
+    // wrangler.toml has no [[rules]] now: Lua scripts travel as strings (edge/src/lua/scripts.generated.ts).
+    expect(options.modulesRules).toEqual([]);
+    expect(toml).not.toContain('[[rules]]');
     // wrangler.toml's vars, then the caller's (a local stack runs DEPLOY_MODE=local).
     expect(options.bindings).toMatchObject({ DEFAULT_MODEL: 'demo-shapes', MAX_ATTEMPTS: '3' });
     expect(options.bindings?.DEPLOY_MODE).toBe('local');

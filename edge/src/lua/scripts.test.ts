@@ -66,6 +66,7 @@ describe('the Lua script registry', () => {
       'create-api-key',
       'end-flush',
       'hold-usage-events',
+      'record-webhook-attempt',
       'replay-held-usage',
       'rotate-webhook-secret',
       'update-account',

@@ -17,6 +17,8 @@ if not force and retry_at > now then
   return cjson.encode({ outcome = 'backoff', retry_at = retry_at, failures = failures })
 end
 if holder and (tonumber(lock_until) or 0) > now then
+  -- A resend of the call that took the lock (same token) is told it holds it, not that it is busy.
+  if holder == token then return cjson.encode({ outcome = 'locked', failures = failures }) end
   return cjson.encode({ outcome = 'busy', failures = failures })
 end
 redis.call('HSET', KEYS[1], 'lock_token', token, 'lock_until', now + lock_ms)

@@ -7,7 +7,8 @@
 -- waiting in a queue (entries after the group's last-delivered id) and the coalesced followers of
 -- both, each checked against its record (status queued or running). Every account with a job in
 -- flight is set to its count; a batch of the rest (SSCAN over `accounts`, the cursor kept in
--- KEYS[4]) is set to 0.
+-- KEYS[4]) is set to 0. Cost: one HMGET per job in flight, which the concurrency caps bound (a
+-- queued job counts against its account's cap as a running one does), plus one GET per account.
 --
 -- KEYS: leases, models:queued, accounts, recount cursor   ARGV: context, accounts per run
 -- Returns JSON { in_flight, corrected = [{ account_id, was, now }] }.

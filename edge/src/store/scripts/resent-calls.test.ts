@@ -1,5 +1,6 @@
 import type { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beginFlush } from '../../billing/scripts/flush-lock';
 import { rotateWebhookSecret } from '../../webhooks/scripts/rotate-webhook-secret';
 import { keys, QUEUE_GROUP } from '../keys';
 import { restClient } from '../redis';
@@ -122,6 +123,18 @@ describe('a script call whose reply was lost is resent, and acts once', () => {
       webhook_secret: 'whsec_new',
       webhook_secret_prev: 'whsec_old',
       webhook_secret_prev_until: '1500',
+    });
+  });
+
+  it('the meter flush that took the lock is told it holds it, not that a flush is busy', async () => {
+    proxy.dropNext(1);
+    const dropsBefore = proxy.dropped();
+    expect(await beginFlush(edge, { token: 'flush-1', lockMs: 60_000, force: false })).toMatchObject({
+      outcome: 'locked',
+    });
+    expect(proxy.dropped()).toBe(dropsBefore + 1);
+    expect(await beginFlush(fx.redis, { token: 'flush-2', lockMs: 60_000, force: false })).toMatchObject({
+      outcome: 'busy',
     });
   });
 });

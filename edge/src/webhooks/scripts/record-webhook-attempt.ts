@@ -28,7 +28,13 @@ export async function recordWebhookAttempt(redis: ScriptRedis, o: RecordAttemptO
   const reply = await runScript<{ stale?: boolean }>(
     redis,
     RECORD_WEBHOOK_ATTEMPT,
-    [keys.webhooksDue()],
+    [
+      keys.webhooksDue(),
+      keys.webhookDelivery(o.deliveryId),
+      keys.webhookLog(o.deliveryId),
+      // A delivery id is `{jobId}:{event}` (lua/webhook-events.lua): the job's completed delivery.
+      keys.webhookDelivery(`${o.deliveryId.slice(0, o.deliveryId.lastIndexOf(':'))}:completed`),
+    ],
     [
       o.deliveryId,
       o.token,
