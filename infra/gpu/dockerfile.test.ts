@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OPS_PATHS } from '@ldm/gpu-worker/daemon/ops-paths';
@@ -16,19 +17,27 @@ const args = Object.fromEntries(
     return m ? [[m[1], m[2]]] : [];
   }),
 );
-const resolve = (s: string) => s.replace(/\$\{(\w+)\}/g, (_, name: string) => args[name] ?? '');
+// Global ARGs may name earlier ones (NODE_IMAGE names NODE_VERSION): resolve until nothing changes.
+const resolve = (s: string): string => {
+  const next = s.replace(/\$\{(\w+)\}/g, (_, name: string) => args[name] ?? '');
+  return next === s ? s : resolve(next);
+};
 const stages = instructions.filter((l) => l.startsWith('FROM ')).map((l) => resolve(l).split(/\s+/)[1]);
 const runtimeStart = instructions.findIndex((l) => /^FROM .* AS runtime$/.test(l));
 const runtime = instructions.slice(runtimeStart);
 
 describe('GPU worker Dockerfile', () => {
-  it('runs on a CUDA 12 + cuDNN runtime image and checks for cuDNN 9', () => {
-    expect(stages.at(-1)).toMatch(/^nvidia\/cuda:12\.\d+\.\d+-cudnn-runtime-/);
+  it('runs on a CUDA 12 + cuDNN 9 runtime image and checks for cuDNN 9', () => {
+    // 12.3: the lowest CUDA 12 minor with a cuDNN 9 runtime image (infra/README.md, driver floor).
+    expect(stages.at(-1)).toBe('nvidia/cuda:12.3.2-cudnn9-runtime-ubuntu22.04');
     expect(runtime.some((l) => /^RUN ldconfig -p \| grep -q 'libcudnn\.so\.9'/.test(l))).toBe(true);
   });
 
-  it('carries Node 20', () => {
-    expect(args.NODE_VERSION).toMatch(/^20\./);
+  it('carries an exact Node 24 LTS release (Node 20 is past end of life)', () => {
+    expect(args.NODE_VERSION).toMatch(/^24\.\d+\.\d+$/);
+    expect(stages[0]).toBe(`node:${args.NODE_VERSION}-bookworm-slim`);
+    // The bundle targets the Node it runs on.
+    expect(instructions.find((l) => l.includes('esbuild'))).toContain('--target=node24');
     expect(runtime).toContain('COPY --from=node /usr/local/bin/node /usr/local/bin/node');
   });
 
@@ -80,5 +89,52 @@ describe('GPU worker Dockerfile', () => {
     const health = runtime.find((l) => l.startsWith('HEALTHCHECK'));
     expect(health).toContain(OPS_PATHS.health);
     expect(runtime.at(-1)).toBe('CMD ["node", "gpu-worker/dist/worker.mjs"]');
+  });
+
+  describe('release builds refuse base images named by tag alone', () => {
+    // The guard is the Dockerfile's own RUN line, run here by sh with the build arguments as env.
+    const guard = runtime.find((l) => l.startsWith('RUN if [ "$RELEASE" = true ]'));
+    const run = (env: Record<string, string>) => {
+      try {
+        execFileSync('sh', ['-c', (guard ?? 'exit 99').slice('RUN '.length)], {
+          env: { PATH: process.env.PATH, ...env },
+          stdio: 'pipe',
+        });
+        return { code: 0, stderr: '' };
+      } catch (error) {
+        const e = error as { status: number; stderr: Buffer };
+        return { code: e.status, stderr: e.stderr.toString() };
+      }
+    };
+    const digest = `@sha256:${'ab12'.repeat(16)}`;
+    const cuda = 'nvidia/cuda:12.3.2-cudnn9-runtime-ubuntu22.04';
+    const node = 'node:24.11.1-bookworm-slim';
+
+    it('declares the arguments it checks inside the runtime stage, defaulting to a development build', () => {
+      expect(guard).toBeDefined();
+      expect(runtime).toContain('ARG RELEASE=false');
+      expect(runtime).toContain('ARG CUDA_IMAGE');
+      expect(runtime).toContain('ARG NODE_IMAGE');
+      expect(runtime.indexOf('ARG RELEASE=false')).toBeLessThan(runtime.indexOf(guard as string));
+    });
+
+    it('a development build passes with tags', () => {
+      expect(run({ RELEASE: 'false', CUDA_IMAGE: cuda, NODE_IMAGE: node }).code).toBe(0);
+    });
+
+    it('a release build with either image unpinned fails, naming it', () => {
+      const noCuda = run({ RELEASE: 'true', CUDA_IMAGE: cuda, NODE_IMAGE: node + digest });
+      expect(noCuda.code).toBe(1);
+      expect(noCuda.stderr).toContain(`base image ${cuda} is not pinned by digest`);
+      const noNode = run({ RELEASE: 'true', CUDA_IMAGE: cuda + digest, NODE_IMAGE: node });
+      expect(noNode.code).toBe(1);
+      expect(noNode.stderr).toContain(`base image ${node} is not pinned`);
+      // An empty digest is no pin.
+      expect(run({ RELEASE: 'true', CUDA_IMAGE: `${cuda}@sha256:`, NODE_IMAGE: node + digest }).code).toBe(1);
+    });
+
+    it('a release build with both images pinned by digest passes', () => {
+      expect(run({ RELEASE: 'true', CUDA_IMAGE: cuda + digest, NODE_IMAGE: node + digest }).code).toBe(0);
+    });
   });
 });

@@ -98,6 +98,19 @@ describe('kubernetes manifests', () => {
     expect(hook).toContain("method:'POST'");
   });
 
+  it('the worker image tag is set once, in the kustomization, and is unique (not latest)', () => {
+    const image = container().image as string;
+    // The Deployment names the repository only; `images:` gives the one tag (or digest) per build.
+    expect(image).not.toMatch(/[:@][^/]*$/);
+    const entries = one('Kustomization').images as Manifest[];
+    const entry = entries.find((e) => e.name === image);
+    expect(entry, `kustomization images: entry for ${image}`).toBeDefined();
+    if (entry?.digest) expect(entry.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    else expect(String(entry?.newTag)).toMatch(/^(?!latest$)[\w][\w.-]{0,127}$/);
+    // IfNotPresent is right only with a tag that never moves.
+    expect(container().imagePullPolicy).toBe('IfNotPresent');
+  });
+
   it('the driver exposes its Vulkan ICD to the container (WebGPU provider)', () => {
     const env = (container().env as Manifest[]).find((e) => e.name === 'NVIDIA_DRIVER_CAPABILITIES');
     expect(env?.value?.split(',')).toEqual(expect.arrayContaining(['compute', 'utility', 'graphics']));

@@ -16,7 +16,7 @@ export interface HttpClientOptions {
 }
 
 export interface HttpRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** A path under the base URL (`/v1/...`) or an absolute URL. */
   path: string;
   query?: Record<string, string | number | undefined>;

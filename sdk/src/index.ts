@@ -8,6 +8,15 @@ export type {
   Usage,
 } from '@ldm/shared';
 export {
+  type AddCreditsInput,
+  type CreateAccountInput,
+  type CreatedKeyOutput,
+  type CreateKeyInput,
+  LdmAdminClient,
+  type LdmAdminClientOptions,
+  type UpdateAccountInput,
+} from './admin/admin-client';
+export {
   type CallOptions,
   type CreateOptions,
   LdmClient,

@@ -13,6 +13,8 @@ export interface CommandContext {
   json: boolean;
   quiet: boolean;
   cwd: string;
+  /** The process environment (commands with their own credentials read them here). */
+  env: Record<string, string | undefined>;
 }
 
 export interface Command {

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { LdmClient } from '../client';
 import { type Command, type CommandContext, EXIT, UsageError } from './command';
 import { accountCommand } from './commands/account';
+import { adminCommand } from './commands/admin';
 import { cancelCommand } from './commands/cancel';
 import { generateCommand } from './commands/generate';
 import { getCommand } from './commands/get';
@@ -19,6 +20,7 @@ const COMMANDS: Command[] = [
   accountCommand,
   usageCommand,
   modelsCommand,
+  adminCommand,
 ];
 
 const GLOBAL_OPTIONS = {
@@ -81,6 +83,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       json: Boolean(values.json),
       quiet: Boolean(values.quiet),
       cwd: io.cwd,
+      env: io.env,
       baseUrl: () => connection?.baseUrl ?? flagBaseUrl,
       client: () => {
         connection ??= resolveConnection({
