@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { objectRetentionDays, objectRetentionFor } from '../../edge/src/storage/object-retention-period';
+import { objectRetentionDays, objectRetentionFor } from '@ldm/edge/storage/object-retention-period';
 
 const WRANGLER_TOML = fileURLToPath(new URL('../../wrangler.toml', import.meta.url));
 
