@@ -118,6 +118,12 @@ describe('create and read', () => {
 });
 
 describe('image inputs resolved as diffusers', () => {
+  // An account of its own: alice's earlier jobs stay queued (no worker here) and fill her plan's
+  // concurrency cap.
+  let frank: TestAccount;
+  beforeAll(async () => {
+    frank = await stack.createAccount({ name: 'frank', limits: { concurrent_jobs: 100 } });
+  });
   const pngDataUrl = async (width: number, height: number) => {
     const png = await sharp({ create: { width, height, channels: 3, background: '#808080' } })
       .png()
@@ -126,7 +132,7 @@ describe('image inputs resolved as diffusers', () => {
   };
 
   it('img2img without a size takes the input image size rounded down to a multiple of 8; strength 0.8', async () => {
-    const { res, body } = await submit(alice, {
+    const { res, body } = await submit(frank, {
       prompt: 'x',
       task: 'img2img',
       image: await pngDataUrl(101, 77),
@@ -137,7 +143,7 @@ describe('image inputs resolved as diffusers', () => {
 
   it('inpaint defaults strength to 1.0 and keeps a size the request names', async () => {
     const image = await pngDataUrl(101, 77);
-    const { res, body } = await submit(alice, {
+    const { res, body } = await submit(frank, {
       prompt: 'x',
       task: 'inpaint',
       image,

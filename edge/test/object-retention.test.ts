@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EdgeStack, startEdgeStack } from '@ldm/test/support/edge-stack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRON_TRIGGERS } from '../src/cron/cron-triggers';
 import { sweepExpiredObjects } from '../src/storage/object-retention';
 

@@ -3,6 +3,7 @@ import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/supp
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StripeRecorder, startStripeRecorder } from '../src/billing/test-support/stripe-recorder';
+import { CRON_TRIGGERS } from '../src/cron/cron-triggers';
 import { WebhookReceiver } from '../src/webhooks/test-support/webhook-receiver';
 import { completeWithPng, leaseOne } from './fake-worker';
 
@@ -293,7 +294,10 @@ describe('livemode on every view of a generation', () => {
     });
     await runQueuedJobs();
     // Webhooks of completions the worker scripts recorded go out with the cron.
-    await (await stack.mf.getWorker()).scheduled({ cron: '* * * * *', scheduledTime: new Date() });
+    await (await stack.mf.getWorker()).scheduled({
+      cron: CRON_TRIGGERS.webhookDelivery.cron,
+      scheduledTime: new Date(),
+    });
     const [testHook] = await receiver.waitFor('/test-key', 1);
     const [liveHook] = await receiver.waitFor('/live-key', 1);
     const verify = (body: string, headers: Record<string, string>) =>
