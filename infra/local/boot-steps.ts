@@ -1,5 +1,5 @@
-/** Reports one start-up step: a line when it begins, and its time when it ends. */
-export type BootStep = <T>(label: string, run: () => Promise<T>) => Promise<T>;
+/** Reports one start-up step: a line when it begins (with detail, if any), and its time when it ends. */
+export type BootStep = <T>(name: string, run: () => Promise<T>, detail?: string) => Promise<T>;
 
 /**
  * `npm start` says what it is waiting on (a first build of Redis or of the edge bundle, or a
@@ -7,11 +7,11 @@ export type BootStep = <T>(label: string, run: () => Promise<T>) => Promise<T>;
  * because workers print their own lines meanwhile and would split a line left open.
  */
 export function bootStepPrinter(print: (line: string) => void, now = () => performance.now()): BootStep {
-  return async (label, run) => {
-    print(`  ${label} ...`);
+  return async (name, run, detail) => {
+    print(`  ${name}${detail ? `: ${detail}` : ''} ...`);
     const started = now();
     const result = await run();
-    print(`  ${label} ... ${((now() - started) / 1000).toFixed(1)} s`);
+    print(`  ${name} ... ${((now() - started) / 1000).toFixed(1)} s`);
     return result;
   };
 }

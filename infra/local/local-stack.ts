@@ -66,15 +66,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const choice = options.redisUrl
       ? { source: 'REDIS_URL' as const, url: options.redisUrl }
       : await chooseRedis({ progress: options.progress });
-    const redisUrl = await step(`redis: ${describeRedisChoice(choice)}`, async () => {
-      if (choice.source === 'REDIS_URL') return choice.url;
-      const redis: RedisServerHandle = await startRedisServer({
-        dir: join(options.dataDir, 'redis'),
-        binary: choice.binary,
-      });
-      stops.push(() => redis.stop());
-      return redis.url;
-    });
+    const redisUrl = await step(
+      'redis',
+      async () => {
+        if (choice.source === 'REDIS_URL') return choice.url;
+        const redis: RedisServerHandle = await startRedisServer({
+          dir: join(options.dataDir, 'redis'),
+          binary: choice.binary,
+        });
+        stops.push(() => redis.stop());
+        return redis.url;
+      },
+      describeRedisChoice(choice),
+    );
 
     const bridge = await step('upstash bridge', () =>
       startUpstashBridge({ redisUrl, token: secrets.upstash_token, host: '127.0.0.1' }),
