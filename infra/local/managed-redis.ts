@@ -71,7 +71,9 @@ export async function obtainManagedRedis(options: ManagedRedisOptions): Promise<
     );
   }
 
-  progress(`no REDIS_URL and no redis-server on PATH: building Redis ${version} once (about a minute)`);
+  progress(
+    `no REDIS_URL and no redis-server on PATH: building Redis ${version} once (1 to 4 minutes; later starts reuse it)`,
+  );
   mkdirSync(options.cacheDir, { recursive: true });
   const archiveName = `redis-${version}.tar.gz`;
   const url = `${mirror}/${archiveName}`;

@@ -97,7 +97,7 @@ describe('which Redis npm start uses: REDIS_URL, then PATH, then the managed bui
       `Cannot download ${mirror}/redis-${MANAGED_REDIS.version}.tar.gz: ECONNREFUSED (is this machine offline or behind a proxy?).\n${REDIS_ALTERNATIVES}`,
     );
     expect(lines).toEqual([
-      `no REDIS_URL and no redis-server on PATH: building Redis ${MANAGED_REDIS.version} once (about a minute)`,
+      `no REDIS_URL and no redis-server on PATH: building Redis ${MANAGED_REDIS.version} once (1 to 4 minutes; later starts reuse it)`,
       `downloading ${mirror}/redis-${MANAGED_REDIS.version}.tar.gz ...`,
     ]);
   });

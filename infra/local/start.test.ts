@@ -239,7 +239,7 @@ describe('npm start (the local stack launcher)', () => {
       const { code, text } = await runToExit(env);
       expect(code).toBe(1);
       expect(text).toContain(
-        `    no REDIS_URL and no redis-server on PATH: building Redis ${MANAGED_REDIS.version} once (about a minute)\n`,
+        `    no REDIS_URL and no redis-server on PATH: building Redis ${MANAGED_REDIS.version} once (1 to 4 minutes; later starts reuse it)\n`,
       );
       expect(text).toContain(
         `npm start failed: Cannot download ${mirror}/redis-${MANAGED_REDIS.version}.tar.gz`,
