@@ -63,9 +63,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const secrets = loadOrCreateSecrets(options.dataDir);
 
     const step = options.step ?? silentBootStep;
-    const choice = options.redisUrl
-      ? { source: 'REDIS_URL' as const, url: options.redisUrl }
-      : await chooseRedis({ progress: options.progress });
+    // REDIS_URL comes only through options.redisUrl (start.ts passes the env's), so a test that
+    // asks for a private redis-server never lands on a shared Redis named in its environment.
+    const choice = await chooseRedis({
+      env: { ...process.env, REDIS_URL: options.redisUrl },
+      progress: options.progress,
+    });
     const redisUrl = await step(
       'redis',
       async () => {
