@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureEdgeBundle } from '@ldm/edge/scripts/ensure-bundle';
+import { type BootStep, silentBootStep } from './boot-steps';
 import { ensureAccountAndKey } from './bootstrap-account';
 import { startEdgeRuntime } from './edge-runtime';
 import { getFreePort } from './free-port';
+import { chooseRedis, describeRedisChoice } from './redis-choice';
 import { type RedisServerHandle, startRedisServer } from './redis-server';
 import { loadOrCreateSecrets, readStackInfo, type StackInfo, writeStackInfo } from './stack-files';
 import { type SupervisedChild, spawnSupervised } from './supervised-child';
@@ -17,8 +19,12 @@ export interface LocalStackOptions {
   port: number;
   workers: number;
   modelDir: string;
-  /** Use this Redis instead of starting redis-server. */
+  /** Use this Redis instead of starting redis-server (else chooseRedis: PATH, then a managed build). */
   redisUrl?: string;
+  /** Reports each start-up step and its time (`npm start` prints them). Default: silent. */
+  step?: BootStep;
+  /** Progress lines while a managed Redis is downloaded and built. */
+  progress?: (line: string) => void;
   /** Extra edge vars (e.g. short lease TTLs in tests). */
   edgeVars?: Record<string, string>;
   /** Silence the children's log lines (tests). */
@@ -56,42 +62,64 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     mkdirSync(options.dataDir, { recursive: true });
     const secrets = loadOrCreateSecrets(options.dataDir);
 
-    let redisUrl = options.redisUrl;
-    if (!redisUrl) {
-      const redis: RedisServerHandle = await startRedisServer({ dir: join(options.dataDir, 'redis') });
-      stops.push(() => redis.stop());
-      redisUrl = redis.url;
-    }
+    const step = options.step ?? silentBootStep;
+    // REDIS_URL comes only through options.redisUrl (start.ts passes the env's), so a test that
+    // asks for a private redis-server never lands on a shared Redis named in its environment.
+    const choice = await chooseRedis({
+      env: { ...process.env, REDIS_URL: options.redisUrl },
+      progress: options.progress,
+    });
+    const redisUrl = await step(
+      'redis',
+      async () => {
+        if (choice.source === 'REDIS_URL') return choice.url;
+        const redis: RedisServerHandle = await startRedisServer({
+          dir: join(options.dataDir, 'redis'),
+          binary: choice.binary,
+        });
+        stops.push(() => redis.stop());
+        return redis.url;
+      },
+      describeRedisChoice(choice),
+    );
 
-    const bridge = await startUpstashBridge({ redisUrl, token: secrets.upstash_token, host: '127.0.0.1' });
+    const bridge = await step('upstash bridge', () =>
+      startUpstashBridge({ redisUrl, token: secrets.upstash_token, host: '127.0.0.1' }),
+    );
     stops.push(() => bridge.close());
 
-    const bundlePath = await ensureEdgeBundle();
-    const edge = await startEdgeRuntime({
-      bundlePath,
-      port: options.port || (await getFreePort()),
-      persistDir: join(options.dataDir, 'edge'),
-      cronIntervalMs: options.cronIntervalMs ?? LOCAL_CRON_INTERVAL_MS,
-      bindings: {
-        UPSTASH_REDIS_REST_URL: bridge.url,
-        UPSTASH_REDIS_REST_TOKEN: secrets.upstash_token,
-        ADMIN_TOKEN: secrets.admin_token,
-        WORKER_TOKEN: secrets.worker_token,
-        URL_SIGNING_SECRET: secrets.url_signing_secret,
-        DEPLOY_MODE: 'local',
-        ...options.edgeVars,
-      },
+    const bundlePath = await step('edge bundle', () => ensureEdgeBundle());
+    const edgeUp = await step('edge in workerd', async () => {
+      const edge = await startEdgeRuntime({
+        bundlePath,
+        port: options.port || (await getFreePort()),
+        persistDir: join(options.dataDir, 'edge'),
+        cronIntervalMs: options.cronIntervalMs ?? LOCAL_CRON_INTERVAL_MS,
+        bindings: {
+          UPSTASH_REDIS_REST_URL: bridge.url,
+          UPSTASH_REDIS_REST_TOKEN: secrets.upstash_token,
+          ADMIN_TOKEN: secrets.admin_token,
+          WORKER_TOKEN: secrets.worker_token,
+          URL_SIGNING_SECRET: secrets.url_signing_secret,
+          DEPLOY_MODE: 'local',
+          ...options.edgeVars,
+        },
+      });
+      stops.push(() => edge.stop());
+      const baseUrl = edge.url.replace(/\/$/, '');
+      await waitHealthy('edge', `${baseUrl}/healthz`);
+      return { edge, baseUrl };
     });
-    stops.push(() => edge.stop());
-    const baseUrl = edge.url.replace(/\/$/, '');
-    await waitHealthy('edge', `${baseUrl}/healthz`);
+    const { edge, baseUrl } = edgeUp;
 
     const previous = readStackInfo(options.dataDir);
-    const { accountId, apiKey } = await ensureAccountAndKey({
-      baseUrl,
-      adminToken: secrets.admin_token,
-      previous: previous && { account_id: previous.account_id, api_key: previous.api_key },
-    });
+    const { accountId, apiKey } = await step('account and API key', () =>
+      ensureAccountAndKey({
+        baseUrl,
+        adminToken: secrets.admin_token,
+        previous: previous && { account_id: previous.account_id, api_key: previous.api_key },
+      }),
+    );
 
     const workers: SupervisedChild[] = [];
     for (let i = 0; i < options.workers; i++) {
@@ -113,7 +141,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
       workers.push(worker);
       stops.push(() => worker.stop(30_000));
-      await waitHealthy(`worker-${i + 1}`, `http://127.0.0.1:${metricsPort}/readyz`, 120_000);
+      await step(`worker-${i + 1}: loading ${basename(options.modelDir)}`, () =>
+        waitHealthy(`worker-${i + 1}`, `http://127.0.0.1:${metricsPort}/readyz`, 120_000),
+      );
     }
 
     const info: StackInfo = {

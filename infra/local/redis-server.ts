@@ -12,6 +12,8 @@ export interface RedisServerOptions {
   dir?: string;
   /** Append-only file on, so a restart loses no queued job. Default true. */
   appendOnly?: boolean;
+  /** The redis-server to run (chooseRedis picks it for `npm start`); `redis-server` on PATH when omitted. */
+  binary?: string;
 }
 
 export interface RedisServerHandle {
@@ -31,7 +33,8 @@ export function redisServerAvailable(): boolean {
 
 /** Starts a private redis-server child bound to loopback and resolves once it answers PING. */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
-  if (!redisServerAvailable()) throw new Error(REDIS_INSTALL_HINT);
+  const binary = options.binary ?? 'redis-server';
+  if (options.binary === undefined && !redisServerAvailable()) throw new Error(REDIS_INSTALL_HINT);
   const port = options.port ?? (await getFreePort());
   const temporary = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'ldm-redis-'));
@@ -48,7 +51,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     '--daemonize', 'no',
     '--loglevel', 'warning',
   ];
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));

@@ -1,13 +1,17 @@
 /**
  * `npm start`: the whole platform on this machine, on the production code paths.
- *   redis-server (AOF under .data/redis, or REDIS_URL) -> Upstash REST bridge -> the edge bundle
+ *   Redis (REDIS_URL, else redis-server on PATH, else a pinned Redis built once into a cache
+ *   folder; AOF under .data/redis) -> Upstash REST bridge -> the edge bundle
  *   in workerd (Miniflare, R2 under .data/edge) -> N CPU gpu-workers on the demo model.
- * Prints the URL and an API key (also in .data/stack.json) and stops every child on Ctrl-C/SIGTERM.
+ * Prints each step it waits on with its time, then the playground URL (opens signed in), the API
+ * URL and key (also in .data/stack.json); stops every child on Ctrl-C/SIGTERM.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { bootStepPrinter } from './boot-steps';
 import { startLocalStack } from './local-stack';
+import { playgroundUrl } from './playground-url';
 
 const { values } = parseArgs({
   options: {
@@ -43,7 +47,10 @@ if (workers > 0 && !existsSync(resolve(modelDir, 'model_index.json'))) {
 }
 
 try {
+  console.log('Starting the LDM platform:');
   const stack = await startLocalStack({
+    step: bootStepPrinter((line) => console.log(line)),
+    progress: (line) => console.log(`    ${line}`),
     dataDir: resolve(values['data-dir']),
     port,
     workers,
@@ -74,9 +81,11 @@ try {
   const { info } = stack;
   console.log(`
 LDM platform is up.
-  API       ${info.base_url}
-  docs      ${info.base_url}/docs
-  API key   ${info.api_key}
+  open        ${playgroundUrl(info.base_url, info.api_key)}
+              the playground, signed in (the key is in the #fragment, which the browser never sends)
+  API         ${info.base_url}
+  docs        ${info.base_url}/docs
+  API key     ${info.api_key}
   (also in ${resolve(values['data-dir'], 'stack.json')})
 
   curl -s -X POST ${info.base_url}/v1/generations -H "Authorization: Bearer $KEY" \\

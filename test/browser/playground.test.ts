@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { playgroundUrl } from '@ldm/infra/local/playground-url';
 import { type LiveStack, startLiveStack } from '@ldm/sdk/test/support/live-stack';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,4 +153,48 @@ describe('playground', () => {
     expect(errors.filter((e) => !e.includes('422'))).toEqual([]);
     await page.close();
   }, 60_000);
+
+  it("opens npm start's printed URL signed in and generates without typing a key", async () => {
+    const base = live.stack.info.base_url;
+    const key = live.stack.info.api_key;
+    const page = await browser.context.newPage();
+    const errors = watchForErrors(page);
+    // A newcomer's browser: nothing stored for this origin yet.
+    await page.goto(`${base}/`);
+    await page.evaluate(() => localStorage.clear());
+    await page.goto('about:blank');
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(r.url()));
+
+    // The same function start.ts prints the URL with.
+    const printed = playgroundUrl(base, key);
+    expect(printed).toBe(`${base}/#key=${key}`);
+    await page.goto(printed);
+    await expect.poll(() => page.locator('#scheduler option').count()).toBeGreaterThan(0);
+
+    // Signed in: the key is in the field and in this browser's storage, gone from the address bar
+    // (replaceState: no history entry keeps it) and from every URL the page requested.
+    expect(await page.getByLabel('API key').inputValue()).toBe(key);
+    expect(await page.evaluate(() => localStorage.getItem('ldm.apiKey'))).toBe(key);
+    expect(page.url()).toBe(`${base}/`);
+    expect(await page.evaluate(() => location.hash)).toBe('');
+    expect(requested.length).toBeGreaterThan(1);
+    expect(requested.filter((url) => url.includes(key))).toEqual([]);
+    await expect.poll(() => page.locator('#credits').textContent()).toMatch(/^Credits: [\d,.]+ units/);
+
+    const job = live.slowJob;
+    await page.getByLabel('Prompt', { exact: false }).first().fill('a blue square on a red background');
+    await page.getByLabel('Width').fill(String(job.width));
+    await page.getByLabel('Height').fill(String(job.height));
+    await page.getByLabel('Steps').fill(String(job.steps));
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await page.waitForFunction(
+      () => (document.querySelector<HTMLImageElement>('#images img')?.naturalWidth ?? 0) > 0,
+      undefined,
+      { timeout: 120_000 },
+    );
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Done.');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
 });

@@ -5,6 +5,13 @@ import { PAGE_SCRIPT } from './page-script';
 import { PAGE_STYLE } from './page-style';
 
 const PAGE = pageHtml(PAGE_STYLE, PAGE_SCRIPT);
+/**
+ * `npm start` prints `/#key=...` so the page opens signed in. Only the local stack's page takes a
+ * key from the fragment: on a shared deployment such a link could sign a visitor in with someone
+ * else's key (whose owner would then see their prompts and images). Locally a link from elsewhere
+ * cannot hold a key that works on this machine's stack.
+ */
+const LOCAL_PAGE = PAGE.replace('<body>', '<body data-key-from-fragment>');
 
 async function sha256Base64(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
@@ -32,5 +39,6 @@ export const playground = new Hono<AppEnv>().get('/', async (c) => {
   c.header('X-Content-Type-Options', 'nosniff');
   c.header('Referrer-Policy', 'no-referrer');
   c.header('Cache-Control', 'no-cache');
-  return c.html(PAGE);
+  // c.var.config is set by the services middleware; a bare route (unit test) has none.
+  return c.html((c.var.config as typeof c.var.config | undefined)?.mode === 'local' ? LOCAL_PAGE : PAGE);
 });

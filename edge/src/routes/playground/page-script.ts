@@ -288,6 +288,13 @@ export const PAGE_SCRIPT = `
     refreshAccount(); refreshRecent();
   });
 
+  // npm start's URL carries the local key in the fragment (#key=...): browsers never send it to
+  // the server; it is stored like a typed key, then taken out of the address bar and history.
+  var fragmentKey = /^#key=([A-Za-z0-9_-]+)$/.exec(location.hash);
+  if (fragmentKey) {
+    if (document.body.hasAttribute('data-key-from-fragment')) localStorage.setItem(KEY_STORE, fragmentKey[1]);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
   keyInput.value = localStorage.getItem(KEY_STORE) || '';
   fetch('/v1/models').then(function (r) { return r.json(); }).then(function (body) { fillModels(body.data || []); },
     function () { showError('Could not load the model list.'); });

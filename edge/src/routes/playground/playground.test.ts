@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import type { AppEnv } from '../../context';
+import type { Config } from '../../env';
 import { playground } from './index';
 import { PAGE_SCRIPT } from './page-script';
 
@@ -30,5 +33,25 @@ describe('GET / (playground)', () => {
     const ids = [...html.matchAll(/<(?:input|select|textarea)[^>]*\sid="([^"]+)"/g)].map((m) => m[1]);
     expect(ids.length).toBeGreaterThanOrEqual(10);
     for (const id of ids) expect(html, id).toContain(`<label for="${id}"`);
+  });
+
+  it('takes a key from the URL fragment only on the local stack', async () => {
+    const pageIn = async (mode: Config['mode']) => {
+      const app = new Hono<AppEnv>()
+        .use(async (c, next) => {
+          c.set('config', { mode } as Config);
+          await next();
+        })
+        .route('/', playground);
+      const res = await app.request('/');
+      return { html: await res.text(), csp: res.headers.get('content-security-policy') ?? '' };
+    };
+    const local = await pageIn('local');
+    const production = await pageIn('production');
+    expect(local.html).toContain('<body data-key-from-fragment>');
+    expect(production.html).toContain('<body>');
+    expect(production.html).not.toContain('<body data-key-from-fragment>');
+    // Same script either way, so the one CSP hash covers both pages.
+    expect(local.csp).toBe(production.csp);
   });
 });
