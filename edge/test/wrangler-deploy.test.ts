@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildEdgeBundle } from '../scripts/build';
 import { REPO_ROOT } from '../scripts/paths';
+import { SCRIPTS } from '../src/lua/scripts.generated';
 
 describe('wrangler', () => {
   it('`wrangler deploy --dry-run` bundles the edge with every binding it declares', () => {
@@ -13,9 +14,9 @@ describe('wrangler', () => {
       const bundle = buildEdgeBundle(out);
       const text = readFileSync(bundle, 'utf8');
       expect(text).toMatch(/export\s*\{[^}]*QueueWaker/);
-      // Every Lua script travels as a text module next to the bundle.
-      const lua = readdirSync(out).filter((f) => f.endsWith('.lua'));
-      expect(lua.some((f) => f.endsWith('submit-generation.lua'))).toBe(true);
+      // Every Lua script travels inside the bundle as a string (edge/src/lua/scripts.generated.ts).
+      expect(text).toContain(SCRIPTS['submit-generation'].sha1);
+      expect(readdirSync(out).filter((f) => f.endsWith('.lua'))).toEqual([]);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -57,7 +57,6 @@ export function edgeMiniflareOptions(options: EdgeRuntimeOptions & { port: numbe
     modules: true,
     scriptPath: options.bundlePath,
     modulesRoot: join(options.bundlePath, '..'),
-    modulesRules: [{ type: 'Text', include: ['**/*.lua'] }],
     compatibilityDate: date,
     compatibilityFlags: flags,
     host: '127.0.0.1',

@@ -49,7 +49,7 @@
  *   stripe:event:{eventId}        what a Stripe webhook event did, set once (replays are no-ops)
  *   stripe:customer:{customerId}  account id linked to that Stripe customer
  *   webhooks:due                  zset, score = due ms, member = delivery id
- *   wh:{deliveryId}               hash: one webhook delivery (edge/src/webhooks/webhook-events-lua.ts);
+ *   wh:{deliveryId}               hash: one webhook delivery (edge/src/lua/webhook-events.lua);
  *                                 delivery id = `{jobId}:{event}`, so an event is recorded once
  *   wh:{deliveryId}:log           list of JSON attempt entries (the delivery log)
  *   job:{jobId}:webhooks          list of the job's delivery ids in event order (start first)

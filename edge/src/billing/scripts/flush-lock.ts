@@ -1,18 +1,9 @@
+import { SCRIPTS } from '../../lua/scripts.generated';
 import { keys } from '../../store/keys';
 import { type LuaScript, runScript, type ScriptRedis } from '../../store/scripts/run-script';
-import beginLua from './begin-flush.lua';
-import endLua from './end-flush.lua';
 
-export const BEGIN_FLUSH: LuaScript = {
-  name: 'begin-flush',
-  lua: beginLua,
-  sha1: '7439fc1a741855c634c7b4ec925bf4c393f208c9',
-};
-export const END_FLUSH: LuaScript = {
-  name: 'end-flush',
-  lua: endLua,
-  sha1: '8da8b2675a0ab96f3661ca04017448152fec6972',
-};
+export const BEGIN_FLUSH: LuaScript = SCRIPTS['begin-flush'];
+export const END_FLUSH: LuaScript = SCRIPTS['end-flush'];
 
 export type BeginFlushResult =
   | { outcome: 'locked'; failures: number }

@@ -1,32 +1,13 @@
+import { SCRIPTS } from '../../lua/scripts.generated';
 import { BILLING_GROUP, keys } from '../../store/keys';
 import { type LuaScript, runScript, type ScriptRedis } from '../../store/scripts/run-script';
-import ackLua from './ack-usage-events.lua';
-import claimLua from './claim-usage-events.lua';
-import holdLua from './hold-usage-events.lua';
-import replayLua from './replay-held-usage.lua';
 
-export const CLAIM_USAGE_EVENTS: LuaScript = {
-  name: 'claim-usage-events',
-  lua: claimLua,
-  sha1: '3001de06756b766165273cf2cbc4f3e0675dcd26',
-};
-export const ACK_USAGE_EVENTS: LuaScript = {
-  name: 'ack-usage-events',
-  lua: ackLua,
-  sha1: 'afad6b43b9fa6bcf10a20b148a8501f1b161f5ae',
-};
-export const HOLD_USAGE_EVENTS: LuaScript = {
-  name: 'hold-usage-events',
-  lua: holdLua,
-  sha1: '99c32568c1d823543987946317fe1d9315900a6d',
-};
-export const REPLAY_HELD_USAGE: LuaScript = {
-  name: 'replay-held-usage',
-  lua: replayLua,
-  sha1: '20b8f5c1e431145b2c29bb8f5447d96797003fe7',
-};
+export const CLAIM_USAGE_EVENTS: LuaScript = SCRIPTS['claim-usage-events'];
+export const ACK_USAGE_EVENTS: LuaScript = SCRIPTS['ack-usage-events'];
+export const HOLD_USAGE_EVENTS: LuaScript = SCRIPTS['hold-usage-events'];
+export const REPLAY_HELD_USAGE: LuaScript = SCRIPTS['replay-held-usage'];
 
-/** One outbox entry as the settling scripts write it (lua-prelude.ts record_usage), plus its account's customer. */
+/** One outbox entry as the settling scripts write it (lua/prelude.lua record_usage), plus its account's customer. */
 export interface ClaimedUsageEvent {
   id: string;
   fields: Record<string, string>;

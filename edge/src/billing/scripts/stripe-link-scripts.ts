@@ -1,18 +1,9 @@
+import { SCRIPTS } from '../../lua/scripts.generated';
 import { keys } from '../../store/keys';
 import { type LuaScript, runScript, type ScriptRedis } from '../../store/scripts/run-script';
-import applyLua from './apply-stripe-event.lua';
-import linkLua from './link-stripe-customer.lua';
 
-export const APPLY_STRIPE_EVENT: LuaScript = {
-  name: 'apply-stripe-event',
-  lua: applyLua,
-  sha1: '7a49435380e64099263751583c3312db588d0e10',
-};
-export const LINK_STRIPE_CUSTOMER: LuaScript = {
-  name: 'link-stripe-customer',
-  lua: linkLua,
-  sha1: '0e7f7c7ec813ad021b4261e8d8f42d560aa3d8f4',
-};
+export const APPLY_STRIPE_EVENT: LuaScript = SCRIPTS['apply-stripe-event'];
+export const LINK_STRIPE_CUSTOMER: LuaScript = SCRIPTS['link-stripe-customer'];
 
 const TEMPLATES = JSON.stringify({ account: keys.account('{}'), customer: keys.stripeCustomer('{}') });
 

@@ -1,12 +1,8 @@
+import { SCRIPTS } from '../../lua/scripts.generated';
 import { keys } from '../keys';
-import lua from './auth-lookup.lua';
 import { type LuaScript, runScript, type ScriptRedis } from './run-script';
 
-export const AUTH_LOOKUP: LuaScript = {
-  name: 'auth-lookup',
-  lua,
-  sha1: '32bac3d392ca14337fefa13c527a0e605160c295',
-};
+export const AUTH_LOOKUP: LuaScript = SCRIPTS['auth-lookup'];
 
 export interface KeyLookup {
   accountId: string;

@@ -8,6 +8,7 @@
 -- ARGV[2] the caller's account id
 -- Returns JSON { outcome, job = flat HGETALL }: outcome canceled | cancel_requested | unchanged
 -- (already canceled) | invalid_state (succeeded or failed) | not_found (none, or another account's).
+--- @include "webhook-events"
 local ctx = cjson.decode(ARGV[1])
 local account_id = ARGV[2]
 
@@ -46,7 +47,7 @@ local function end_canceled()
   redis.call('HSET', KEYS[1], 'status', 'canceled', 'completed_at', now, 'units', 0)
   local active = key(ctx.active, account_id)
   if redis.call('DECR', active) < 0 then redis.call('SET', active, 0) end
-  webhook_event(id, 'completed', now) -- webhook-events-lua.ts, prepended to this script
+  webhook_event(id, 'completed', now) -- lua/webhook-events.lua, included above
 end
 
 if leader and leader ~= '' then

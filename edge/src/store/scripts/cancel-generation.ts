@@ -1,14 +1,9 @@
-import { withWebhookEvents } from '../../webhooks/webhook-events-lua';
+import { SCRIPTS } from '../../lua/scripts.generated';
 import { hashFromReply } from '../hash-reply';
 import { keys, QUEUE_GROUP } from '../keys';
-import lua from './cancel-generation.lua';
 import { type LuaScript, runScript, type ScriptRedis } from './run-script';
 
-export const CANCEL_GENERATION: LuaScript = {
-  name: 'cancel-generation',
-  lua: withWebhookEvents(lua),
-  sha1: '3dfe3d6d78bdf363292043873bf5a2bf50ee9d73',
-};
+export const CANCEL_GENERATION: LuaScript = SCRIPTS['cancel-generation'];
 
 const TEMPLATES = JSON.stringify({
   job: keys.job('{}'),

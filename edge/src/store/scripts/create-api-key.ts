@@ -1,12 +1,8 @@
+import { SCRIPTS } from '../../lua/scripts.generated';
 import { keys } from '../keys';
-import lua from './create-api-key.lua';
 import { type LuaScript, runScript, type ScriptRedis } from './run-script';
 
-export const CREATE_API_KEY: LuaScript = {
-  name: 'create-api-key',
-  lua,
-  sha1: 'db045bd3c5cab71a5de3d60f2ec0ab1bc8367ea1',
-};
+export const CREATE_API_KEY: LuaScript = SCRIPTS['create-api-key'];
 
 export interface NewApiKey {
   accountId: string;

@@ -1,39 +1,10 @@
+import { SCRIPTS } from '../../lua/scripts.generated';
 import { keys } from '../keys';
-import { withPrelude } from './lua-prelude';
 import { type LuaScript, type Refusal, refusalOf, runScript, type ScriptRedis } from './run-script';
 import { SCRIPT_CONTEXT } from './script-context';
 
-/**
- * Heartbeat: the lease holder extends its lease, records progress and learns whether a cancel was
- * asked for. The stream entry's idle time is reset too (XCLAIM to the same consumer), so
- * XAUTOCLAIM in lease-jobs never takes a job whose worker is still alive.
- *
- * KEYS: leases   ARGV: context, job_id, lease_token, lease_ttl_ms, progress_step, progress_total
- */
-const LUA = withPrelude(`
-local job_id, token, ttl = ARGV[2], ARGV[3], tonumber(ARGV[4])
-local step, total = tonumber(ARGV[5]), tonumber(ARGV[6])
-local now = now_ms()
-local job = load_job(job_id)
-if job == nil then return NOT_FOUND end
-if not holds_lease(job, token, now) then return LEASE_LOST end
-
-local jk = key(CTX.job, job_id)
-local expires = now + ttl
-redis.call('HSET', jk, 'lease_expires_at', expires)
-if step and total then
-  redis.call('HSET', jk, 'progress_step', math.min(step, total), 'progress_total', total)
-end
-redis.call('ZADD', KEYS[1], expires, job_id)
-redis.call('XCLAIM', key(CTX.queue, job.model), CTX.group, job.worker_id, 0, job.stream_id, 'JUSTID')
-return cjson.encode({ lease_expires_at = expires, cancel = job.cancel_requested == '1' })
-`);
-
-export const HEARTBEAT_JOB: LuaScript = {
-  name: 'heartbeat-job',
-  lua: LUA,
-  sha1: '39f2adb03d1a0ea9f9abe8b96bbb4797b2d21375',
-};
+/** HEARTBEAT_JOB: heartbeat-job.lua (its header says what it takes and does). */
+export const HEARTBEAT_JOB: LuaScript = SCRIPTS['heartbeat-job'];
 
 export type HeartbeatResult = Refusal | { outcome: 'ok'; lease_expires_at: number; cancel: boolean };
 

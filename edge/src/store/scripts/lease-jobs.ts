@@ -1,106 +1,10 @@
+import { SCRIPTS } from '../../lua/scripts.generated';
 import { keys } from '../keys';
-import { withPrelude } from './lua-prelude';
 import { asList, type LuaScript, runScript, type ScriptRedis } from './run-script';
 import { SCRIPT_CONTEXT } from './script-context';
 
-/**
- * Lease: hands a worker up to max_jobs jobs of the models it asked for, each with a fresh lease
- * token (fencing). Expired leases on those streams are reclaimed first (XAUTOCLAIM, min-idle =
- * lease TTL: heartbeats reset the idle time), so a dead worker's job goes to the next caller as
- * its next attempt, or ends when its attempts are spent. Entries whose job is gone, finished or
- * canceled while queued are acknowledged and dropped on the way.
- *
- * KEYS: leases, q:{model}...   ARGV: context, worker_id, max_jobs, lease_ttl_ms, token x max_jobs
- */
-const LUA = withPrelude(`
-local worker_id = ARGV[2]
-local max_jobs = tonumber(ARGV[3])
-local ttl = tonumber(ARGV[4])
-local now = now_ms()
-local leased, ended = {}, {}
-
-local function field(fields, name)
-  for i = 1, #fields, 2 do
-    if fields[i] == name then return fields[i + 1] end
-  end
-  return nil
-end
-
-local function grant(job)
-  local token = ARGV[4 + #leased + 1]
-  local jk = key(CTX.job, job.id)
-  local attempt = redis.call('HINCRBY', jk, 'attempt', 1)
-  local expires = now + ttl
-  redis.call('HSET', jk, 'status', 'running', 'lease_token', token, 'lease_expires_at', expires,
-    'worker_id', worker_id, 'progress_step', 0)
-  -- The job's first start (not a retry, nor a released job leased again) is its start event, and
-  -- that of the coalesced followers its work answers.
-  if redis.call('HSETNX', jk, 'started_at', now) == 1 then
-    webhook_event(job.id, 'start', now)
-    for _, follower in ipairs(redis.call('LRANGE', key(CTX.followers, job.id), 0, -1)) do
-      webhook_event(follower, 'start', now)
-    end
-  end
-  redis.call('ZADD', KEYS[1], expires, job.id)
-  leased[#leased + 1] = { job_id = job.id, lease_token = token, lease_expires_at = expires, attempt = attempt,
-    account_id = job.account_id, input = job.input, queued_at = tonumber(job.created_at) }
-end
-
-local function discard(q, id)
-  redis.call('XACK', q, CTX.group, id)
-  redis.call('XDEL', q, id)
-end
-
--- 1. Reclaim: entries idle for a whole lease TTL belong to workers that stopped heartbeating.
-for i = 2, #KEYS do
-  if #leased >= max_jobs then break end
-  local reply = redis.pcall('XAUTOCLAIM', KEYS[i], CTX.group, worker_id, ttl, '0-0', 'COUNT', max_jobs - #leased)
-  if type(reply) == 'table' and not reply.err then
-    for _, entry in ipairs(reply[2]) do
-      local id, fields = entry[1], entry[2]
-      local job = load_job(field(fields, 'job') or '')
-      if job == nil or job.stream_id ~= id or job.status ~= 'running' then
-        discard(KEYS[i], id)
-      elseif (tonumber(job.lease_expires_at) or 0) <= now then
-        local outcome = end_expired(job, now)
-        if outcome then ended[#ended + 1] = { job_id = job.id, status = outcome } else grant(job) end
-      end
-      -- else: the lease is still valid (a heartbeat raced the claim); the holder keeps it.
-    end
-  end
-end
-
--- 2. New entries, model by model in the order the worker gave.
-for i = 2, #KEYS do
-  local rounds = 0
-  while #leased < max_jobs and rounds < 16 do
-    rounds = rounds + 1
-    local reply = redis.pcall('XREADGROUP', 'GROUP', CTX.group, worker_id, 'COUNT', max_jobs - #leased,
-      'STREAMS', KEYS[i], '>')
-    -- no stream or group yet (nothing ever submitted for the model), or nothing new
-    if type(reply) ~= 'table' or reply.err or reply[1] == nil then break end
-    local entries = reply[1][2]
-    if #entries == 0 then break end
-    for _, entry in ipairs(entries) do
-      local id = entry[1]
-      local job = load_job(field(entry[2], 'job') or '')
-      if job ~= nil and job.status == 'queued' and job.stream_id == id then
-        grant(job)
-      else
-        discard(KEYS[i], id)
-      end
-    end
-  end
-end
-
-return cjson.encode({ now = now, jobs = leased, ended = ended })
-`);
-
-export const LEASE_JOBS: LuaScript = {
-  name: 'lease-jobs',
-  lua: LUA,
-  sha1: '23ca28945cf1db85f43b289f93382e06cc48497f',
-};
+/** LEASE_JOBS: lease-jobs.lua (its header says what it takes and does). */
+export const LEASE_JOBS: LuaScript = SCRIPTS['lease-jobs'];
 
 export interface LeaseGrant {
   job_id: string;

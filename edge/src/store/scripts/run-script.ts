@@ -1,6 +1,6 @@
 import type { Redis } from '@upstash/redis';
 
-/** A Lua script pinned by its SHA-1 (checked by script-hashes.test.ts), run by hash first. */
+/** A Lua script and the SHA-1 of its text (edge/src/lua/scripts.generated.ts), run by hash first. */
 export interface LuaScript {
   name: string;
   lua: string;
@@ -49,7 +49,7 @@ export function asList<T>(value: unknown): T[] {
 /** Why a fenced script refused to act; it changed nothing. */
 export type Refusal = { outcome: 'lease_lost' } | { outcome: 'not_found' };
 
-/** Lua markers (LEASE_LOST, NOT_FOUND in lua-prelude.ts) as a typed refusal, or null to go on. */
+/** Lua markers (LEASE_LOST, NOT_FOUND in lua/prelude.lua) as a typed refusal, or null to go on. */
 export function refusalOf(reply: object): Refusal | null {
   const marker = reply as { lease_lost?: boolean; not_found?: boolean };
   if (marker.lease_lost) return { outcome: 'lease_lost' };

@@ -11,6 +11,7 @@
 -- ARGV[1] JSON templates { job, followers, account, active, queue, fp_live, usage_day, outbox, group }
 -- ARGV[2] UTC day (usage ledger)
 -- Returns JSON { outcome = unchanged | following | succeeded | failed | requeued | joined, job }.
+--- @include "webhook-events"
 local ctx = cjson.decode(ARGV[1])
 local day = ARGV[2]
 
@@ -72,7 +73,7 @@ if l_status == 'succeeded' then
   redis.call('HINCRBYFLOAT', usage, f.model .. ':units', units)
   redis.call('HINCRBY', usage, f.model .. ':jobs', 1)
   if units > 0 then
-    -- Paid from the monthly allowance first (as record_usage in lua-prelude.ts does).
+    -- Paid from the monthly allowance first (as record_usage in lua/prelude.lua does).
     local from_allowance = math.min(units, tonumber(redis.call('HGET', acct, 'allowance_left')) or 0)
     if from_allowance > 0 then
       redis.call('HINCRBYFLOAT', acct, 'allowance_left', -from_allowance)
@@ -81,7 +82,7 @@ if l_status == 'succeeded' then
     redis.call('XADD', ctx.outbox, '*', 'job', id, 'account', f.account_id, 'model', f.model, 'units', units, 'at', now)
   end
   free_slot()
-  webhook_event(id, 'completed', now) -- webhook-events-lua.ts, prepended to this script
+  webhook_event(id, 'completed', now) -- lua/webhook-events.lua, included above
   return answer('succeeded')
 end
 

@@ -1,14 +1,9 @@
-import { withWebhookEvents } from '../../webhooks/webhook-events-lua';
+import { SCRIPTS } from '../../lua/scripts.generated';
 import { hashFromReply } from '../hash-reply';
 import { keys, QUEUE_GROUP } from '../keys';
 import { type LuaScript, runScript, type ScriptRedis } from './run-script';
-import lua from './settle-follower.lua';
 
-export const SETTLE_FOLLOWER: LuaScript = {
-  name: 'settle-follower',
-  lua: withWebhookEvents(lua),
-  sha1: '8837008509de6f770896bd450cff9babcb0f4b20',
-};
+export const SETTLE_FOLLOWER: LuaScript = SCRIPTS['settle-follower'];
 
 const TEMPLATES = JSON.stringify({
   job: keys.job('{}'),

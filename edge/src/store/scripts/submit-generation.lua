@@ -20,6 +20,7 @@
 -- A new job ('created', the common case) answers only what the script decided (created_at,
 -- stream_id): the caller sent every other field itself. The rarer outcomes that answer with
 -- another record, or with one the script filled in, carry `job` = flat HGETALL of it.
+--- @include "webhook-events"
 local ctx = cjson.decode(ARGV[1])
 local job_id, fields = ARGV[2], { unpack(ARGV, 13) }
 local units, cache_units = tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -70,7 +71,7 @@ end
 -- The monthly allowance still to spend this month (`allowance_left`): it starts over when the
 -- month changes and follows a plan change by the difference. A hold comes out of `credits` as
 -- always, which may then go below zero by at most the allowance left; the settling scripts turn
--- allowance into credits as units are charged (record_usage in lua-prelude.ts), so the allowance is
+-- allowance into credits as units are charged (record_usage in lua/prelude.lua), so the allowance is
 -- spent first and a refund needs no bookkeeping of which part came from where.
 local function allowance_left()
   local month = string.sub(day, 1, 7)
@@ -129,7 +130,7 @@ if fingerprint ~= '' then
         redis.call('XADD', KEYS[10], '*', 'job', job_id, 'account', account_id, 'model', model,
           'units', cache_units, 'at', now)
       end
-      webhook_event(job_id, 'completed', now) -- webhook-events-lua.ts, prepended to this script
+      webhook_event(job_id, 'completed', now) -- lua/webhook-events.lua, included above
       return answer('cached', job_id)
     end
   end

@@ -1,14 +1,9 @@
-import { withWebhookEvents } from '../../webhooks/webhook-events-lua';
+import { SCRIPTS } from '../../lua/scripts.generated';
 import { hashFromReply } from '../hash-reply';
 import { keys, QUEUE_GROUP } from '../keys';
 import { type LuaScript, runScript, type ScriptRedis } from './run-script';
-import lua from './submit-generation.lua';
 
-export const SUBMIT_GENERATION: LuaScript = {
-  name: 'submit-generation',
-  lua: withWebhookEvents(lua),
-  sha1: 'c2728981c8cfaa41074ded0156d4e69763a8e76c',
-};
+export const SUBMIT_GENERATION: LuaScript = SCRIPTS['submit-generation'];
 
 const TEMPLATES = JSON.stringify({
   job: keys.job('{}'),

@@ -1,12 +1,8 @@
+import { SCRIPTS } from '../../lua/scripts.generated';
 import { keys } from '../keys';
 import { type LuaScript, runScript, type ScriptRedis } from './run-script';
-import lua from './update-account.lua';
 
-export const UPDATE_ACCOUNT: LuaScript = {
-  name: 'update-account',
-  lua,
-  sha1: '66b5d20181687bece819ffce9675bec7c02cecbd',
-};
+export const UPDATE_ACCOUNT: LuaScript = SCRIPTS['update-account'];
 
 export interface AccountChange {
   creditsDelta?: number;

@@ -1,57 +1,9 @@
+import { SCRIPTS } from '../../lua/scripts.generated';
 import { keys } from '../../store/keys';
 import { type LuaScript, runScript, type ScriptRedis } from '../../store/scripts/run-script';
-import { luaKeyFunction } from '../lua-keys';
 
-/**
- * Record: the result of one claimed send goes into the delivery's log, and the delivery is either
- * due again at its next retry, or done (`delivered`, or `failed` when the receiver said 410 or the
- * schedule ran out). Only the claim's holder may record (the token): a sender whose hold ran out
- * and whose delivery was claimed again changes nothing. When a start delivery is done, the job's
- * completed delivery (held back behind it) becomes due at once.
- *
- * KEYS: webhooks:due   ARGV: delivery id, claim token, outcome (delivered | retry | failed),
- *                            at ms, next_at ms (retry), log entry JSON, status code ('' = none)
- */
-const LUA = `
-${luaKeyFunction('delivery_key', keys.webhookDelivery)}
-${luaKeyFunction('log_key', keys.webhookLog)}
-local id, token, outcome, at, next_at, entry, status = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]),
-  tonumber(ARGV[5]), ARGV[6], ARGV[7]
-local dk = delivery_key(id)
-local holder, job_id, event = unpack(redis.call('HMGET', dk, 'claim_token', 'job_id', 'event'))
-if not holder or holder ~= token then return cjson.encode({ stale = true }) end
-
-local attempts = redis.call('HINCRBY', dk, 'attempts', 1)
-redis.call('HSET', dk, 'last_attempt_at', at, 'last_status', status)
-redis.call('HDEL', dk, 'claim_token', 'claimed_until')
-local lk = log_key(id)
-redis.call('RPUSH', lk, entry)
-local ttl = redis.call('PTTL', dk)
-if ttl > 0 then redis.call('PEXPIRE', lk, ttl) end
-
-if outcome == 'retry' then
-  redis.call('HSET', dk, 'next_at', next_at)
-  redis.call('ZADD', KEYS[1], next_at, id)
-else
-  redis.call('HSET', dk, 'state', outcome, 'next_at', '')
-  redis.call('ZREM', KEYS[1], id)
-  if event == 'start' then
-    local completed_id = job_id .. ':completed'
-    local state, claimed_until = unpack(redis.call('HMGET', delivery_key(completed_id), 'state', 'claimed_until'))
-    if state == 'pending' and not claimed_until then
-      local due = tonumber(redis.call('ZSCORE', KEYS[1], completed_id))
-      if due and due > at then redis.call('ZADD', KEYS[1], at, completed_id) end
-    end
-  end
-end
-return cjson.encode({ attempts = attempts })
-`;
-
-export const RECORD_WEBHOOK_ATTEMPT: LuaScript = {
-  name: 'record-webhook-attempt',
-  lua: LUA,
-  sha1: '6989d43327cc7b8167e7c3587eb314ee3d8ae65d',
-};
+/** RECORD_WEBHOOK_ATTEMPT: record-webhook-attempt.lua (its header says what it takes and does). */
+export const RECORD_WEBHOOK_ATTEMPT: LuaScript = SCRIPTS['record-webhook-attempt'];
 
 /** One line of the delivery log, as GET /v1/generations/{id}/webhooks shows it. */
 export interface AttemptEntry {

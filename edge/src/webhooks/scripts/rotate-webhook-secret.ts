@@ -1,31 +1,9 @@
+import { SCRIPTS } from '../../lua/scripts.generated';
 import { keys } from '../../store/keys';
 import { type LuaScript, runScript, type ScriptRedis } from '../../store/scripts/run-script';
 
-/**
- * Rotate: the account's current signing secret becomes the previous one, which keeps signing (a
- * second signature in `webhook-signature`) until `overlap_ms` from now, and the new one becomes
- * current. Atomic, so two rotations at once never lose the secret receivers still verify with.
- *
- * KEYS: acct:{id}   ARGV: new secret, now ms, overlap ms
- */
-const LUA = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return cjson.encode({ no_account = true }) end
-local secret, now, overlap = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local current = redis.call('HGET', KEYS[1], 'webhook_secret')
-local previous_until = nil
-if current then
-  previous_until = now + overlap
-  redis.call('HSET', KEYS[1], 'webhook_secret_prev', current, 'webhook_secret_prev_until', previous_until)
-end
-redis.call('HSET', KEYS[1], 'webhook_secret', secret)
-return cjson.encode({ secret = secret, previous_until = previous_until })
-`;
-
-export const ROTATE_WEBHOOK_SECRET: LuaScript = {
-  name: 'rotate-webhook-secret',
-  lua: LUA,
-  sha1: 'da043db2232943f68c020126302f87660f421d34',
-};
+/** ROTATE_WEBHOOK_SECRET: rotate-webhook-secret.lua (its header says what it takes and does). */
+export const ROTATE_WEBHOOK_SECRET: LuaScript = SCRIPTS['rotate-webhook-secret'];
 
 export async function rotateWebhookSecret(
   redis: ScriptRedis,

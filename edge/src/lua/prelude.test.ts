@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withPrelude } from './lua-prelude';
-import { SCRIPT_CONTEXT } from './script-context';
-import { type ScriptRedisFixture, startScriptRedis } from './test-support/script-redis';
+import { expandIncludes } from '../../scripts/generate-lua-scripts';
+import { SCRIPT_CONTEXT } from '../store/scripts/script-context';
+import { type ScriptRedisFixture, startScriptRedis } from '../store/scripts/test-support/script-redis';
 
 // The prelude's helpers, run in Redis's own Lua (no os.date there, so the calendar is hand-made).
 let fx: ScriptRedisFixture;
@@ -11,6 +11,8 @@ beforeAll(async () => {
 });
 afterAll(() => fx?.stop());
 
+// A body behind the prelude, expanded as the generator expands every script that includes it.
+const withPrelude = (body: string) => expandIncludes(`--- @include "prelude"\n${body}`, 'prelude.test.ts');
 const run = (body: string, args: string[]) => fx.redis.eval(withPrelude(body), [], [SCRIPT_CONTEXT, ...args]);
 
 describe('lua prelude', () => {

@@ -1,13 +1,7 @@
-import { WEBHOOK_EVENTS_LUA } from '../../webhooks/webhook-events-lua';
-
-/**
- * Lua shared by every worker-protocol script, prepended to each (so each file still runs as one
- * EVAL and is pinned by one hash). It holds the pieces every transition must do the same way:
- * reading the job, checking a lease, requeueing, and ending a job with its side effects.
- *
- * ARGV[1] is always SCRIPT_CONTEXT (script-context.ts): key templates and the consumer group.
- */
-export const LUA_PRELUDE = `
+-- The prelude every worker-protocol script includes: the pieces every transition must do the same
+-- way (reading the job, checking a lease, requeueing, ending a job with its side effects).
+-- ARGV[1] is always SCRIPT_CONTEXT (store/scripts/script-context.ts): key templates and the group.
+--- @include "webhook-events"
 local CTX = cjson.decode(ARGV[1])
 
 -- Fills each '{}' of a key template from keys.ts with the next argument.
@@ -217,12 +211,3 @@ end
 
 local LEASE_LOST = cjson.encode({ lease_lost = true })
 local NOT_FOUND = cjson.encode({ not_found = true })
-`;
-
-/**
- * Joins the webhook-event snippet (webhook_event(), called by finish and settle_followers above and
- * by the lease grant), the prelude and a script body; the pinned hash covers exactly this text.
- */
-export function withPrelude(body: string): string {
-  return WEBHOOK_EVENTS_LUA + LUA_PRELUDE + body;
-}

@@ -1,5 +1,0 @@
-// Lua scripts are bundled as text (wrangler.toml [[rules]], esbuild loader, vitest plugin).
-declare module '*.lua' {
-  const source: string;
-  export default source;
-}
