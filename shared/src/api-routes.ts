@@ -218,6 +218,17 @@ export const API_ROUTES: ApiRoute[] = [
     errors: [...AUTH_ERRORS, ...BODY_ERRORS, 'not_found'],
   },
   {
+    method: 'get',
+    path: '/admin/v1/generations/{id}',
+    operationId: 'adminGetGeneration',
+    summary:
+      "Any account's generation, with `error` exactly as the GPU worker reported it (customers see the code and a fixed message).",
+    tag: 'Admin',
+    auth: 'admin',
+    response: { status: 200, schema: 'Generation' },
+    errors: [...AUTH_ERRORS, 'not_found'],
+  },
+  {
     method: 'delete',
     path: '/admin/v1/keys/{id}',
     operationId: 'adminRevokeKey',

@@ -3,6 +3,7 @@ export * from './api-routes';
 export * from './error-codes';
 export * from './errors';
 export * from './generation';
+export * from './generation-errors';
 export * from './limits';
 export * from './models';
 export * from './webhooks';

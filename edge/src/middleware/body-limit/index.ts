@@ -46,7 +46,7 @@ export function bodyLimit(options: BodyLimitOptions): MiddlewareHandler<AppEnv> 
       size += value.byteLength;
       if (size > limit) {
         chunks.length = 0;
-        await discard(reader, maxDrainBytes);
+        await discard(reader, maxDrainBytes, 1_000);
         throw tooLarge();
       }
       chunks.push(value);

@@ -37,6 +37,15 @@ export const failRoutes = new Hono<AppEnv>()
       if (result.outcome !== 'ok') throw refusalError(result, jobId);
       return answer(c, jobId, result.status, result.promoted ? result.model : null);
     }
+    // The worker's own text goes to the logs (and the admin API), never to the customer.
+    console.warn(
+      JSON.stringify({
+        event: 'job_failed',
+        job_id: jobId,
+        code: data.error.code,
+        message: data.error.message,
+      }),
+    );
     const result = await failJob(redis, {
       jobId,
       leaseToken: data.lease_token,
