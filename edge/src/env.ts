@@ -50,8 +50,13 @@ const EnvSchema = z.object({
   LEASE_TTL_MS: z.coerce.number().int().min(1_000).default(60_000),
   /** Attempts (leases) before a job fails for good. */
   MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
-  /** How often `Prefer: wait` and the SSE stream re-read a job, in ms. */
-  POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(5_000).default(250),
+  /**
+   * Safety poll of a watched job (`/events`, `Prefer: wait`), in ms: watchers are woken by every
+   * change of the job (its Durable Object wake point) and re-read it only then or after this long.
+   */
+  POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(10_000),
+  /** Open `/events` streams plus `Prefer: wait` requests one account may hold at once (429 beyond). */
+  MAX_WATCHES_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000).default(10),
   /** Origin put in links that leave the request context (webhook payloads); '' = the submit request's origin. */
   PUBLIC_BASE_URL: z.union([z.literal(''), z.url()]).default(''),
   /** DNS-over-HTTPS (JSON) endpoint that webhook targets are resolved with outside local mode (SSRF check). */
@@ -82,6 +87,7 @@ export interface Config {
   leaseTtlMs: number;
   maxAttempts: number;
   pollIntervalMs: number;
+  maxWatchesPerAccount: number;
   publicBaseUrl: string;
   webhookDnsResolverUrl: string;
 }
@@ -128,6 +134,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     leaseTtlMs: e.LEASE_TTL_MS,
     maxAttempts: e.MAX_ATTEMPTS,
     pollIntervalMs: e.POLL_INTERVAL_MS,
+    maxWatchesPerAccount: e.MAX_WATCHES_PER_ACCOUNT,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     webhookDnsResolverUrl: e.WEBHOOK_DNS_RESOLVER_URL,
   };

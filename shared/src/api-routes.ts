@@ -53,6 +53,7 @@ export const API_ROUTES: ApiRoute[] = [
       'rate_limited',
       'concurrency_limited',
       'idempotency_conflict',
+      'too_many_watches',
     ],
   },
   {
@@ -93,11 +94,12 @@ export const API_ROUTES: ApiRoute[] = [
     method: 'get',
     path: '/v1/generations/{id}/events',
     operationId: 'streamGenerationEvents',
-    summary: 'Server-sent events: `status` and `progress` until the generation ends.',
+    summary:
+      'Server-sent events: `status` and `progress` until the generation ends. Open streams and `Prefer: wait` requests count against a per-account limit (MAX_WATCHES_PER_ACCOUNT, 10 by default; 429 too_many_watches beyond).',
     tag: 'Generations',
     auth: 'api_key',
     response: { status: 200, mediaType: 'text/event-stream' },
-    errors: [...AUTH_ERRORS, 'not_found'],
+    errors: [...AUTH_ERRORS, 'not_found', 'too_many_watches'],
   },
   {
     method: 'get',

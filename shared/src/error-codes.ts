@@ -27,6 +27,11 @@ export const ERROR_CODES = {
     status: 429,
     description: 'Too many queued or running jobs for this account; retry when one finishes.',
   },
+  too_many_watches: {
+    status: 429,
+    description:
+      'Too many open event streams and `Prefer: wait` requests for this account; close one or poll instead.',
+  },
   signature_invalid: { status: 400, description: 'A webhook signature did not verify.' },
   url_expired: { status: 403, description: 'The signed URL has expired.' },
   internal_error: { status: 500, description: 'An unexpected error; it was logged with the request id.' },

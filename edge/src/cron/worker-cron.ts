@@ -1,3 +1,4 @@
+import { wakeJobWatchers } from '../durable/job-watch';
 import { wakeWorkers } from '../durable/wake-workers';
 import { configFor } from '../env';
 import type { ScheduledTask } from '../scheduled';
@@ -22,7 +23,11 @@ export async function reapLeases(env: Pick<Env, 'QUEUE_WAKER'>, redis: ScriptRed
     total.ended.push(...result.ended);
     if (result.scanned < REAP_BATCH) break;
   }
-  await Promise.all([...new Set(total.requeued.map((r) => r.model))].map((model) => wakeWorkers(env, model)));
+  await Promise.all([
+    ...[...new Set(total.requeued.map((r) => r.model))].map((model) => wakeWorkers(env, model)),
+    // Requeued jobs are queued again, ended ones final: whoever watches them reads them now.
+    ...[...total.requeued, ...total.ended].map((r) => wakeJobWatchers(env, r.job_id)),
+  ]);
   if (total.requeued.length || total.ended.length) {
     console.log(
       `lease reaper: ${total.requeued.length} requeued, ${total.ended.length} ended (${total.ended

@@ -1,6 +1,7 @@
 import { FailRequest, ReleaseRequest, type WorkerJobStatus } from '@ldm/shared';
 import { type Context, Hono } from 'hono';
 import type { AppEnv } from '../../context';
+import { wakeJobWatchers } from '../../durable/job-watch';
 import { wakeWorkers } from '../../durable/wake-workers';
 import { ApiError } from '../../errors/api-error';
 import { parseJsonBody } from '../../lib/json-body';
@@ -73,6 +74,7 @@ function answer(
   wakeModel: string | null,
 ) {
   if (wakeModel) c.executionCtx.waitUntil(wakeWorkers(c.env, wakeModel));
+  c.executionCtx.waitUntil(wakeJobWatchers(c.env, jobId)); // its status changed
   if (status === 'failed' || status === 'canceled') deliverSoon(c); // the completed webhook
   const body: WorkerJobStatus = { job_id: jobId, status };
   return c.json(body);
