@@ -264,7 +264,7 @@ async function send(c: Case): Promise<{ status: number; type: string; text: stri
     const res = await stack.fetch(c.path, {
       method: c.method,
       headers: c.headers,
-      body: c.body,
+      body: c.body as string | Uint8Array<ArrayBuffer> | undefined,
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     const type = res.headers.get('content-type') ?? '';
