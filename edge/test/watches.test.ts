@@ -136,7 +136,7 @@ describe('watches of a job', () => {
       Promise.all(streams.map((s) => s.ended)),
       sleep(5_000).then(() => Promise.reject(new Error('streams did not end'))),
     ]);
-    for (const s of streams) expect((s.events.at(-1)?.data as Generation).status).toBe('failed');
+    for (const s of streams) expect(s.events.at(-1)?.data).toMatchObject({ status: 'failed' });
     await sleep(200); // the releases run as the streams close
     const again = await stack.fetch(`/v1/generations/${job.id}/events`, { headers: account.headers });
     expect(again.status).toBe(200);
