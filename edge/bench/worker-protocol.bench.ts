@@ -9,8 +9,8 @@
  *   nice -n 10 npx tsx edge/bench/worker-protocol.bench.ts [samples=100] [idleSeconds=45]
  */
 import { fileURLToPath } from 'node:url';
+import { startEdgeStack } from '@ldm/test/support/edge-stack';
 import sharp from 'sharp';
-import { startEdgeStack } from '../../test/support/edge-stack';
 import { executedBetween, type RedisMeter, redisCommandStats, startRedisMeter } from './worker-redis-meter';
 
 export interface WorkerProtocolFigures {

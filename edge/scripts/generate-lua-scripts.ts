@@ -9,6 +9,10 @@
  * - A line `--- @include "<name>"` (as BullMQ writes it) is replaced by edge/src/lua/<name>.lua,
  *   itself expanded; each include goes in once per script, however many files ask for it, so
  *   each script stays one EVAL with one pinned hash.
+ * - Each script says how Upstash runs it (see edge/src/lua/README.md): its first line is
+ *   `#!lua flags=allow-key-locking` (it touches only its KEYS; Upstash then locks just those, and
+ *   the local bridge refuses any other key as Upstash does), or it has a line
+ *   `-- Upstash: global lock (<why>)` naming the keys it builds from what it reads.
  * - edge/src/lua/keys.lua is generated too, from keys.ts: Lua that builds a key name can never
  *   disagree with TypeScript on the layout.
  */
@@ -24,6 +28,19 @@ export const SCRIPT_DIRS = ['store/scripts', 'billing/scripts', 'webhooks/script
 export const INCLUDE_DIR = `${EDGE_SRC}lua/`;
 const GENERATED_TS = `${INCLUDE_DIR}scripts.generated.ts`;
 const GENERATED_KEYS = `${INCLUDE_DIR}keys.lua`;
+
+const KEY_LOCKING = /^#!lua flags=\S*\ballow-key-locking\b/;
+const GLOBAL_LOCK = /^-- Upstash: global lock \(.+\)\.?$/m;
+
+/** Refuses a script that does not say how Upstash locks it. */
+export function checkLocking(source: string, text: string): 'keys' | 'global' {
+  if (KEY_LOCKING.test(text)) return 'keys';
+  if (GLOBAL_LOCK.test(text)) return 'global';
+  throw new Error(
+    `${source}: say how Upstash runs it: first line \`#!lua flags=allow-key-locking\` (every key in KEYS) ` +
+      'or a line `-- Upstash: global lock (<the keys it builds>).`',
+  );
+}
 
 const INCLUDE_LINE = /^--- @include "([\w-]+)"[ \t]*$/gm;
 
@@ -69,7 +86,9 @@ export function compileScripts(): CompiledScript[] {
     for (const file of readdirSync(`${EDGE_SRC}${dir}`).sort()) {
       if (!file.endsWith('.lua')) continue;
       const source = `${dir}/${file}`;
-      const lua = expandIncludes(readFileSync(`${EDGE_SRC}${source}`, 'utf8'), source);
+      const text = readFileSync(`${EDGE_SRC}${source}`, 'utf8');
+      checkLocking(source, text);
+      const lua = expandIncludes(text, source);
       const name = file.slice(0, -'.lua'.length);
       const clash = scripts.find((s) => s.name === name);
       if (clash) throw new Error(`two scripts named ${name}: ${clash.source} and ${source}`);

@@ -10,10 +10,12 @@ import { drainUnreadBody } from './middleware/unread-body';
 import { adminApi } from './routes/admin';
 import { stripeWebhook } from './routes/billing/stripe-webhook';
 import { generations } from './routes/generations';
+import { openaiApi } from './routes/openai';
 import { outputs } from './routes/outputs';
 import { playground } from './routes/playground';
 import { account } from './routes/public/account';
 import { usage } from './routes/public/usage';
+import { replicateApi } from './routes/replicate';
 import { health } from './routes/system/health';
 import { models } from './routes/system/models';
 import { reference } from './routes/system/reference';
@@ -29,6 +31,7 @@ import { workerApi } from './routes/worker';
  *   /admin/v1                            ADMIN_TOKEN
  *   /worker/v1                           WORKER_TOKEN: the sub-app exported by routes/worker/index.ts
  *   /stripe/webhook                      a Stripe-Signature over the body (STRIPE_WEBHOOK_SECRET)
+ *   /openai/v1, /replicate/v1            API key: the OpenAI Images and Replicate predictions surfaces
  */
 export function createApp(): Hono<AppEnv> {
   const rateLimit = new KeyRateLimit();
@@ -54,6 +57,8 @@ export function createApp(): Hono<AppEnv> {
     .route('/admin/v1', adminApi)
     .route('/worker/v1', workerApi)
     .route('/stripe/webhook', stripeWebhook)
+    .route('/openai/v1', openaiApi(rateLimit))
+    .route('/replicate/v1', replicateApi(rateLimit))
     .route('/v1', publicApi);
 
   app.notFound(onNotFound);

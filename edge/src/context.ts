@@ -1,3 +1,4 @@
+import type { SafetyMode } from '@ldm/shared';
 import type { Redis } from '@upstash/redis/cloudflare';
 import type { Config } from './env';
 
@@ -11,6 +12,8 @@ export interface Caller {
   /** Effective limits: the plan's, or the operator's override on the account. */
   rpmLimit: number;
   concurrencyLimit: number;
+  /** The operator's safety checker mode for this account; null = the model's (catalog). */
+  safetyChecker: SafetyMode | null;
 }
 
 export interface AppVariables {

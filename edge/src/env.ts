@@ -1,7 +1,7 @@
 import { ModelInfo } from '@ldm/shared';
 import { z } from 'zod';
 import { BUILTIN_MODELS } from './config/models';
-import { mergePlanLimits, type PlanLimits, PlanLimitsOverride, type PlanName } from './config/plans';
+import { mergePlanLimits, PlanLimitsOverride } from './config/plans';
 
 /** A JSON-valued var: parsed, then checked by `schema`; a parse failure is reported on that var. */
 const jsonVar = <T extends z.ZodType>(schema: T, fallback: string) =>
@@ -20,8 +20,11 @@ const jsonVar = <T extends z.ZodType>(schema: T, fallback: string) =>
 
 const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
-/** Every var and secret the edge reads (wrangler.toml names them; worker-configuration.d.ts types them). */
-const EnvSchema = z.object({
+/**
+ * Every var and secret the edge reads, with its default: wrangler.toml names them
+ * (worker-configuration.d.ts types them); a test keeps its [vars] and secrets equal to this.
+ */
+export const EnvSchema = z.object({
   UPSTASH_REDIS_REST_URL: z.url(),
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
@@ -51,6 +54,26 @@ const EnvSchema = z.object({
   /** Attempts (leases) before a job fails for good. */
   MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
   /**
+   * How long a job may wait in its queue for a worker before it ends failed (`queue_timeout`),
+   * releasing its credits and concurrency slot; also what ends jobs of models no worker serves.
+   */
+  QUEUE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(30 * 60_000),
+  /**
+   * A model's queue drives scaling (GET /worker/v1/queue desired_workers) while a worker asked to
+   * lease it within this window; queued jobs of other models end `no_capacity` at the queue timeout.
+   */
+  MODEL_SEEN_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(7 * 24 * 3600_000),
+  /** Times workers may give a job back (release); the next release ends it failed (`too_many_releases`). */
+  MAX_RELEASES: z.coerce.number().int().min(0).max(100).default(5),
+  /**
    * Safety poll of a watched job (`/events`, `Prefer: wait`), in ms: watchers are woken by every
    * change of the job (its Durable Object wake point) and re-read it only then or after this long.
    */
@@ -63,34 +86,8 @@ const EnvSchema = z.object({
   WEBHOOK_DNS_RESOLVER_URL: z.union([z.literal(''), z.url()]).default('https://cloudflare-dns.com/dns-query'),
 });
 
-export interface Config {
-  mode: 'local' | 'production';
-  redis: { url: string; token: string };
-  adminToken: string;
-  workerToken: string;
-  urlSigningSecret: string;
-  stripe: {
-    secretKey: string;
-    webhookSecret: string;
-    apiBase: string;
-    meterEventName: string;
-    timeoutMs: number;
-    retryBaseMs: number;
-    retryMaxMs: number;
-  };
-  defaultModel: string;
-  models: ReadonlyMap<string, ModelInfo>;
-  plans: Record<PlanName, PlanLimits>;
-  jobRetentionSeconds: number;
-  outputUrlTtlSeconds: number;
-  idempotencyTtlSeconds: number;
-  leaseTtlMs: number;
-  maxAttempts: number;
-  pollIntervalMs: number;
-  maxWatchesPerAccount: number;
-  publicBaseUrl: string;
-  webhookDnsResolverUrl: string;
-}
+/** The edge's settings, read from the env by EnvSchema: its type is what `configOf` builds. */
+export type Config = ReturnType<typeof configOf>;
 
 export class ConfigError extends Error {
   constructor(issues: string[]) {
@@ -105,11 +102,16 @@ export function parseConfig(env: Record<string, unknown>): Config {
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
-  const e = parsed.data;
-  const models = new Map<string, ModelInfo>();
-  for (const model of [...BUILTIN_MODELS, ...e.MODELS_JSON]) models.set(model.name, model);
-  if (!models.has(e.DEFAULT_MODEL))
+  return configOf(parsed.data);
+}
+
+/** Settings from a parsed env: grouped, renamed, JSON vars merged over the built-in tables. */
+function configOf(e: z.output<typeof EnvSchema>) {
+  const byName = new Map<string, ModelInfo>();
+  for (const model of [...BUILTIN_MODELS, ...e.MODELS_JSON]) byName.set(model.name, model);
+  if (!byName.has(e.DEFAULT_MODEL))
     throw new ConfigError([`DEFAULT_MODEL: unknown model ${e.DEFAULT_MODEL}`]);
+  const models: ReadonlyMap<string, ModelInfo> = byName;
   return {
     mode: e.DEPLOY_MODE,
     redis: { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN },
@@ -133,6 +135,9 @@ export function parseConfig(env: Record<string, unknown>): Config {
     idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS,
     leaseTtlMs: e.LEASE_TTL_MS,
     maxAttempts: e.MAX_ATTEMPTS,
+    queueTimeoutMs: e.QUEUE_TIMEOUT_MS,
+    modelSeenWindowMs: e.MODEL_SEEN_WINDOW_MS,
+    maxReleases: e.MAX_RELEASES,
     pollIntervalMs: e.POLL_INTERVAL_MS,
     maxWatchesPerAccount: e.MAX_WATCHES_PER_ACCOUNT,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),

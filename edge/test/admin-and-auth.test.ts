@@ -1,5 +1,5 @@
+import { type EdgeStack, startEdgeStack } from '@ldm/test/support/edge-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack } from '../../test/support/edge-stack';
 
 let stack: EdgeStack;
 beforeAll(async () => {
@@ -75,7 +75,7 @@ describe('admin API', () => {
 
   it('shows a key once, stores only its hash, and revocation makes it a 401', async () => {
     const account = await stack.createAccount();
-    expect(account.apiKey).toMatch(/^ldm_test_[0-9A-Za-z]{32}$/);
+    expect(account.apiKey).toMatch(/^ldm_live_[0-9A-Za-z]{32}$/);
     const stored = await stack.redis.keys('apikey:*');
     expect(stored.some((k) => k.includes(account.apiKey))).toBe(false);
 

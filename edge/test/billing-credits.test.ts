@@ -1,6 +1,6 @@
 import type { Generation } from '@ldm/shared';
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../test/support/edge-stack';
 import { completeWithPng, leaseOne } from './fake-worker';
 
 // Credits through the public API in workerd: the hold taken in the same EVAL as the enqueue,

@@ -1,6 +1,6 @@
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../test/support/edge-stack';
 
 // Stripe's events signed exactly as Stripe signs them (the SDK's generateTestHeaderString), sent
 // to the edge in workerd, which verifies them with constructEventAsync and Web Crypto.

@@ -1,6 +1,6 @@
 import type { Generation } from '@ldm/shared';
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../test/support/edge-stack';
 
 let stack: EdgeStack;
 let account: TestAccount;

@@ -1,4 +1,4 @@
-import type { EdgeStack } from '../../test/support/edge-stack';
+import type { EdgeStack } from '@ldm/test/support/edge-stack';
 import { completeJob } from '../src/store/scripts/complete-job';
 import { heartbeatJob } from '../src/store/scripts/heartbeat-job';
 import { leaseJobs } from '../src/store/scripts/lease-jobs';

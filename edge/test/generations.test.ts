@@ -1,6 +1,7 @@
 import type { Generation } from '@ldm/shared';
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../test/support/edge-stack';
 import { completeWithPng, heartbeat, leaseOne } from './fake-worker';
 
 let stack: EdgeStack;
@@ -107,6 +108,48 @@ describe('create and read', () => {
     const page = await get(carol, '/v1/generations?limit=5');
     expect(((await page.json()) as { data: unknown[] }).data).toHaveLength(5);
     expect(stack.restRequests() - before).toBe(3);
+  });
+});
+
+describe('image inputs resolved as diffusers', () => {
+  const pngDataUrl = async (width: number, height: number) => {
+    const png = await sharp({ create: { width, height, channels: 3, background: '#808080' } })
+      .png()
+      .toBuffer();
+    return `data:image/png;base64,${png.toString('base64')}`;
+  };
+
+  it('img2img without a size takes the input image size rounded down to a multiple of 8; strength 0.8', async () => {
+    const { res, body } = await submit(alice, {
+      prompt: 'x',
+      task: 'img2img',
+      image: await pngDataUrl(101, 77),
+    });
+    expect(res.status).toBe(201);
+    expect(body.input).toMatchObject({ width: 96, height: 72, strength: 0.8 });
+  });
+
+  it('inpaint defaults strength to 1.0 and keeps a size the request names', async () => {
+    const image = await pngDataUrl(101, 77);
+    const { res, body } = await submit(alice, {
+      prompt: 'x',
+      task: 'inpaint',
+      image,
+      mask: image,
+      width: 128,
+    });
+    expect(res.status).toBe(201);
+    expect(body.input).toMatchObject({ width: 128, height: 72, strength: 1 });
+  });
+
+  it('an input image past the model limits gives an output size within them (demo: 512 px a side)', async () => {
+    const { res, body } = await submit(bob, {
+      prompt: 'x',
+      task: 'img2img',
+      image: await pngDataUrl(1200, 300),
+    });
+    expect(res.status).toBe(201);
+    expect(body.input).toMatchObject({ width: 512, height: 128 });
   });
 });
 

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Generation } from '@ldm/shared';
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../test/support/edge-stack';
 import { completeWithPng, leaseOne, PNG_1X1 } from './fake-worker';
 
 let stack: EdgeStack;

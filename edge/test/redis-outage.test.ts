@@ -1,5 +1,5 @@
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../test/support/edge-stack';
 
 let stack: EdgeStack;
 let account: TestAccount;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ModelInfo } from '@ldm/shared';
+import { type EdgeStack, startEdgeStack } from '@ldm/test/support/edge-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack } from '../../test/support/edge-stack';
 
 let stack: EdgeStack;
 const extraModel = {

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../test/support/edge-stack';
 import { PNG_1X1 } from './fake-worker';
 
 let stack: EdgeStack;
@@ -75,6 +75,13 @@ const CASES: Case[] = [
   { name: 'guidance negative', body: { ...ok, guidance_scale: -1 }, status: 422, field: 'guidance_scale' },
   { name: 'guidance over 30', body: { ...ok, guidance_scale: 31 }, status: 422, field: 'guidance_scale' },
   { name: 'guidance string', body: { ...ok, guidance_scale: '5' }, status: 422, field: 'guidance_scale' },
+  { name: 'guidance_rescale over 1', body: { ...ok, guidance_rescale: 1.5 }, status: 422, field: 'guidance_rescale' },
+  { name: 'clip_skip over 12', body: { ...ok, clip_skip: 13 }, status: 422, field: 'clip_skip' },
+  { name: 'clip_skip on a model without hidden states', body: { ...ok, clip_skip: 1 }, status: 422, field: 'clip_skip' },
+  { name: 'malformed prompt weight', body: { prompt: 'a (cat:1.2.3)' }, status: 422, field: 'prompt' },
+  { name: 'prompt weight over 10', body: { prompt: 'a (cat:11)' }, status: 422, field: 'prompt' },
+  { name: 'negative prompt weight negative', body: { ...ok, negative_prompt: '(blur:-1)' }, status: 422, field: 'negative_prompt' },
+  { name: 'prompt over 300 tokens', body: { prompt: 'cat '.repeat(301) }, status: 422, field: 'prompt' },
   { name: 'scheduler unknown', body: { ...ok, scheduler: 'dpm' }, status: 422, field: 'scheduler' },
   { name: 'scheduler number', body: { ...ok, scheduler: 1 }, status: 422, field: 'scheduler' },
   { name: 'seed negative', body: { ...ok, seed: -1 }, status: 422, field: 'seed' },

@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { encodeImage, type GenerateResult, loadPipeline } from '../src/index';
+import { encodeImage, type GenerateResult, loadPipeline, resolveAndGenerate } from '../src/index';
 import { exists } from '../src/model/read-config';
 import { writeTinyModel } from '../test-fixtures/tiny-sd-folder';
 import { median, ms, percentile, sum } from './pipeline-stats';
@@ -41,6 +41,8 @@ async function main(): Promise<void> {
       json: { type: 'boolean', default: false },
       spinning: { type: 'boolean', default: false },
       batch: { type: 'string', default: '4' },
+      /** Another prompt, e.g. one of several chunks or with weights (a long prompt costs text-encoder runs and attention). */
+      prompt: { type: 'string' },
     },
   });
   let fixtureDir: string | undefined;
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
     threads: values.threads ? Number(values.threads) : undefined,
   });
   const request = {
-    prompt: 'a red circle in the top left on a blue background',
+    prompt: values.prompt ?? 'a red circle in the top left on a blue background',
     negative_prompt: '',
     steps,
     scheduler: values.scheduler,
@@ -73,7 +75,7 @@ async function main(): Promise<void> {
 
   const once = async (seed: number, unetBatchLimit?: number): Promise<Sample> => {
     const start = performance.now();
-    const result = await pipeline.generate({ ...request, seed }, { unetBatchLimit });
+    const result = await resolveAndGenerate(pipeline, { ...request, seed }, { unetBatchLimit });
     const image = result.images[0];
     const encodeStart = performance.now();
     await encodeImage(image.rgb, image.width, image.height, {
@@ -86,7 +88,7 @@ async function main(): Promise<void> {
 
   // A long-running worker has encoded thousands of images, so V8 has optimised the encoder's
   // JavaScript; three warm-up generations alone would time it half-interpreted.
-  const warm = await pipeline.generate({ ...request, seed: 0 });
+  const warm = await resolveAndGenerate(pipeline, { ...request, seed: 0 });
   for (let i = 0; i < ENCODER_WARMUP; i++) {
     const image = warm.images[0];
     await encodeImage(image.rgb, image.width, image.height, {
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
   // k+1 is denoised, as a worker slot moves to its next batch once inference is over. Streams
   // with and without the overlap alternate, so a change in machine load hits both alike.
   const generateAndEncode = async (seed: number) => {
-    const result = await pipeline.generate({ ...request, seed });
+    const result = await resolveAndGenerate(pipeline, { ...request, seed });
     const image = result.images[0];
     return {
       runMs: result.timings.onnxRunMs,
@@ -137,7 +139,7 @@ async function main(): Promise<void> {
     const first = batched[0].result.images[0];
     const image = await encodeImage(first.rgb, first.width, first.height, { format: 'png' });
     for (let i = 0; i < warmup + runs; i++) {
-      const result = await pipeline.generate({ ...request, seed: i, image, strength: 0.5 });
+      const result = await resolveAndGenerate(pipeline, { ...request, seed: i, image, strength: 0.5 });
       if (i >= warmup) vaeEncode.push(result.timings.vaeEncodeMs);
     }
   }
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
   const batchWall: number[] = [];
   for (let i = 0; i < warmup + runs; i++) {
     const start = performance.now();
-    await pipeline.generate({ ...request, seed: i, num_outputs: batchSize });
+    await resolveAndGenerate(pipeline, { ...request, seed: i, num_outputs: batchSize });
     if (i >= warmup) batchWall.push(performance.now() - start);
   }
   await pipeline.release();

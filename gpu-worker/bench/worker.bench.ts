@@ -15,9 +15,9 @@ import {
   DEMO_MODEL_DIR,
   demoModelAvailable,
   writeSlowFixtureModel,
-} from '../../test/e2e/support/fixture-model';
-import { spawnWorker, type WorkerProcess } from '../../test/e2e/support/worker-process';
-import { startEdgeStack } from '../../test/support/edge-stack';
+} from '@ldm/test/e2e/support/fixture-model';
+import { spawnWorker, type WorkerProcess } from '@ldm/test/e2e/support/worker-process';
+import { startEdgeStack } from '@ldm/test/support/edge-stack';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 24);
 const STEPS = Number(process.env.BENCH_STEPS ?? 20);

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { OutputFormat, PipelineRequest, ProviderName } from '../src/index';
+import { type RequestFields, SCHEDULERS, TASKS } from '@ldm/shared';
+import { type OutputFormat, PROVIDER_CHOICES, type ProviderChoice } from '../src/index';
 
 export const USAGE = `Usage: npm run generate -- --model <dir> --prompt "..." --out out.png [options]
 
@@ -11,17 +12,19 @@ export const USAGE = `Usage: npm run generate -- --model <dir> --prompt "..." --
   --task <name>             txt2img (default), img2img (needs --image), inpaint (needs --image and --mask)
   --image <file>            input image (PNG/JPEG/WebP) for img2img/inpaint
   --mask <file>             inpainting mask: white = repaint, black = keep
-  --strength <0-1>          img2img/inpaint: how much to repaint (default 0.8)
-  --width <px> --height <px>   multiples of 8 (default: the model's native size)
-  --steps <n>               denoising steps (default 25)
+  --strength <0-1>          img2img/inpaint: how much to repaint (default 0.8 img2img, 1.0 inpaint)
+  --width <px> --height <px>   multiples of 8 (default: the model's native size; img2img/inpaint:
+                            the input image's size rounded down to a multiple of 8)
+  --steps <n>               denoising steps (default 50)
   --guidance-scale <w>      classifier-free guidance (default 7.5; <= 1 turns it off)
   --scheduler <name>        ddim | pndm | euler | euler_ancestral | dpmpp_2m | dpmpp_2m_karras | lcm
   --seed <n>                fixes the result (default random); output i uses seed + i
   --num-outputs <n>         1-4 images; written as out-1.png, out-2.png, ...
   --output-format <fmt>     png | webp | jpeg (default: from --out's extension)
   --out <file>              where to write (default out.png)
-  --provider <cpu|cuda>     execution provider (cuda falls back to cpu, logged)
-  --device-id <n>           CUDA device
+  --provider <name>         auto | cuda | webgpu | cpu (default cpu); auto takes the first that starts
+                            (CUDA, WebGPU, CPU) and says why it passed any over; a named one is required
+  --device-id <n>           GPU device
   --threads <n>             onnxruntime intra-op threads
 `;
 
@@ -29,10 +32,11 @@ export interface CliOptions {
   modelDir: string;
   out: string;
   format: OutputFormat;
-  provider: ProviderName;
+  provider: ProviderChoice;
   deviceId?: number;
   threads?: number;
-  request: PipelineRequest;
+  /** As given: `@ldm/shared`'s resolveRequest fills the rest once the model is loaded. */
+  request: RequestFields & { image?: Uint8Array; mask?: Uint8Array };
 }
 
 /** A usage error: printed with the usage text, exit code 2. */
@@ -44,6 +48,15 @@ function number(name: string, value: string | undefined): number | undefined {
   if (value.trim() === '' || !Number.isFinite(n))
     throw new CliUsageError(`--${name} must be a number, got "${value}"`);
   return n;
+}
+
+function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  names: readonly T[],
+): T | undefined {
+  if (value === undefined || (names as readonly string[]).includes(value)) return value as T | undefined;
+  throw new CliUsageError(`--${name} must be one of ${names.join(', ')}, got "${value}"`);
 }
 
 function format(value: string): OutputFormat {
@@ -82,9 +95,9 @@ export async function parseCli(argv: string[]): Promise<CliOptions | 'help'> {
   if (values.help) return 'help';
   if (!values.model) throw new CliUsageError('--model is required');
   if (values.prompt === undefined) throw new CliUsageError('--prompt is required');
-  const provider = values.provider ?? 'cpu';
-  if (provider !== 'cpu' && provider !== 'cuda')
-    throw new CliUsageError(`--provider must be cpu or cuda, got "${provider}"`);
+  const provider = (values.provider ?? 'cpu') as ProviderChoice;
+  if (!PROVIDER_CHOICES.includes(provider))
+    throw new CliUsageError(`--provider must be one of ${PROVIDER_CHOICES.join(', ')}, got "${provider}"`);
   const out = values.out ?? 'out.png';
   const read = async (flag: string, path: string | undefined) => {
     if (path === undefined) return undefined;
@@ -102,14 +115,14 @@ export async function parseCli(argv: string[]): Promise<CliOptions | 'help'> {
     deviceId: number('device-id', values['device-id']),
     threads: number('threads', values.threads),
     request: {
-      task: values.task,
+      task: oneOf('task', values.task, TASKS),
       prompt: values.prompt,
       negative_prompt: values['negative-prompt'],
       width: number('width', values.width),
       height: number('height', values.height),
       steps: number('steps', values.steps),
       guidance_scale: number('guidance-scale', values['guidance-scale']),
-      scheduler: values.scheduler,
+      scheduler: oneOf('scheduler', values.scheduler, SCHEDULERS),
       seed: number('seed', values.seed),
       num_outputs: number('num-outputs', values['num-outputs']),
       strength: number('strength', values.strength),

@@ -5,10 +5,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import {
+  chooseProvider,
   encodeImage,
   GenerationCanceledError,
   loadPipeline,
   PipelineInputError,
+  ProviderUnavailableError,
   SchedulerConfigError,
 } from '../src/index';
 import { CliUsageError, parseCli, USAGE } from './cli-args';
@@ -28,17 +30,20 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  const log = (message: string) => process.stderr.write(`${message}\n`);
+  const { provider } = await chooseProvider(options.provider, { deviceId: options.deviceId, log });
   const pipeline = await loadPipeline(options.modelDir, {
-    provider: options.provider,
+    provider,
     deviceId: options.deviceId,
     threads: options.threads,
-    log: (message) => process.stderr.write(`${message}\n`),
+    log,
   });
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   const bar = progressBar(process.stderr);
   try {
-    const result = await pipeline.generate(options.request, {
+    const request = await pipeline.resolve(options.request);
+    const result = await pipeline.generate(request, {
       signal: controller.signal,
       onProgress: ({ step, total }) => bar.update(step, total),
     });
@@ -89,7 +94,11 @@ main().then(
     ) {
       process.stderr.write(`error: ${(error as Error).message}\n\n${USAGE}`);
       process.exitCode = 2;
-    } else if (error instanceof PipelineInputError || error instanceof SchedulerConfigError) {
+    } else if (
+      error instanceof PipelineInputError ||
+      error instanceof SchedulerConfigError ||
+      error instanceof ProviderUnavailableError
+    ) {
       process.stderr.write(`error: ${error.message}\n`);
       process.exitCode = 2;
     } else if (error instanceof GenerationCanceledError) {

@@ -14,10 +14,20 @@ export { type GenerationMetadata, parametersText } from './image/generation-meta
 export { createSession, type ProviderName, type SessionOptions } from './model/create-session';
 export { DEFAULT_VAE_SCALING_FACTOR } from './model/model-config';
 export { ModelFolderError } from './model/model-folder-error';
+export {
+  chooseProvider,
+  PROVIDER_CHOICES,
+  type ProviderChoice,
+  type ProviderSelection,
+  ProviderUnavailableError,
+  probeProvider,
+  selectProvider,
+} from './model/providers';
 export { batchKey } from './pipeline/batch-key';
 export { LatentDiffusionPipeline, loadPipeline } from './pipeline/pipeline';
 export { GenerationCanceledError, PipelineInputError } from './pipeline/pipeline-input-error';
-export type { PipelineRequest, PipelineTask, ResolvedRequest } from './pipeline/request';
+export type { PipelineRequest, PipelineTask, ResolvedRequest, StandaloneRequest } from './pipeline/request';
+export { resolveAndGenerate, resolveAndGenerateBatch } from './pipeline/standalone';
 export type { Timings } from './pipeline/timings';
 export type {
   GeneratedImage,

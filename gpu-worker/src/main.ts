@@ -2,14 +2,22 @@
  * The GPU worker daemon: `tsx gpu-worker/src/main.ts` (or `npm run worker`), configured from the
  * environment (see daemon/config.ts and infra/README.md).
  */
+
+import { checkAgainstCatalog } from './daemon/catalog-check';
 import { ConfigError, loadWorkerConfig } from './daemon/config';
 import { EdgeClient } from './daemon/edge-client';
 import { createLogger } from './daemon/logger';
 import { createWorkerMetrics } from './daemon/metrics';
-import { ModelRegistry } from './daemon/model-registry';
+import { discoverModels, ModelRegistry } from './daemon/model-registry';
 import { startOpsServer } from './daemon/ops-server';
 import { Spool } from './daemon/spool';
 import { WorkerDaemon } from './daemon/worker-daemon';
+import {
+  type ProviderSelection,
+  ProviderUnavailableError,
+  probeProvider,
+  selectProvider,
+} from './model/providers';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadWorkerConfig>;
@@ -32,6 +40,7 @@ async function main(): Promise<void> {
 
   let daemon: WorkerDaemon | undefined;
   let stopping: Promise<void> | undefined;
+  let provider: ProviderSelection | undefined;
   // Until the daemon runs there is nothing in hand: a drain request is simply "stop".
   const drain = () => daemon?.drain() ?? Promise.resolve();
   const ops = await startOpsServer({
@@ -40,7 +49,12 @@ async function main(): Promise<void> {
     metrics,
     log,
     edgeStaleMs: Math.max(60_000, 2 * config.leaseWaitMs + 15_000),
+    drainToken: config.workerToken,
+    // Kubernetes' preStop drain: once it is over there is nothing left to wait for.
+    onHttpDrained: () => stop('drain over HTTP'),
     status: {
+      provider: () => provider,
+      edgeRefusal: () => client.refusal,
       modelsReady: () => daemon !== undefined,
       lastEdgeContact: () => client.lastContactAt,
       draining: () => daemon === undefined || daemon.state !== 'running',
@@ -50,7 +64,9 @@ async function main(): Promise<void> {
   log.info('worker starting', {
     edge_url: config.edgeUrl,
     ops_url: ops.url,
-    provider_requested: config.executionProvider,
+    provider_requested: config.provider,
+    require_gpu: config.requireGpu,
+    deterministic: config.deterministic,
     concurrency: config.concurrency,
     max_batch: config.maxBatch,
     drain_grace_ms: config.drainGraceMs,
@@ -69,12 +85,58 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
+  try {
+    provider = await selectProvider(config.provider, (p) => probeProvider(p, config.cudaDeviceId), {
+      requireGpu: config.requireGpu,
+    });
+  } catch (error) {
+    if (!(error instanceof ProviderUnavailableError)) throw error;
+    // Exit non-zero: a GPU pod whose provider does not start must be restarted or rescheduled, not run on its CPU.
+    log.error('execution provider unavailable', { error: error.message });
+    await ops.close();
+    process.exit(3);
+  }
+  for (const fallback of provider.fallbacks) {
+    log.warn('execution provider unavailable, trying the next', {
+      provider: fallback.provider,
+      reason: fallback.reason,
+    });
+  }
+  metrics.providerSelection.set(
+    {
+      requested: provider.requested,
+      provider: provider.provider,
+      device: provider.device ?? '',
+      fell_back_from: provider.fallbacks.map((f) => f.provider).join(','),
+    },
+    1,
+  );
+
+  // Only the folders the edge's catalog knows: the edge refuses a lease naming an unknown model.
+  const { served, unknown } = checkAgainstCatalog(
+    discoverModels(config.modelsRoot, config.modelDirs),
+    await client.catalog(),
+  );
+  for (const [name, dir] of Object.entries(unknown)) {
+    log.warn("model folder not in the edge's catalog: not served", { model: name, dir });
+  }
+  if (Object.keys(served).length === 0) {
+    log.error("none of this worker's model folders is in the edge's catalog", {
+      folders: Object.keys(unknown),
+    });
+    await ops.close();
+    process.exit(4);
+  }
+  if (stopping) return;
+
   const models = await ModelRegistry.load({
-    modelDirs: config.modelDirs,
-    modelsRoot: config.modelsRoot,
-    provider: config.executionProvider,
+    modelDirs: served,
+    provider: provider.provider,
     deviceId: config.cudaDeviceId,
+    webgpuLayout: config.webgpuLayout,
     threads: config.intraOpThreads,
+    deterministic: config.deterministic,
+    safetyChecker: config.safetyChecker,
     log,
   });
   for (const [name, pipeline] of models.pipelines)
@@ -82,7 +144,13 @@ async function main(): Promise<void> {
   if (stopping) return;
   daemon = new WorkerDaemon({ config, client, models, spool: new Spool(config.spoolDir), metrics, log });
   await daemon.start();
-  log.info('worker ready', { models: models.names });
+  log.info('worker ready', {
+    models: models.names,
+    provider: provider.provider,
+    provider_requested: provider.requested,
+    ...(provider.device ? { device: provider.device } : {}),
+    fallbacks: provider.fallbacks,
+  });
 }
 
 main().catch((error) => {

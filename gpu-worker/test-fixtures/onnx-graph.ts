@@ -3,13 +3,14 @@ import onnxProto from 'onnx-proto';
 const { onnx } = onnxProto;
 
 /** ONNX element types the fixtures use, by the names onnxruntime's metadata reports. */
-export type ElementType = 'float32' | 'float16' | 'int32' | 'int64';
+export type ElementType = 'float32' | 'float16' | 'int32' | 'int64' | 'bool';
 
 const ELEMENT_TYPE: Record<ElementType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
   float16: onnx.TensorProto.DataType.FLOAT16,
   int32: onnx.TensorProto.DataType.INT32,
   int64: onnx.TensorProto.DataType.INT64,
+  bool: onnx.TensorProto.DataType.BOOL,
 };
 
 export function onnxElementType(type: ElementType): number {

@@ -32,7 +32,20 @@ function floatOutput(g: OnnxGraph, value: string, name: string, io: ElementType,
 export interface TextEncoderOptions {
   idsType: 'int32' | 'int64';
   io: 'float32' | 'float16';
+  /**
+   * Expose `hidden_states.0` .. `hidden_states.N` (optimum's names with output_hidden_states):
+   * N tanh(x W + b) layers after the embeddings, and last_hidden_state = the final LayerNorm
+   * (FINAL_NORM) of the last one, as CLIP's text model is built.
+   */
+  hiddenLayers?: number;
 }
+
+/** gamma and beta of the fixture's final LayerNorm (epsilon 1e-5), for tests that recompute it. */
+export const FINAL_NORM = {
+  gamma: Array.from(weights(HIDDEN, 14, 0.5), (v) => 1 + v),
+  beta: Array.from(weights(HIDDEN, 15, 0.2)),
+  epsilon: 1e-5,
+};
 
 /** Embedding lookup + position embedding + tanh: outputs depend on every token id. */
 export function textEncoder(options: TextEncoderOptions): OnnxGraph {
@@ -45,8 +58,26 @@ export function textEncoder(options: TextEncoderOptions): OnnxGraph {
   const table = g.floats(weights(VOCAB_SIZE * HIDDEN, 11, 1), [VOCAB_SIZE, HIDDEN]);
   const embedded = g.node('Gather', [table, ids], { axis: 0 });
   const positions = g.floats(weights(SEQ_LEN * HIDDEN, 12, 0.1), [SEQ_LEN, HIDDEN]);
-  const hidden = g.node('Tanh', [g.node('Add', [embedded, positions])]);
-  floatOutput(g, hidden, 'last_hidden_state', options.io, ['batch', 'sequence', HIDDEN]);
+  const states: Dim[] = ['batch', 'sequence', HIDDEN];
+  let hidden: string;
+  if (options.hiddenLayers) {
+    let layer = g.node('Add', [embedded, positions]);
+    floatOutput(g, layer, 'hidden_states.0', options.io, states);
+    for (let i = 1; i <= options.hiddenLayers; i++) {
+      const w = g.floats(weights(HIDDEN * HIDDEN, 100 + i, 0.6), [HIDDEN, HIDDEN]);
+      const b = g.floats(weights(HIDDEN, 200 + i, 0.3), [HIDDEN]);
+      layer = g.node('Tanh', [g.node('Add', [g.node('MatMul', [layer, w]), b])]);
+      floatOutput(g, layer, `hidden_states.${i}`, options.io, states);
+    }
+    hidden = g.node(
+      'LayerNormalization',
+      [layer, g.floats(FINAL_NORM.gamma, [HIDDEN]), g.floats(FINAL_NORM.beta, [HIDDEN])],
+      { axis: -1, epsilon: FINAL_NORM.epsilon },
+    );
+  } else {
+    hidden = g.node('Tanh', [g.node('Add', [embedded, positions])]);
+  }
+  floatOutput(g, hidden, 'last_hidden_state', options.io, states);
   const pooled = g.node('ReduceMean', [hidden], { axes: [1], keepdims: 0 });
   floatOutput(g, pooled, 'pooler_output', options.io, ['batch', HIDDEN]);
   return g;
@@ -58,6 +89,12 @@ export interface UnetOptions {
   fixedBatch?: number;
   timestep: TimestepVariant;
   io: 'float32' | 'float16';
+  /** `sample` declared [batch, "channels", h, w], as diffusers' ONNX convert script writes it. */
+  symbolicChannels?: boolean;
+  /** `encoder_hidden_states` fixed to 77 positions at export (one prompt chunk only). */
+  fixedSequence?: boolean;
+  /** Multiply `sample` by 1 before the convolution: the graph then hides the channel count from a reader. */
+  hideChannels?: boolean;
 }
 
 /**
@@ -68,12 +105,22 @@ export function unet(options: UnetOptions): OnnxGraph {
   const g = new OnnxGraph();
   const c = options.inChannels;
   const batch: Dim = options.fixedBatch ?? 'batch';
-  const sample = floatInput(g, 'sample', options.io, [batch, c, 'height', 'width']);
+  const declared = floatInput(g, 'sample', options.io, [
+    batch,
+    options.symbolicChannels ? 'channels' : c,
+    'height',
+    'width',
+  ]);
+  const sample = options.hideChannels ? g.node('Mul', [declared, g.floats([1], [1])]) : declared;
   const timestepShape: Dim[] = options.timestep === 'float32-scalar' ? [] : [batch];
   const timestepType: ElementType =
     options.timestep === 'float32-scalar' ? 'float32' : (options.timestep as ElementType);
   g.input('timestep', timestepType, timestepShape);
-  const states = floatInput(g, 'encoder_hidden_states', options.io, [batch, 'sequence', HIDDEN]);
+  const states = floatInput(g, 'encoder_hidden_states', options.io, [
+    batch,
+    options.fixedSequence ? SEQ_LEN : 'sequence',
+    HIDDEN,
+  ]);
 
   const conv = g.node('Conv', [sample, g.floats(weights(4 * c * 9, 21, 0.3), [4, c, 3, 3])], {
     pads: [1, 1, 1, 1],
@@ -118,5 +165,34 @@ export function vaeEncoder(options: VaeEncoderOptions): OnnxGraph {
   const channels = options.output === 'latent_parameters' ? 8 : 4;
   const latent = g.node('Conv', [pooled, g.floats(weights(channels * 3, 41, 0.8), [channels, 3, 1, 1])]);
   floatOutput(g, latent, options.output, options.io, ['batch', channels, 'latent_height', 'latent_width']);
+  return g;
+}
+
+/** Red-channel mean of `clip_input` (CLIP-normalised) above which the fixture checker flags an image. */
+export const SAFETY_RED_THRESHOLD = 0.5;
+
+/**
+ * A stand-in for diffusers' ONNX safety checker with its interface (clip_input [batch, 3,
+ * 224, 224], images [batch, H, W, 3] -> out_images, has_nsfw_concepts [batch] bool): it flags
+ * an image whose CLIP-normalised red channel has a mean above SAFETY_RED_THRESHOLD (a
+ * mostly red picture) and blacks flagged images out, as the real one does.
+ */
+export function safetyChecker(
+  io: 'float32' | 'float16' = 'float32',
+  threshold = SAFETY_RED_THRESHOLD,
+): OnnxGraph {
+  const g = new OnnxGraph();
+  const clip = floatInput(g, 'clip_input', io, ['batch', 3, 224, 224]);
+  const images = floatInput(g, 'images', io, ['batch', 'height', 'width', 3]);
+  const red = g.node('Gather', [clip, g.ints([0], [])], { axis: 1 });
+  const mean = g.node('ReduceMean', [red], { axes: [1, 2], keepdims: 0 });
+  g.node('Greater', [mean, g.floats([threshold], [])], undefined, 'has_nsfw_concepts');
+  g.output('has_nsfw_concepts', 'bool', ['batch']);
+  const keep = g.node('Sub', [
+    g.floats([1], []),
+    g.node('Cast', ['has_nsfw_concepts'], { to: onnxElementType('float32') }),
+  ]);
+  const blacked = g.node('Mul', [images, g.node('Reshape', [keep, g.ints([-1, 1, 1, 1])])]);
+  floatOutput(g, blacked, 'out_images', io, ['batch', 'height', 'width', 3]);
   return g;
 }

@@ -2,7 +2,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { clipTokenizerJson, mergesTxt, vocabJson } from './clip-vocabulary';
 import type { OnnxGraph } from './onnx-graph';
-import { type TimestepVariant, textEncoder, unet, vaeDecoder, vaeEncoder } from './tiny-models';
+import {
+  safetyChecker,
+  type TimestepVariant,
+  textEncoder,
+  unet,
+  vaeDecoder,
+  vaeEncoder,
+} from './tiny-models';
 
 /** Every export variant seen in the wild that the loader must handle. */
 export interface TinyModelVariant {
@@ -12,6 +19,22 @@ export interface TinyModelVariant {
   fp16?: boolean;
   vaeEncoderOutput?: 'latent_sample' | 'latent_parameters';
   unetChannels?: 4 | 9;
+  /** diffusers' convert script: symbolic channel axis on `sample` and no unet/config.json. */
+  symbolicUnetChannels?: boolean;
+  /** Ship `safety_checker/` (the red-flagging stand-in) and `feature_extractor/`. */
+  withSafetyChecker?: boolean;
+  /** The stand-in checker's threshold on the mean CLIP-normalised red (default SAFETY_RED_THRESHOLD). */
+  safetyRedThreshold?: number;
+  /** Text encoder with `hidden_states.0..N` outputs and a final LayerNorm (clip_skip). */
+  textEncoderHiddenLayers?: number;
+  /** UNet `encoder_hidden_states` fixed to 77 positions (long prompts cannot run). */
+  unetFixedSequence?: boolean;
+  /** Write no unet/config.json. */
+  noUnetConfig?: boolean;
+  /** A UNet graph whose first op on `sample` is not a Conv (channels cannot be read from it). */
+  hideUnetChannels?: boolean;
+  /** model_index.json `_class_name`; default by channel count. */
+  pipelineClass?: string;
   /** UNet batch dimension fixed at export. */
   unetFixedBatch?: number;
   /** Which file holds the UNet's weights: inline, `model.onnx_data` (optimum) or `weights.pb` (diffusers). */
@@ -52,7 +75,9 @@ export async function writeTinyModel(dir: string, variant: TinyModelVariant = {}
   await writeFile(
     join(dir, 'model_index.json'),
     json({
-      _class_name: channels === 9 ? 'OnnxStableDiffusionInpaintPipeline' : 'OnnxStableDiffusionPipeline',
+      _class_name:
+        variant.pipelineClass ??
+        (channels === 9 ? 'OnnxStableDiffusionInpaintPipeline' : 'OnnxStableDiffusionPipeline'),
       _diffusers_version: '0.30.0',
       text_encoder: ['diffusers', 'OnnxRuntimeModel'],
       tokenizer: ['transformers', 'CLIPTokenizer'],
@@ -62,7 +87,10 @@ export async function writeTinyModel(dir: string, variant: TinyModelVariant = {}
       scheduler: ['diffusers', 'PNDMScheduler'],
     }),
   );
-  await writeGraph(join(dir, 'text_encoder'), textEncoder({ idsType: variant.idsType ?? 'int32', io }));
+  await writeGraph(
+    join(dir, 'text_encoder'),
+    textEncoder({ idsType: variant.idsType ?? 'int32', io, hiddenLayers: variant.textEncoderHiddenLayers }),
+  );
   await writeGraph(
     join(dir, 'unet'),
     unet({
@@ -70,13 +98,18 @@ export async function writeTinyModel(dir: string, variant: TinyModelVariant = {}
       timestep: variant.timestep ?? 'int64',
       io,
       fixedBatch: variant.unetFixedBatch,
+      symbolicChannels: variant.symbolicUnetChannels,
+      hideChannels: variant.hideUnetChannels,
+      fixedSequence: variant.unetFixedSequence,
     }),
     variant.externalData,
   );
-  await writeFile(
-    join(dir, 'unet', 'config.json'),
-    json({ in_channels: channels, out_channels: 4, sample_size: variant.sampleSize ?? 8 }),
-  );
+  if (!variant.noUnetConfig && !variant.symbolicUnetChannels) {
+    await writeFile(
+      join(dir, 'unet', 'config.json'),
+      json({ in_channels: channels, out_channels: 4, sample_size: variant.sampleSize ?? 8 }),
+    );
+  }
   const vaeConfig: Record<string, unknown> = {
     latent_channels: 4,
     block_out_channels: Array.from({ length: Math.log2(factor) + 1 }, (_, i) => 8 * 2 ** i),
@@ -88,6 +121,28 @@ export async function writeTinyModel(dir: string, variant: TinyModelVariant = {}
     const output = variant.vaeEncoderOutput ?? 'latent_sample';
     await writeGraph(join(dir, 'vae_encoder'), vaeEncoder({ io, factor, output }));
     await writeFile(join(dir, 'vae_encoder', 'config.json'), json(vaeConfig));
+  }
+  if (variant.withSafetyChecker) {
+    await writeGraph(join(dir, 'safety_checker'), safetyChecker(io, variant.safetyRedThreshold));
+    await mkdir(join(dir, 'feature_extractor'), { recursive: true });
+    // CLIPImageProcessor as the SD 1.x exports ship it.
+    await writeFile(
+      join(dir, 'feature_extractor', 'preprocessor_config.json'),
+      json({
+        crop_size: { height: 224, width: 224 },
+        do_center_crop: true,
+        do_convert_rgb: true,
+        do_normalize: true,
+        do_rescale: true,
+        do_resize: true,
+        image_mean: [0.48145466, 0.4578275, 0.40821073],
+        image_processor_type: 'CLIPImageProcessor',
+        image_std: [0.26862954, 0.26130258, 0.27577711],
+        resample: 3,
+        rescale_factor: 0.00392156862745098,
+        size: { shortest_edge: 224 },
+      }),
+    );
   }
   await writeTokenizer(join(dir, 'tokenizer'), variant);
   await mkdir(join(dir, 'scheduler'), { recursive: true });

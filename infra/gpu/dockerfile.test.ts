@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { OPS_PATHS } from '@ldm/gpu-worker/daemon/ops-paths';
 import { describe, expect, it } from 'vitest';
-import { OPS_PATHS } from '../../gpu-worker/src/daemon/ops-paths';
 
 const text = readFileSync(join(import.meta.dirname, 'Dockerfile'), 'utf8');
 // Continuation lines joined, comments dropped: one instruction per entry.
@@ -32,12 +32,17 @@ describe('GPU worker Dockerfile', () => {
     expect(runtime).toContain('COPY --from=node /usr/local/bin/node /usr/local/bin/node');
   });
 
-  it('installs onnxruntime-node with its CUDA 12 provider before npm ci in the runtime stage', () => {
-    const env = runtime.indexOf('ENV ONNXRUNTIME_NODE_INSTALL=cuda12');
+  it('installs onnxruntime-node with its CUDA 12 provider (unless built WebGPU-only), no other install script', () => {
+    expect(args.ONNXRUNTIME_NODE_INSTALL).toBe('cuda12');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile build argument, not a JS template.
+    const env = runtime.indexOf('ENV ONNXRUNTIME_NODE_INSTALL=${ONNXRUNTIME_NODE_INSTALL}');
     const ci = runtime.findIndex((l) => l.startsWith('RUN npm ci'));
     expect(env).toBeGreaterThan(0);
     expect(ci).toBeGreaterThan(env);
     expect(runtime[ci]).toContain('--omit=dev');
+    // package.json's allowScripts denies every install script (npm 11); npm 10 needs the flag.
+    expect(runtime[ci]).toContain('--ignore-scripts');
+    expect(runtime[ci]).toMatch(/require\.resolve\('onnxruntime-node\/package\.json'\).*\/script\/install/);
   });
 
   it('copies every workspace manifest the lockfile names, so npm ci accepts the tree', () => {
@@ -48,6 +53,23 @@ describe('GPU worker Dockerfile', () => {
     for (const stage of [instructions.slice(0, runtimeStart), runtime]) {
       for (const ws of workspaces) expect(stage).toContain(`COPY ${ws}/package.json ${ws}/`);
     }
+  });
+
+  it('can run the WebGPU provider: the Vulkan loader installed, graphics among the driver capabilities', () => {
+    expect(
+      runtime.some((l) =>
+        /^RUN apt-get update .*apt-get install -y --no-install-recommends libvulkan1/.test(l),
+      ),
+    ).toBe(true);
+    const env = runtime.find((l) => l.includes('NVIDIA_DRIVER_CAPABILITIES='));
+    expect(env).toMatch(/NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics/);
+  });
+
+  it('chooses the provider at start and refuses to fall back to the CPU', () => {
+    const env = runtime.filter((l) => l.startsWith('ENV ')).join(' ');
+    expect(env).toContain('PROVIDER=auto');
+    expect(env).toContain('REQUIRE_GPU=true');
+    expect(env).not.toContain('EXECUTION_PROVIDER');
   });
 
   it('runs as a non-root user with models at /models and a health check on /healthz', () => {

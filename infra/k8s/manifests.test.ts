@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { WorkerConfigSchema } from '@ldm/gpu-worker/daemon/config';
+import { OPS_PATHS } from '@ldm/gpu-worker/daemon/ops-paths';
 import { API_ROUTES, QueueStats } from '@ldm/shared';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
-import { WorkerConfigSchema } from '../../gpu-worker/src/daemon/config';
-import { OPS_PATHS } from '../../gpu-worker/src/daemon/ops-paths';
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are untyped YAML; each check names what it reads.
 type Manifest = Record<string, any>;
@@ -49,13 +49,16 @@ describe('kubernetes manifests', () => {
     expect(listed).toEqual(files.filter((f) => f !== 'kustomization.yaml').sort());
   });
 
-  it('the ConfigMap is a valid worker configuration for the CUDA provider', () => {
+  it('the ConfigMap is a valid worker configuration that requires a GPU provider', () => {
     const parsed = WorkerConfigSchema.safeParse({
       ...configData(),
       WORKER_TOKEN: 'wrk_from_the_secret_0123',
     });
     expect(parsed.error?.issues ?? []).toEqual([]);
-    expect(parsed.data?.EXECUTION_PROVIDER).toBe('cuda');
+    // auto: CUDA where the image has its binaries, else WebGPU; REQUIRE_GPU: never the CPU.
+    expect(parsed.data?.PROVIDER).toBe('auto');
+    expect(parsed.data?.REQUIRE_GPU).toBe(true);
+    expect(configData()).not.toHaveProperty('EXECUTION_PROVIDER');
     // Probes reach the ops server from outside the container.
     expect(parsed.data?.METRICS_HOST).toBe('0.0.0.0');
   });
@@ -87,7 +90,29 @@ describe('kubernetes manifests', () => {
     expect(namedPort('metrics')).toBe(Number(configData().METRICS_PORT));
     expect(c.readinessProbe.httpGet).toEqual({ path: OPS_PATHS.ready, port: 'metrics' });
     expect(c.livenessProbe.httpGet).toEqual({ path: OPS_PATHS.health, port: 'metrics' });
-    expect(c.lifecycle.preStop.httpGet).toEqual({ path: OPS_PATHS.drain, port: 'metrics' });
+    // The startup probe waits for the models loaded and warmed, not for the process to answer.
+    expect(c.startupProbe.httpGet).toEqual({ path: OPS_PATHS.startup, port: 'metrics' });
+    // The drain is a POST from loopback (a GET is refused): the hook runs inside the container.
+    const hook = (c.lifecycle.preStop.exec.command as string[]).join(' ');
+    expect(hook).toContain(`http://127.0.0.1:${configData().METRICS_PORT}${OPS_PATHS.drain}`);
+    expect(hook).toContain("method:'POST'");
+  });
+
+  it('the driver exposes its Vulkan ICD to the container (WebGPU provider)', () => {
+    const env = (container().env as Manifest[]).find((e) => e.name === 'NVIDIA_DRIVER_CAPABILITIES');
+    expect(env?.value?.split(',')).toEqual(expect.arrayContaining(['compute', 'utility', 'graphics']));
+  });
+
+  it('a NetworkPolicy lets only the monitoring namespace reach the ops port', () => {
+    const policy = one('NetworkPolicy');
+    expect(deployment().spec.template.metadata.labels).toMatchObject(policy.spec.podSelector.matchLabels);
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec.ingress).toHaveLength(1);
+    const rule = policy.spec.ingress[0];
+    expect(rule.ports).toEqual([{ protocol: 'TCP', port: 'metrics' }]);
+    expect(rule.from).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+    ]);
   });
 
   it('the termination grace period covers the drain plus a margin', () => {

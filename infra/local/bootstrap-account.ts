@@ -33,7 +33,9 @@ export async function ensureAccountAndKey(
   const account = (await created.json()) as { id: string };
   const keyResponse = await call(`${baseUrl}/admin/v1/accounts/${account.id}/keys`, adminToken, {
     method: 'POST',
-    body: JSON.stringify({ mode: 'test', name: 'npm start' }),
+    // Live: the local stack shows the whole metered path (holds, charges, usage, the outbox). A
+    // test key would be free and leave `GET /v1/usage` empty (DESIGN decision 4).
+    body: JSON.stringify({ mode: 'live', name: 'npm start' }),
   });
   if (!keyResponse.ok) throw new Error(`creating the local API key failed: HTTP ${keyResponse.status}`);
   const { key } = (await keyResponse.json()) as { key: string };

@@ -1,32 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Miniflare, type MiniflareOptions } from 'miniflare';
 import { getFreePort } from './free-port';
-
-/**
- * Durable Object bindings of the edge (wrangler.toml [[durable_objects.bindings]]): binding ->
- * class exported by the bundle. The queue waker parks long-polling lease calls (decision 2).
- */
-export const EDGE_DURABLE_OBJECTS: Record<string, string> = { QUEUE_WAKER: 'QueueWaker' };
-
-const WRANGLER_TOML = fileURLToPath(new URL('../../wrangler.toml', import.meta.url));
-
-/** compatibility_date and flags come from wrangler.toml so local and deployed runtimes agree. */
-function compatibility(): { date: string; flags: string[] } {
-  const toml = readFileSync(WRANGLER_TOML, 'utf8');
-  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
-  if (!date) throw new Error(`no compatibility_date in ${WRANGLER_TOML}`);
-  const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1];
-  return { date, flags: flags ? [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1]) : [] };
-}
+import { readWranglerToml } from './wrangler-config';
 
 export interface EdgeRuntimeOptions {
   /** `dist/edge/index.js` from `npm run build:edge` (wrangler's own bundle). */
   bundlePath: string;
   /** Port on 127.0.0.1; a free one when omitted or 0. */
   port?: number;
-  /** Vars and secrets, by their wrangler.toml names. */
+  /** Secrets, and vars that override wrangler.toml's [vars], by their wrangler.toml names. */
   bindings: Record<string, string>;
   /** R2 and Durable Object state live here (survives restarts); in memory when omitted. */
   persistDir?: string;
@@ -57,21 +39,30 @@ export interface EdgeRuntime {
   stop(): Promise<void>;
 }
 
-/** The Miniflare options that run the edge bundle as `wrangler deploy` would deploy it. */
+/**
+ * The Miniflare options that run the edge bundle as `wrangler deploy` would deploy it: name,
+ * compatibility, module rules, vars, R2 buckets and Durable Objects all from wrangler.toml.
+ */
 export function edgeMiniflareOptions(options: EdgeRuntimeOptions & { port: number }): MiniflareOptions {
-  const { date, flags } = compatibility();
+  const toml = readWranglerToml();
   return {
-    name: 'ldm-edge',
+    name: toml.name,
     modules: true,
     scriptPath: options.bundlePath,
     modulesRoot: join(options.bundlePath, '..'),
-    compatibilityDate: date,
-    compatibilityFlags: flags,
+    modulesRules: toml.rules.map((r) => ({
+      type: r.type as 'Text',
+      include: r.globs,
+      fallthrough: r.fallthrough,
+    })),
+    compatibilityDate: toml.compatibility_date,
+    compatibilityFlags: toml.compatibility_flags,
     host: '127.0.0.1',
     port: options.port,
-    bindings: options.bindings,
-    r2Buckets: ['OUTPUTS'],
-    durableObjects: EDGE_DURABLE_OBJECTS,
+    bindings: { ...toml.vars, ...options.bindings },
+    r2Buckets: toml.r2_buckets.map((b) => b.binding),
+    // binding -> class exported by the bundle (the queue waker parks long-polling lease calls).
+    durableObjects: Object.fromEntries(toml.durable_objects.bindings.map((b) => [b.name, b.class_name])),
     ...(options.persistDir
       ? {
           r2Persist: join(options.persistDir, 'r2'),

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureEdgeBundle } from '../../edge/scripts/ensure-bundle';
+import { ensureEdgeBundle } from '@ldm/edge/scripts/ensure-bundle';
 import { ensureAccountAndKey } from './bootstrap-account';
 import { startEdgeRuntime } from './edge-runtime';
 import { getFreePort } from './free-port';
@@ -94,7 +94,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           WORKER_TOKEN: secrets.worker_token,
           WORKER_ID: `local-${i + 1}`,
           MODEL_DIRS: `demo-shapes=${options.modelDir}`,
-          EXECUTION_PROVIDER: 'cpu',
+          PROVIDER: 'cpu',
           // A draining worker waits for its parked lease call; keep that short so Ctrl-C is quick.
           LEASE_WAIT_MS: '5000',
           METRICS_PORT: String(metricsPort),

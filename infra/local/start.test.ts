@@ -100,7 +100,7 @@ describe('npm start (the local stack launcher)', () => {
   it('brings up Redis, bridge and edge, creates a key, and leaves nothing behind on SIGTERM', async () => {
     const { child, output, info } = await runUntilUp();
     expect(info).toMatchObject({ base_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
-    expect(info.api_key).toMatch(/^ldm_test_/);
+    expect(info.api_key).toMatch(/^ldm_live_/);
     const health = await fetch(`${info.base_url}/healthz`);
     expect(health.status).toBe(200);
     const account = await fetch(`${info.base_url}/v1/account`, {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SAFETY_MODES } from './limits';
 
 export const PLANS = ['free', 'pro', 'enterprise'] as const;
 
@@ -14,8 +15,22 @@ export const Account = z
     limits: z.object({
       requests_per_minute: z.int(),
       concurrent_jobs: z.int(),
+      test_generations_per_day: z
+        .int()
+        .describe(
+          'Generations test keys (`ldm_test_...`) may create per UTC day; beyond it 429 `test_quota_exceeded`.',
+        ),
     }),
+    test_generations_today: z
+      .int()
+      .describe('Test-mode generations created this UTC day (free: they hold and spend no credits).'),
     stripe_customer: z.string().nullable(),
+    safety_checker: z
+      .enum(SAFETY_MODES)
+      .nullable()
+      .describe(
+        "The operator's safety checker mode for this account's generations; null = each model's own.",
+      ),
     created_at: z.iso.datetime(),
   })
   .meta({ id: 'Account' });
@@ -57,7 +72,12 @@ export const CreateAccountRequest = z
 
 export const CreateKeyRequest = z
   .strictObject({
-    mode: z.enum(['live', 'test']).default('live'),
+    mode: z
+      .enum(['live', 'test'])
+      .default('live')
+      .describe(
+        "`test` keys (`ldm_test_...`) generate for free: no credits held or spent and no usage billed, limited to the account's `test_generations_per_day`; their generations carry `livemode: false` and share no cache with live keys.",
+      ),
     name: z.string().max(200).optional(),
   })
   .meta({ id: 'CreateKeyRequest' });
@@ -79,10 +99,24 @@ export const UpdateAccountRequest = z
       .nullable()
       .optional(),
     name: z.string().min(1).max(200).optional(),
+    safety_checker: z
+      .enum(SAFETY_MODES)
+      .nullable()
+      .optional()
+      .describe(
+        "block, blur or off for every generation of this account; null returns to each model's mode.",
+      ),
     limits: z
       .strictObject({
         requests_per_minute: z.int().min(1).max(1_000_000).nullable().optional(),
         concurrent_jobs: z.int().min(1).max(100_000).nullable().optional(),
+        test_generations_per_day: z
+          .int()
+          .min(0)
+          .max(1_000_000)
+          .nullable()
+          .optional()
+          .describe('Daily quota of test-key generations (0 turns test keys off).'),
       })
       .optional()
       .describe("Per-account overrides of the plan's limits; null returns to the plan's."),

@@ -1,3 +1,4 @@
+import { COMPAT_ROUTES } from './compat/compat-routes';
 import type { ErrorCode } from './error-codes';
 
 /**
@@ -18,9 +19,15 @@ export interface ApiRoute {
     | 'Admin'
     | 'Worker'
     | 'Billing'
-    | 'System';
+    | 'System'
+    | 'OpenAI Images'
+    | 'Replicate';
   auth: 'api_key' | 'admin' | 'worker' | 'none' | 'api_key_or_signature' | 'stripe_signature';
   body?: string;
+  /** Media type of the body; JSON when omitted. */
+  bodyMediaType?: 'multipart/form-data';
+  /** Schema of error bodies; the platform's `Error` when omitted (compatibility surfaces differ). */
+  errorSchema?: string;
   /** Success status and response schema id (or a media type for binary bodies). */
   response: { status: number; schema?: string; mediaType?: string };
   query?: Record<string, { type: 'string' | 'integer'; description: string }>;
@@ -52,6 +59,7 @@ export const API_ROUTES: ApiRoute[] = [
       'insufficient_credits',
       'rate_limited',
       'concurrency_limited',
+      'test_quota_exceeded',
       'idempotency_conflict',
       'too_many_watches',
     ],
@@ -377,6 +385,16 @@ export const API_ROUTES: ApiRoute[] = [
     errors: AUTH_ERRORS,
   },
   {
+    method: 'get',
+    path: '/worker/v1/models',
+    operationId: 'workerCatalog',
+    summary: "The edge's model catalog: a worker serves only the folders it names (checked at start).",
+    tag: 'Worker',
+    auth: 'worker',
+    response: { status: 200, schema: 'WorkerCatalog' },
+    errors: AUTH_ERRORS,
+  },
+  {
     method: 'post',
     path: '/stripe/webhook',
     operationId: 'stripeWebhook',
@@ -416,4 +434,5 @@ export const API_ROUTES: ApiRoute[] = [
     response: { status: 200, mediaType: 'text/html' },
     errors: [],
   },
+  ...COMPAT_ROUTES,
 ];

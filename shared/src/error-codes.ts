@@ -32,6 +32,11 @@ export const ERROR_CODES = {
     description:
       'Too many open event streams and `Prefer: wait` requests for this account; close one or poll instead.',
   },
+  test_quota_exceeded: {
+    status: 429,
+    description:
+      "The account used today's test-mode generations (test keys are free, limited per UTC day); retry tomorrow or use a live key.",
+  },
   signature_invalid: { status: 400, description: 'A webhook signature did not verify.' },
   url_expired: { status: 403, description: 'The signed URL has expired.' },
   internal_error: { status: 500, description: 'An unexpected error; it was logged with the request id.' },

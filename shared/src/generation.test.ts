@@ -9,7 +9,9 @@ function issuesOf(input: unknown) {
 describe('GenerationRequest', () => {
   it('fills defaults for a minimal txt2img request', () => {
     const req = GenerationRequest.parse({ prompt: 'a red circle' });
-    expect(req).toMatchObject({ task: 'txt2img', num_outputs: 1, output_format: 'png', strength: 0.8 });
+    expect(req).toMatchObject({ task: 'txt2img', num_outputs: 1, output_format: 'png' });
+    // Task-dependent defaults (strength, size from the input image) are resolveRequest's.
+    expect(req.strength).toBeUndefined();
     expect(req.webhook_events_filter).toEqual(['start', 'completed']);
   });
 

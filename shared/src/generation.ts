@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { GENERATION_STATUSES, LIMITS, OUTPUT_FORMATS, SCHEDULERS, TASKS, WEBHOOK_EVENTS } from './limits';
+import {
+  GENERATION_STATUSES,
+  LIMITS,
+  OUTPUT_FORMATS,
+  SAFETY_MODES,
+  SCHEDULERS,
+  TASKS,
+  WEBHOOK_EVENTS,
+} from './limits';
+import { checkPromptSyntax } from './prompt-syntax';
 
 const dimension = (name: 'width' | 'height') =>
   z
@@ -10,7 +19,9 @@ const dimension = (name: 'width' | 'height') =>
       message: `${name} must be a multiple of ${LIMITS.dimensionMultiple}`,
     })
     .optional()
-    .describe(`Pixels; a multiple of 8 within the model's limits. Defaults to the model's native size.`);
+    .describe(
+      `Pixels; a multiple of 8 within the model's limits. Defaults to the model's native size; for img2img and inpaint to the input image's size rounded down to a multiple of 8 (the image is resized to the output size, as diffusers does).`,
+    );
 
 /** A data URL (`data:image/png;base64,...`) or bare base64. Bytes and magic numbers are checked by the edge. */
 const imageInput = z
@@ -25,19 +36,47 @@ export const GenerationRequest = z
   .strictObject({
     model: z.string().min(1).max(100).optional().describe('Model name; the platform default when omitted.'),
     task: z.enum(TASKS).default('txt2img'),
-    prompt: z.string().max(LIMITS.promptMaxChars).default(''),
-    negative_prompt: z.string().max(LIMITS.promptMaxChars).default(''),
+    prompt: z
+      .string()
+      .max(LIMITS.promptMaxChars)
+      .default('')
+      .describe(
+        `At most ${LIMITS.promptMaxTokens} CLIP tokens, encoded in chunks of ${LIMITS.promptChunkTokens}. Weights: (text) x1.1, [text] /1.1, (text:1.3); \\( \\) \\[ \\] are literal brackets.`,
+      ),
+    negative_prompt: z
+      .string()
+      .max(LIMITS.promptMaxChars)
+      .default('')
+      .describe('Same syntax and limits as prompt.'),
     width: dimension('width'),
     height: dimension('height'),
     steps: z.int().min(LIMITS.stepsMin).max(LIMITS.stepsMax).optional(),
     guidance_scale: z.number().min(LIMITS.guidanceMin).max(LIMITS.guidanceMax).optional(),
+    guidance_rescale: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe(
+        "Mixes the guided noise prediction with its copy rescaled to the text prediction's standard deviation (Lin et al. 2024, diffusers' rescale_noise_cfg). 0 (default) is plain classifier-free guidance.",
+      ),
+    clip_skip: z
+      .int()
+      .min(0)
+      .max(LIMITS.clipSkipMax)
+      .optional()
+      .describe(
+        "Text-encoder layers to skip (diffusers' clip_skip): 1 uses the penultimate layer's output, then the final layer norm. 0 (default) is the last layer. Needs a text encoder export with hidden_states outputs.",
+      ),
     scheduler: z.enum(SCHEDULERS).optional(),
     seed: z
       .int()
       .min(0)
       .max(LIMITS.seedMax)
       .optional()
-      .describe('Fixing the seed makes the request deterministic and cacheable. Random when omitted.'),
+      .describe(
+        'Fixing the seed makes the request deterministic and cacheable: a repeat by the same account and key mode (test or live) is answered from the stored outputs (`cached: true`). Random when omitted.',
+      ),
     num_outputs: z.int().min(1).max(LIMITS.numOutputsMax).default(1),
     output_format: z.enum(OUTPUT_FORMATS).default('png'),
     image: imageInput.optional(),
@@ -46,8 +85,10 @@ export const GenerationRequest = z
       .number()
       .min(0)
       .max(1)
-      .default(0.8)
-      .describe('img2img/inpaint: how much of the image to repaint.'),
+      .optional()
+      .describe(
+        'img2img/inpaint: how much of the image to repaint. Defaults as diffusers: 0.8 for img2img, 1.0 for inpaint.',
+      ),
     webhook: z
       .url({ protocol: /^https?$/ })
       .max(LIMITS.webhookUrlMaxChars)
@@ -59,6 +100,10 @@ export const GenerationRequest = z
       .default(['start', 'completed']),
   })
   .superRefine((req, ctx) => {
+    for (const field of ['prompt', 'negative_prompt'] as const) {
+      const problem = checkPromptSyntax(req[field]);
+      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: `${field} ${problem.message}` });
+    }
     if (req.task !== 'upscale' && req.prompt.trim() === '') {
       ctx.addIssue({ code: 'custom', path: ['prompt'], message: `prompt is required for task ${req.task}` });
     }
@@ -98,6 +143,13 @@ export const JobInput = z
     height: z.int(),
     steps: z.int(),
     guidance_scale: z.number(),
+    // Optional: jobs stored before these fields existed have none (= 0, diffusers' default).
+    guidance_rescale: z.number().optional(),
+    clip_skip: z.int().optional(),
+    safety_checker: z
+      .enum(SAFETY_MODES)
+      .optional()
+      .describe("The account's or the model's safety checker mode; the worker's setting when absent."),
     scheduler: z.enum(SCHEDULERS),
     seed: z.int(),
     num_outputs: z.int(),
@@ -116,6 +168,12 @@ export const GenerationOutput = z
     width: z.int(),
     height: z.int(),
     seed: z.int(),
+    nsfw: z
+      .boolean()
+      .optional()
+      .describe(
+        "The model's safety checker flagged this image: it was replaced by a black image or blurred. Absent when no check ran.",
+      ),
   })
   .meta({ id: 'GenerationOutput' });
 export type GenerationOutput = z.infer<typeof GenerationOutput>;
@@ -136,7 +194,16 @@ export const Generation = z
     progress: z.object({ step: z.int(), total: z.int() }).nullable(),
     outputs: z.array(GenerationOutput),
     error: GenerationError.nullable(),
-    cached: z.boolean(),
+    cached: z
+      .boolean()
+      .describe(
+        'Answered from the result cache: an identical seeded request of the same account and mode had succeeded. The cache and the coalescing of identical requests in flight never cross accounts, nor test and live mode.',
+      ),
+    livemode: z
+      .boolean()
+      .describe(
+        'false when a test key (`ldm_test_...`) made it: free (no credits held or spent, no usage billed), counted against the daily test quota. true for live keys.',
+      ),
     created_at: z.iso.datetime(),
     started_at: z.iso.datetime().nullable(),
     completed_at: z.iso.datetime().nullable(),

@@ -8,6 +8,18 @@ const IMAGE_INPUT_MAX_CHARS = Math.ceil(IMAGE_MAX_BYTES / 3) * 4 + 100;
 
 export const LIMITS = {
   promptMaxChars: 2_000,
+  /**
+   * CLIP tokens of one prompt chunk (77 with the start and end tokens). Longer prompts are
+   * split into chunks whose embeddings are concatenated; each chunk is one text-encoder run
+   * and lengthens the UNet's cross-attention context by 77.
+   */
+  promptChunkTokens: 75,
+  /** Tokens of a prompt (and of a negative prompt): 4 chunks. The edge checks a lower bound, the worker the count. */
+  promptMaxTokens: 300,
+  /** `(text:w)`: largest weight w. */
+  promptWeightMax: 10,
+  /** Brackets open at once in a prompt. */
+  promptMaxNesting: 10,
   dimensionMin: 64,
   dimensionMax: 2_048,
   dimensionMultiple: 8,
@@ -15,6 +27,8 @@ export const LIMITS = {
   stepsMax: 150,
   guidanceMin: 0,
   guidanceMax: 30,
+  /** `clip_skip`: text-encoder layers skipped (diffusers: hidden_states[-(clip_skip + 1)]). */
+  clipSkipMax: 12,
   numOutputsMax: 4,
   seedMax: 4_294_967_295,
   /** Decoded bytes of one input image (`image` or `mask`). */
@@ -51,6 +65,13 @@ export const SCHEDULERS = [
   'dpmpp_2m_karras',
   'lcm',
 ] as const;
+/**
+ * What happens to an image the model's safety checker flags: replaced by a black image
+ * (`block`, diffusers' behaviour), blurred beyond recognition (`blur`), or the checker is not
+ * run (`off`). Chosen per model (catalog) and per account (admin API).
+ */
+export const SAFETY_MODES = ['block', 'blur', 'off'] as const;
+export type SafetyMode = (typeof SAFETY_MODES)[number];
 export const OUTPUT_FORMATS = ['png', 'webp', 'jpeg'] as const;
 export const WEBHOOK_EVENTS = ['start', 'completed'] as const;
 export const GENERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;

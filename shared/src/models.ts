@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SCHEDULERS, TASKS } from './limits';
+import { LIMITS, SAFETY_MODES, SCHEDULERS, TASKS } from './limits';
 
 /** How compute units are priced for one model: units = per_image + per_megapixel_step * MP * steps, per output. */
 export const ModelPrice = z
@@ -27,6 +27,20 @@ export const ModelInfo = z
     default_guidance_scale: z.number(),
     default_scheduler: z.enum(SCHEDULERS),
     schedulers: z.array(z.enum(SCHEDULERS)).min(1),
+    clip_skip_max: z
+      .int()
+      .min(0)
+      .max(LIMITS.clipSkipMax)
+      .optional()
+      .describe(
+        'Largest clip_skip: the layers whose hidden states the text encoder export exposes. Absent: 0 (no clip_skip).',
+      ),
+    safety_checker: z
+      .enum(SAFETY_MODES)
+      .optional()
+      .describe(
+        "What happens to images this model's safety checker flags (block: a black image, blur, off); where the export ships no checker nothing runs. The worker's setting when absent.",
+      ),
     price: ModelPrice,
   })
   .meta({ id: 'Model' });

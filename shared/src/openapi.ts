@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { API_ROUTES, type ApiRoute } from './api-routes';
 import { ERROR_CODES } from './error-codes';
 import './account';
+import './compat/openai-images';
+import './compat/replicate';
 import './errors';
 import './generation';
 import './models';
@@ -52,7 +54,10 @@ function operation(route: ApiRoute): JsonObject {
     const status = String(ERROR_CODES[code].status);
     const existing = responses[status] as { description: string } | undefined;
     const description = existing ? `${existing.description}; \`${code}\`` : `\`${code}\``;
-    responses[status] = { description, content: { 'application/json': { schema: ref('Error') } } };
+    responses[status] = {
+      description,
+      content: { 'application/json': { schema: ref(route.errorSchema ?? 'Error') } },
+    };
   }
   const parameters = [
     ...pathParameters(route.path),
@@ -71,7 +76,12 @@ function operation(route: ApiRoute): JsonObject {
     security: SECURITY[route.auth],
     ...(parameters.length ? { parameters } : {}),
     ...(route.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: ref(route.body) } } } }
+      ? {
+          requestBody: {
+            required: true,
+            content: { [route.bodyMediaType ?? 'application/json']: { schema: ref(route.body) } },
+          },
+        }
       : {}),
     responses,
   };
@@ -99,7 +109,12 @@ export function buildOpenApiDocument(): JsonObject {
     servers: [{ url: '/' }],
     components: {
       securitySchemes: {
-        apiKey: { type: 'http', scheme: 'bearer', description: '`ldm_live_...` or `ldm_test_...`' },
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            "`ldm_live_...` or `ldm_test_...`. Test keys generate for free (no credits, no billed usage) up to the account's daily test quota, and their generations say `livemode: false`; the result cache is per account and per mode.",
+        },
         adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN secret' },
         workerToken: { type: 'http', scheme: 'bearer', description: 'WORKER_TOKEN secret' },
       },

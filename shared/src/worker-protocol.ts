@@ -75,6 +75,10 @@ export const CompleteRequest = z
           height: z.int().min(1),
           seed: z.int().min(0),
           content_type: z.string(),
+          nsfw: z
+            .boolean()
+            .optional()
+            .describe("The model's safety checker flagged it (blocked or blurred)."),
         }),
       )
       .min(1)
@@ -102,7 +106,10 @@ export const FailRequest = z
   .meta({ id: 'FailRequest' });
 export type FailRequest = z.infer<typeof FailRequest>;
 
-/** A draining worker (SIGTERM) gives a job back unfinished; it is requeued without spending an attempt. */
+/**
+ * A draining worker (SIGTERM) gives a job back unfinished; it is requeued without spending an attempt,
+ * up to the edge's MAX_RELEASES times; the next release ends it failed (`too_many_releases`).
+ */
 export const ReleaseRequest = z
   .strictObject({ lease_token: z.string().min(1) })
   .meta({ id: 'ReleaseRequest' });
@@ -126,11 +133,34 @@ export const QueueStats = z
         depth: z.int().describe('Jobs waiting to be leased.'),
         oldest_age_ms: z.int(),
         leased: z.int().describe('Jobs leased to workers now.'),
+        served: z
+          .boolean()
+          .describe(
+            'Counted in desired_workers: a worker asked to lease this model within MODEL_SEEN_WINDOW_MS (or none asked for any model within it).',
+          ),
       }),
     ),
     total_depth: z.int(),
     total_leased: z.int(),
-    desired_workers: z.int().describe('depth + leased, the figure KEDA scales on.'),
+    desired_workers: z
+      .int()
+      .describe(
+        'depth + leased of the served models, the figure KEDA scales on. While no worker has asked for any ' +
+          'model within the window (a fresh deploy, a pool idle that long), every model counts, so a pool at ' +
+          'zero still wakes; its first lease call then says which models it serves.',
+      ),
   })
   .meta({ id: 'QueueStats' });
 export type QueueStats = z.infer<typeof QueueStats>;
+
+export const WorkerCatalog = z
+  .object({
+    models: z.array(
+      z.object({
+        name: z.string().describe('The model name workers lease by (their model folder name).'),
+        version: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'WorkerCatalog' });
+export type WorkerCatalog = z.infer<typeof WorkerCatalog>;

@@ -1,9 +1,9 @@
 /// <reference lib="dom" />
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { type LiveStack, startLiveStack } from '@ldm/sdk/test/support/live-stack';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LiveStack, startLiveStack } from '../../sdk/test/support/live-stack';
 import { chromiumAvailable, launchChromium } from './chromium';
 
 // The playground in a real browser against the local stack (edge in workerd, Redis, one

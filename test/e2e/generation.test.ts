@@ -37,6 +37,17 @@ describe('worker end to end', () => {
     const metrics = await (await fetch(`${ops}/metrics`)).text();
     expect(metrics).toMatch(/ldm_worker_jobs_total\{model="demo-shapes",outcome="succeeded",code=""\} 1/);
     expect(metrics).toMatch(/ldm_worker_execution_provider\{model="demo-shapes",provider="cpu"\} 1/);
+    // The worker runs with PROVIDER=auto (its default): on this GPU-less machine it passed over CUDA
+    // and WebGPU, and says so in a label and, with the reasons, in /healthz.
+    expect(metrics).toMatch(
+      /ldm_worker_provider\{requested="auto",provider="cpu",device="",fell_back_from="cuda,webgpu"\} 1/,
+    );
+    const health = (await (await fetch(`${ops}/healthz`)).json()) as {
+      provider: { provider: string; fallbacks: { provider: string; reason: string }[] };
+    };
+    expect(health.provider.provider).toBe('cpu');
+    expect(health.provider.fallbacks.map((f) => f.provider)).toEqual(['cuda', 'webgpu']);
+    expect(health.provider.fallbacks.every((f) => f.reason.length > 0)).toBe(true);
     expect(metrics).toMatch(/ldm_worker_step_seconds_count\{model="demo-shapes",batch_size="1"\} 4/);
   });
 
@@ -50,7 +61,12 @@ describe('worker end to end', () => {
       ),
     );
     const odd = await e2e.submit({ prompt: 'bigger', width: 128, height: 64, steps: 3, seed: 9 });
-    worker = e2e.startWorker('w-batch');
+    // This worker also has a folder the catalog does not know: it serves the known model anyway.
+    worker = e2e.startWorker('w-batch', { extraModelDirs: { 'not-in-catalog': 'models/demo-shapes' } });
+    const stray = await worker.waitForLog(
+      (l) => l.msg === "model folder not in the edge's catalog: not served",
+    );
+    expect(stray.model).toBe('not-in-catalog');
     for (const job of [...jobs, odd]) {
       const done = await e2e.waitFor(job.id, (g) => g.status === 'succeeded' || g.status === 'failed');
       expect(done.status).toBe('succeeded');
@@ -60,6 +76,7 @@ describe('worker end to end', () => {
     expect(sizes).toEqual([1, 3]);
     const big = batches.find((b) => b.jobs === 3);
     expect(new Set(big?.batch as string[])).toEqual(new Set(jobs.map((j) => j.id)));
+    expect((await worker.waitForLog((l) => l.msg === 'worker ready')).models).toEqual(['demo-shapes']);
   });
 
   it('runs img2img on an input image it downloads from the edge', async () => {

@@ -1,8 +1,8 @@
+import { WebhookReceiver } from '@ldm/edge/webhooks/test-support/webhook-receiver';
 import type { Generation } from '@ldm/shared';
 import sharp from 'sharp';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebhookReceiver } from '../../edge/src/webhooks/test-support/webhook-receiver';
 import { type E2eStack, startE2eStack } from './support/e2e-stack';
 
 // A real worker process runs the job; the customer hears about it only through signed webhooks.

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startCountingProxy } from '@ldm/edge/bench/counting-proxy';
+import { ensureEdgeBundle } from '@ldm/edge/scripts/ensure-bundle';
 import { type EdgeRuntime, startEdgeRuntime } from '@ldm/infra/local/edge-runtime';
 import { type RedisWithBridge, startRedisWithBridge } from '@ldm/infra/local/test-stack';
 import { Redis } from '@upstash/redis';
 import type { Miniflare } from 'miniflare';
-import { startCountingProxy } from '../../edge/bench/counting-proxy';
-import { ensureEdgeBundle } from '../../edge/scripts/ensure-bundle';
 
 export interface EdgeStackOptions {
   /** Extra or overriding vars (wrangler.toml names), e.g. `{ PLAN_LIMITS_JSON: '{"free":{"requests_per_minute":5}}' }`. */
@@ -35,6 +35,7 @@ export interface CreateAccountOptions {
   credits?: number;
   plan?: 'free' | 'pro' | 'enterprise';
   limits?: { requests_per_minute?: number; concurrent_jobs?: number };
+  /** The key's mode; default live (test keys are free and quota-limited, DESIGN decision 4). */
   mode?: 'live' | 'test';
 }
 
@@ -132,7 +133,7 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
       })) as { id: string };
       if (o.limits) await admin(`/admin/v1/accounts/${account.id}`, 'PATCH', { limits: o.limits });
       const key = (await admin(`/admin/v1/accounts/${account.id}/keys`, 'POST', {
-        mode: o.mode ?? 'test',
+        mode: o.mode ?? 'live',
       })) as {
         id: string;
         key: string;

@@ -28,6 +28,7 @@ interface StoredOutput {
   width: number;
   height: number;
   seed: number;
+  nsfw?: boolean;
 }
 
 const EXTENSIONS: Record<string, string> = Object.fromEntries(
@@ -84,6 +85,7 @@ export async function generationView(
       width: out.width,
       height: out.height,
       seed: out.seed,
+      ...(out.nsfw === undefined ? {} : { nsfw: out.nsfw }),
     })),
   );
   const total = int(job.progress_total);
@@ -99,6 +101,8 @@ export async function generationView(
     outputs,
     error: errorView(parse<Generation['error']>(job.error, null), o.rawError === true),
     cached: job.cached === '1',
+    // Records written before test mode existed have no field: they were all live.
+    livemode: job.livemode !== '0',
     created_at: new Date(createdAt).toISOString(),
     started_at: iso(job.started_at),
     completed_at: iso(job.completed_at),

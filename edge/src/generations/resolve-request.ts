@@ -1,10 +1,18 @@
-import type { FieldIssue, GenerationRequest, JobInput, ModelInfo } from '@ldm/shared';
+import {
+  type FieldIssue,
+  type GenerationRequest,
+  type JobInput,
+  type ModelInfo,
+  resolveRequest,
+  type SafetyMode,
+} from '@ldm/shared';
 import type { Config } from '../env';
 import { ApiError } from '../errors/api-error';
 import { type DecodedImage, decodeImageInput } from '../lib/image-input';
 import { targetProblem } from '../webhooks/target-guard';
 
-export interface ResolvedRequest {
+/** A generation request checked against its model, its defaults filled (shared `resolveRequest`). */
+export interface ResolvedGeneration {
   model: ModelInfo;
   /** Every default resolved against the model; image keys are added once the images are stored. */
   input: JobInput;
@@ -16,16 +24,17 @@ export interface ResolvedRequest {
   echo: { webhook?: string; webhook_events_filter: GenerationRequest['webhook_events_filter'] };
 }
 
-function randomSeed(): number {
-  return crypto.getRandomValues(new Uint32Array(1))[0];
-}
-
 /**
  * Checks a schema-valid request against its model (sizes, pixels, steps, scheduler, task) and the
  * deployment (webhook scheme), decodes the images, and resolves every default. All problems are
  * reported together, each naming its field and limit.
  */
-export function resolveRequest(req: GenerationRequest, config: Config): ResolvedRequest {
+export function resolveGeneration(
+  req: GenerationRequest,
+  config: Config,
+  /** The account's safety checker override (admin API); null = the model's. */
+  accountSafety: SafetyMode | null = null,
+): ResolvedGeneration {
   const issues: FieldIssue[] = [];
   const modelName = req.model ?? config.defaultModel;
   const model = config.models.get(modelName);
@@ -47,8 +56,24 @@ export function resolveRequest(req: GenerationRequest, config: Config): Resolved
       limit: tasks,
     });
   }
-  const width = req.width ?? model.native_width;
-  const height = req.height ?? model.native_height;
+  let image: DecodedImage | undefined;
+  let mask: DecodedImage | undefined;
+  for (const field of ['image', 'mask'] as const) {
+    const text = req[field];
+    if (!text) continue;
+    try {
+      const decoded = decodeImageInput(field, text);
+      if (field === 'image') image = decoded;
+      else mask = decoded;
+    } catch (error) {
+      if (error instanceof ApiError && error.details) issues.push(...error.details);
+      else throw error;
+    }
+  }
+
+  // img2img/inpaint without a size take the input image's (rounded down to a multiple of 8).
+  const resolved = resolveRequest(req, model, image);
+  const { width, height, steps, scheduler } = resolved;
   for (const [field, value] of [
     ['width', width],
     ['height', height],
@@ -74,7 +99,6 @@ export function resolveRequest(req: GenerationRequest, config: Config): Resolved
       limit: model.max_pixels,
     });
   }
-  const steps = req.steps ?? model.default_steps;
   if (steps > model.max_steps) {
     issues.push({
       field: 'steps',
@@ -82,7 +106,6 @@ export function resolveRequest(req: GenerationRequest, config: Config): Resolved
       limit: model.max_steps,
     });
   }
-  const scheduler = req.scheduler ?? model.default_scheduler;
   if (!model.schedulers.includes(scheduler)) {
     const names = model.schedulers.join(', ');
     issues.push({
@@ -91,24 +114,21 @@ export function resolveRequest(req: GenerationRequest, config: Config): Resolved
       limit: names,
     });
   }
+  // clip_skip needs a text encoder export with hidden_states outputs: the catalog says how many.
+  const clipSkipMax = model.clip_skip_max ?? 0;
+  if ((resolved.clip_skip ?? 0) > clipSkipMax) {
+    issues.push({
+      field: 'clip_skip',
+      message:
+        clipSkipMax === 0
+          ? `${model.name}'s text encoder export has no hidden_states outputs; clip_skip must be 0`
+          : `must be at most ${clipSkipMax} for ${model.name}`,
+      limit: clipSkipMax,
+    });
+  }
   const webhookProblem = req.webhook ? targetProblem(req.webhook, config.mode) : null;
   if (webhookProblem) {
     issues.push({ field: 'webhook', message: webhookProblem, limit: 'a public https URL' });
-  }
-
-  let image: DecodedImage | undefined;
-  let mask: DecodedImage | undefined;
-  for (const field of ['image', 'mask'] as const) {
-    const text = req[field];
-    if (!text) continue;
-    try {
-      const decoded = decodeImageInput(field, text);
-      if (field === 'image') image = decoded;
-      else mask = decoded;
-    } catch (error) {
-      if (error instanceof ApiError && error.details) issues.push(...error.details);
-      else throw error;
-    }
   }
 
   if (image && mask && (image.width !== mask.width || image.height !== mask.height)) {
@@ -128,6 +148,8 @@ export function resolveRequest(req: GenerationRequest, config: Config): Resolved
   }
 
   const seeded = req.seed !== undefined;
+  // The account's mode over the model's; absent = the worker's own setting.
+  const safety = accountSafety ?? model.safety_checker;
   return {
     model,
     seeded,
@@ -136,18 +158,9 @@ export function resolveRequest(req: GenerationRequest, config: Config): Resolved
     input: {
       model: model.name,
       model_version: model.version,
-      task: req.task,
-      prompt: req.prompt,
-      negative_prompt: req.negative_prompt,
-      width,
-      height,
-      steps,
-      guidance_scale: req.guidance_scale ?? model.default_guidance_scale,
-      scheduler,
-      seed: req.seed ?? randomSeed(),
-      num_outputs: req.num_outputs,
+      ...resolved,
+      ...(safety ? { safety_checker: safety } : {}),
       output_format: req.output_format,
-      strength: req.strength,
     },
     echo: {
       ...(req.webhook ? { webhook: req.webhook } : {}),

@@ -1,8 +1,6 @@
 import { LIMITS } from '@ldm/shared';
 import { ApiError, fieldError } from '../errors/api-error';
-import { imageSize } from './image-size';
-
-export type ImageType = 'png' | 'jpeg' | 'webp';
+import { type ImageType, imageSize } from './image-size';
 
 export interface DecodedImage {
   bytes: Uint8Array;

@@ -1,4 +1,5 @@
-import type { ImageType } from './image-input';
+/** The input formats the API accepts; sniffed from the bytes by image-input.ts. */
+export type ImageType = 'png' | 'jpeg' | 'webp';
 
 export interface ImageSize {
   width: number;

@@ -12,6 +12,7 @@ local function job_key(id) return 'job:' .. id end
 local function queue_key(id) return 'q:' .. id end
 local function leases_key() return 'leases' end
 local function queued_models_key() return 'models:queued' end
+local function models_seen_key() return 'models:seen' end
 local function cache_done_key(id) return 'fp:done:' .. id end
 local function cache_live_key(id) return 'fp:live:' .. id end
 local function job_followers_key(id) return 'job:' .. id .. ':followers' end
@@ -26,5 +27,7 @@ local function webhooks_due_key() return 'webhooks:due' end
 local function webhook_delivery_key(id) return 'wh:' .. id end
 local function webhook_log_key(id) return 'wh:' .. id .. ':log' end
 local function job_webhooks_key(id) return 'job:' .. id .. ':webhooks' end
+local function request_reply_key(id) return 'req:' .. id end
+local function active_recount_cursor_key() return 'reaper:active_cursor' end
 local QUEUE_GROUP = 'workers'
 local BILLING_GROUP = 'billing'

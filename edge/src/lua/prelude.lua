@@ -28,6 +28,28 @@ local function load_job(job_id)
   return job
 end
 
+-- A field of a stream entry (its flat field/value list).
+local function stream_field(fields, name)
+  for i = 1, #fields, 2 do
+    if fields[i] == name then return fields[i + 1] end
+  end
+  return nil
+end
+
+-- The workers' group on stream q: { pending, last_delivered }, or nil when the stream or the group
+-- does not exist yet. Entries after last_delivered wait for a worker; an entry's id carries its
+-- enqueue time (ms).
+local function queue_group(q)
+  local groups = redis.pcall('XINFO', 'GROUPS', q)
+  if type(groups) ~= 'table' or groups.err then return nil end
+  for _, g in ipairs(groups) do
+    local info = {}
+    for i = 1, #g, 2 do info[g[i]] = g[i + 1] end
+    if info.name == CTX.group then return { pending = info.pending, last_delivered = info['last-delivered-id'] } end
+  end
+  return nil
+end
+
 -- Fencing: only the holder of the current, unexpired lease may act for the job.
 local function holds_lease(job, token, now)
   return job ~= nil and job.status == 'running' and job.lease_token == token
@@ -79,11 +101,15 @@ local function free_slot(account_id)
   if redis.call('DECR', active) < 0 then redis.call('SET', active, 0) end
 end
 
--- A usage event: the daily ledger always, the billing outbox when there is something to bill.
+-- A usage event: the daily ledger for every live job, the billing outbox when there is something
+-- to bill.
 -- Charged units are paid from the plan's monthly allowance first: what the allowance covers moves
 -- into credits, which the job's hold had taken below what the prepaid balance alone allows
 -- (submit-generation.lua, allowance_left).
-local function record_usage(job_id, account_id, model, units, now)
+-- `livemode` is the job record's field: "0" for a test key's job, which is free, so neither usage
+-- nor billed (DESIGN decision 4).
+local function record_usage(job_id, account_id, model, units, now, livemode)
+  if livemode == '0' then return end
   local usage = key(CTX.usage_day, account_id, utc_day(now))
   redis.call('HINCRBYFLOAT', usage, model .. ':units', units)
   redis.call('HINCRBY', usage, model .. ':jobs', 1)
@@ -120,7 +146,7 @@ local function settle_followers(leader, status, now)
         redis.call('HSET', fk, 'status', 'succeeded', 'cached', '1', 'cache_source', leader.id, 'outputs', outputs,
           'started_at', leader.started_at or now, 'completed_at', now, 'units', units, 'inference_ms', 0)
         redis.call('HDEL', fk, 'cancel_requested')
-        record_usage(id, f.account_id, f.model, units, now)
+        record_usage(id, f.account_id, f.model, units, now, f.livemode)
         free_slot(f.account_id)
         webhook_event(id, 'completed', now)
       elseif status == 'failed' then

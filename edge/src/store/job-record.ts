@@ -10,6 +10,8 @@
  * request           JSON of the public fields echoed back (webhook, webhook_events_filter)
  * fingerprint       cache fingerprint, "" when the request had no seed
  * cached            "1" when answered from the cache
+ * livemode          "0" for a test key's job (free: nothing held, charged or metered), "1" live;
+ *                   absent on records older than test mode (live)
  * created_at        ms; started_at, completed_at: ms or absent
  * attempt           attempts leased so far
  * max_attempts      retry limit
@@ -29,6 +31,8 @@
  * idempotency_key   the idem:{...} key that points at this job, when one was sent
  * image_sha256, mask_sha256  digests of stored input images (part of the fingerprint)
  * origin            the submit request's origin, for links in webhook payloads (no request then)
+ * webhook_format    "replicate" when created through /replicate/v1: webhooks carry a prediction
+ * compat_owner      that surface's model owner (COMPAT_MODEL_OWNER) at submit
  */
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];

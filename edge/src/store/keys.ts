@@ -5,7 +5,9 @@
  * Records (hashes):
  *   acct:{accountId}              id, name, plan, credits, reserved, created_at, stripe_customer,
  *                                 webhook_secret, webhook_secret_prev, webhook_secret_prev_until,
- *                                 rpm_limit, concurrency_limit
+ *                                 rpm_limit, concurrency_limit, test_quota (override of the plan's
+ *                                 daily test quota), test_day + test_used (test-key generations
+ *                                 created on that UTC day, submit-generation.lua)
  *   apikey:{sha256(key)}          key_id, account_id, mode, created_at, revoked ("1" once revoked)
  *   keyid:{keyId}                 string -> sha256 of that key (revocation by id)
  *   authfail:{address}            integer: failed API-key authentications from a client address (1 min)
@@ -20,7 +22,10 @@
  *   QUEUE_GROUP                   its consumer group
  *   leases                        zset, score = lease expiry ms, member = job id (reaper)
  *   models:queued                 set of model names that have a stream (queue metrics)
- * Cache and dedup (DESIGN decision 6):
+ *   models:seen                   hash model -> ms a worker last asked to lease it (which queues drive scaling)
+ *   reaper:active_cursor          SSCAN cursor over `accounts` of the active recount (recount-active.lua)
+ * Cache and dedup (DESIGN decision 6); the fingerprint covers the account and the key's mode
+ * (generations/fingerprint.ts), so neither key is ever reached from another account or mode:
  *   fp:done:{fingerprint}         job id whose outputs answer this fingerprint
  *   fp:live:{fingerprint}         job id in flight for this fingerprint (coalescing)
  *   job:{leaderId}:followers      list of follower job ids coalesced onto the leader (see below)
@@ -54,6 +59,8 @@
  *                                 delivery id = `{jobId}:{event}`, so an event is recorded once
  *   wh:{deliveryId}:log           list of JSON attempt entries (the delivery log)
  *   job:{jobId}:webhooks          list of the job's delivery ids in event order (start first)
+ * Request tokens (edge/src/lua/request-token.lua):
+ *   req:{token}                   a script's reply to one call, 5 min: a resend of the call gets it back
  */
 export const QUEUE_GROUP = 'workers';
 /** Consumer group of the usage outbox: the meter flush (edge/src/billing/flush-usage.ts). */
@@ -73,6 +80,7 @@ export const keys = {
   queue: (model: string) => `q:${model}`,
   leases: () => 'leases',
   queuedModels: () => 'models:queued',
+  modelsSeen: () => 'models:seen',
   cacheDone: (fingerprint: string) => `fp:done:${fingerprint}`,
   cacheLive: (fingerprint: string) => `fp:live:${fingerprint}`,
   jobFollowers: (leaderId: string) => `job:${leaderId}:followers`,
@@ -87,4 +95,6 @@ export const keys = {
   webhookDelivery: (deliveryId: string) => `wh:${deliveryId}`,
   webhookLog: (deliveryId: string) => `wh:${deliveryId}:log`,
   jobWebhooks: (jobId: string) => `job:${jobId}:webhooks`,
+  requestReply: (token: string) => `req:${token}`,
+  activeRecountCursor: () => 'reaper:active_cursor',
 } as const;

@@ -1,4 +1,5 @@
 import type { Redis } from '@upstash/redis/cloudflare';
+import { predictionOf, signedStreamUrl } from '../compat/replicate-prediction';
 import type { Config } from '../env';
 import { generationView } from '../generations/generation-view';
 import { utcDay } from '../generations/load-generation';
@@ -105,13 +106,28 @@ async function attempt(deps: DeliveryDeps, d: ClaimedDelivery, now: number, toke
     }
     if (!target.ok) return give_up(`target refused: ${target.problem}`);
 
+    const baseUrl = deps.config.publicBaseUrl || job.origin || '';
+    const generation = await generationView(d.job_id, job, {
+      baseUrl,
+      signingSecret: deps.config.urlSigningSecret,
+      urlTtlSeconds: deps.config.outputUrlTtlSeconds,
+      nowMs: Date.now(),
+    });
+    // A job made through /replicate/v1 is told about as Replicate's prediction object.
     const body = JSON.stringify(
-      await generationView(d.job_id, job, {
-        baseUrl: deps.config.publicBaseUrl || job.origin || '',
-        signingSecret: deps.config.urlSigningSecret,
-        urlTtlSeconds: deps.config.outputUrlTtlSeconds,
-        nowMs: Date.now(),
-      }),
+      job.webhook_format === 'replicate'
+        ? predictionOf(generation, {
+            baseUrl,
+            owner: job.compat_owner || 'ldm',
+            version: deps.config.models.get(job.model)?.version ?? '',
+            streamUrl: await signedStreamUrl(
+              baseUrl,
+              d.job_id,
+              deps.config.urlSigningSecret,
+              deps.config.outputUrlTtlSeconds,
+            ),
+          })
+        : generation,
     );
     const secrets = await signingSecrets(deps.redis, d.account_id || job.account_id, now).catch((error) => {
       if (error instanceof NoAccountError) return null;

@@ -6,7 +6,7 @@
  *     (first attempt from the request's waitUntil);
  *  2. one cron run sending a backlog of due retries (throughput per run).
  */
-import { startEdgeStack } from '../../../test/support/edge-stack';
+import { startEdgeStack } from '@ldm/test/support/edge-stack';
 import { WebhookReceiver } from './test-support/webhook-receiver';
 
 const events = Number(process.argv[2] ?? 200);

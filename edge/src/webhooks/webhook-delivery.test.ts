@@ -1,9 +1,9 @@
 /// <reference types="node" />
 import type { Generation, WebhookDeliveryList } from '@ldm/shared';
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import sharp from 'sharp';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../../test/support/edge-stack';
 import { submit, workerClient } from '../routes/worker/worker-test-client';
 import { type ReceivedWebhook, WebhookReceiver } from './test-support/webhook-receiver';
 

@@ -1,7 +1,7 @@
 /// <reference types="node" />
 import type { WebhookDeliveryList } from '@ldm/shared';
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../../test/support/edge-stack';
 import { startDnsJsonServer, type Zone } from './test-support/dns-json-server';
 
 // The edge in workerd with DEPLOY_MODE=production: webhook targets must be public https hosts.

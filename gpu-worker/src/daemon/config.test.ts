@@ -7,8 +7,24 @@ describe('worker configuration', () => {
   it('fills defaults and trims the edge URL', () => {
     const c = loadWorkerConfig(base);
     expect(c.edgeUrl).toBe('http://127.0.0.1:8787');
-    expect(c).toMatchObject({ executionProvider: 'cpu', concurrency: 1, maxBatch: 4, drainGraceMs: 120_000 });
+    expect(c).toMatchObject({
+      provider: 'auto',
+      requireGpu: false,
+      concurrency: 1,
+      maxBatch: 4,
+      drainGraceMs: 120_000,
+    });
     expect(c.workerId).toMatch(/-\d+$/);
+  });
+
+  it('reads PROVIDER, the older EXECUTION_PROVIDER name, REQUIRE_GPU and the WebGPU layout', () => {
+    expect(loadWorkerConfig({ ...base, PROVIDER: 'webgpu' }).provider).toBe('webgpu');
+    expect(loadWorkerConfig({ ...base, EXECUTION_PROVIDER: 'cuda' }).provider).toBe('cuda');
+    expect(loadWorkerConfig({ ...base, PROVIDER: 'cpu', EXECUTION_PROVIDER: 'cuda' }).provider).toBe('cpu');
+    expect(loadWorkerConfig({ ...base, REQUIRE_GPU: 'true' }).requireGpu).toBe(true);
+    expect(loadWorkerConfig({ ...base, WEBGPU_LAYOUT: 'NCHW' }).webgpuLayout).toBe('NCHW');
+    expect(() => loadWorkerConfig({ ...base, PROVIDER: 'metal' })).toThrow(/PROVIDER/);
+    expect(() => loadWorkerConfig({ ...base, REQUIRE_GPU: 'yes' })).toThrow(/REQUIRE_GPU/);
   });
 
   it('parses MODEL_DIRS as name=path pairs', () => {
@@ -40,5 +56,11 @@ describe('worker configuration', () => {
     expect(() => loadWorkerConfig({ ...base, MODELS_ROOT: '', MODEL_DIRS: 'nopath' })).toThrow(
       /expected name=path/,
     );
+  });
+
+  it('DETERMINISTIC is 0 (default) or 1, nothing else', () => {
+    expect(loadWorkerConfig(base).deterministic).toBe(false);
+    expect(loadWorkerConfig({ ...base, DETERMINISTIC: '1' }).deterministic).toBe(true);
+    expect(() => loadWorkerConfig({ ...base, DETERMINISTIC: 'yes' })).toThrow(/DETERMINISTIC/);
   });
 });

@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
+import { SAFETY_MODES, type SafetyMode } from '@ldm/shared';
 import { z } from 'zod';
+import { PROVIDER_CHOICES, type ProviderChoice } from '../model/providers/provider-names';
 
 /**
  * Everything the worker daemon reads from its environment, parsed once at start and passed
@@ -38,10 +40,24 @@ export const WorkerConfigSchema = z
     WORKER_ID: z.string().min(1).max(200).optional(),
     MODEL_DIRS: modelDirs.optional(),
     MODELS_ROOT: z.string().min(1).optional(),
-    EXECUTION_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
+    /** auto: CUDA, then WebGPU, then the CPU (each fallback logged with its reason); a named provider is required. */
+    PROVIDER: z.enum(PROVIDER_CHOICES).optional(),
+    /** The variable's name before PROVIDER existed; still read so older deployments keep working. */
+    EXECUTION_PROVIDER: z.enum(PROVIDER_CHOICES).optional(),
+    /** With PROVIDER=auto, fail at start instead of ending on the CPU (GPU pods). */
+    REQUIRE_GPU: z
+      .enum(['true', 'false', '1', '0'])
+      .default('false')
+      .transform((v) => v === 'true' || v === '1'),
+    /** WebGPU's preferred layout for convolutions. */
+    WEBGPU_LAYOUT: z.enum(['NHWC', 'NCHW']).default('NHWC'),
     CUDA_DEVICE_ID: int(0, 64, 0),
     /** onnxruntime intra-op threads per session; unset lets onnxruntime use every core (one worker per host). */
     INTRA_OP_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+    /** Safety checker mode of every model on this worker when a job names none (the edge names the account's or the catalog's). */
+    SAFETY_CHECKER: z.enum(SAFETY_MODES).default('block'),
+    /** 1: onnxruntime's deterministic compute (see the pipeline README, "Determinism"). */
+    DETERMINISTIC: z.enum(['0', '1']).default('0'),
     /** Batches run at once. One per GPU is right for a large model; CPU demos may use more. */
     CONCURRENCY: int(1, 8, 1),
     /** Jobs leased per lease call and run as one UNet batch when compatible (LeaseRequest max_jobs <= 16). */
@@ -74,9 +90,13 @@ export interface WorkerConfig {
   /** Explicit model folders; merged over the subfolders of `modelsRoot`. */
   modelDirs: Record<string, string>;
   modelsRoot?: string;
-  executionProvider: 'cpu' | 'cuda';
+  provider: ProviderChoice;
+  requireGpu: boolean;
+  webgpuLayout: 'NHWC' | 'NCHW';
   cudaDeviceId: number;
   intraOpThreads?: number;
+  deterministic: boolean;
+  safetyChecker: SafetyMode;
   concurrency: number;
   maxBatch: number;
   leaseWaitMs: number;
@@ -109,9 +129,13 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     workerId: c.WORKER_ID ?? `${hostname()}-${process.pid}`,
     modelDirs: c.MODEL_DIRS ?? {},
     modelsRoot: c.MODELS_ROOT,
-    executionProvider: c.EXECUTION_PROVIDER,
+    provider: c.PROVIDER ?? c.EXECUTION_PROVIDER ?? 'auto',
+    requireGpu: c.REQUIRE_GPU,
+    webgpuLayout: c.WEBGPU_LAYOUT,
     cudaDeviceId: c.CUDA_DEVICE_ID,
     intraOpThreads: c.INTRA_OP_THREADS,
+    deterministic: c.DETERMINISTIC === '1',
+    safetyChecker: c.SAFETY_CHECKER,
     concurrency: c.CONCURRENCY,
     maxBatch: c.MAX_BATCH,
     leaseWaitMs: c.LEASE_WAIT_MS,

@@ -21,9 +21,12 @@ afterEach(async () => {
 /** Counts PUTs; answers complete with `completeAnswers` in turn (status, error code). */
 async function fakeEdge(completeAnswers: Array<[number, string?]>) {
   const seen = { puts: 0, completes: 0 };
+  const completeBodies: unknown[] = [];
   const server = createServer((req, res) => {
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (req.method === 'POST') completeBodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       res.setHeader('content-type', 'application/json');
       if (req.method === 'PUT') {
         seen.puts++;
@@ -42,10 +45,10 @@ async function fakeEdge(completeAnswers: Array<[number, string?]>) {
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, seen };
+  return { url, seen, completeBodies };
 }
 
-async function spooledResult() {
+async function spooledResult(nsfw?: boolean) {
   const dir = mkdtempSync(join(tmpdir(), 'ldm-deliver-test-'));
   dirs.push(dir);
   const spool = new Spool(dir);
@@ -61,6 +64,7 @@ async function spooledResult() {
         width: 64,
         height: 64,
         seed: 1,
+        ...(nsfw === undefined ? {} : { nsfw }),
       },
     ],
   );
@@ -96,5 +100,16 @@ describe('deliverResult', () => {
     await expect(deliverResult(result, { client: client(edge.url), spool, log })).resolves.toBe('lease_lost');
     expect(edge.seen.completes).toBe(1);
     expect(existsSync(join(dir, 'gen_1'))).toBe(false);
+  });
+
+  it("carries the safety checker's nsfw flag of each output into complete, and none when no check ran", async () => {
+    for (const nsfw of [true, undefined]) {
+      const edge = await fakeEdge([[200]]);
+      const { spool, result } = await spooledResult(nsfw);
+      await deliverResult(result, { client: client(edge.url), spool, log });
+      const body = edge.completeBodies[0] as { outputs: Record<string, unknown>[] };
+      if (nsfw === undefined) expect(body.outputs[0]).not.toHaveProperty('nsfw');
+      else expect(body.outputs[0].nsfw).toBe(true);
+    }
   });
 });

@@ -64,12 +64,13 @@ async function uploadAndComplete(
     result.job_id,
     {
       lease_token: result.lease_token,
-      outputs: result.outputs.map(({ index, width, height, seed, content_type }) => ({
+      outputs: result.outputs.map(({ index, width, height, seed, content_type, nsfw }) => ({
         index,
         width,
         height,
         seed,
         content_type,
+        ...(nsfw === undefined ? {} : { nsfw }),
       })),
       metrics: { inference_ms: result.inference_ms },
     },

@@ -176,4 +176,27 @@ describe('edge client', () => {
     expect((error as EdgeRequestError).status).toBe(302);
     expect(seenElsewhere).toEqual([]);
   });
+
+  it('remembers an outright refusal (401, refused lease) until a call succeeds, for readiness', async () => {
+    let status = 401;
+    const url = await serve((_req, res) =>
+      status === 200
+        ? json(res, 200, { lease_expires_at: 1, cancel: false })
+        : json(res, status, {
+            error: { code: status === 401 ? 'unauthorized' : 'unknown_model', message: 'x' },
+          }),
+    );
+    const c = client(url);
+    expect(c.refusal).toBeUndefined();
+    await expect(c.heartbeat('gen_9', { lease_token: 'lt' })).rejects.toThrow(EdgeRequestError);
+    expect(c.refusal).toBe('/worker/v1/jobs/gen_9/heartbeat: 401 unauthorized');
+    status = 200;
+    await c.heartbeat('gen_9', { lease_token: 'lt' });
+    expect(c.refusal).toBeUndefined();
+    status = 422;
+    await expect(c.lease({ worker_id: 'w', models: ['nope'], max_jobs: 1, wait_ms: 0 })).rejects.toThrow(
+      EdgeRequestError,
+    );
+    expect(c.refusal).toBe('/worker/v1/lease: 422 unknown_model');
+  });
 });

@@ -9,6 +9,7 @@ import {
   QueueStats,
   type ReleaseRequest,
   UploadedOutput,
+  WorkerCatalog,
   WorkerJobStatus,
 } from '@ldm/shared';
 import type { z } from 'zod';
@@ -54,6 +55,12 @@ interface CallOptions<T> {
 export class EdgeClient {
   /** Unix ms of the last HTTP answer of any status: the edge is reachable (readiness). */
   lastContactAt = 0;
+  /**
+   * Why the edge last refused this worker outright (a 401/403: wrong token; a lease refused with a
+   * 4xx: e.g. a model the catalog does not know), until a call succeeds again. Readiness fails
+   * while it is set: such an edge is reachable but the worker cannot do any work.
+   */
+  refusal: string | undefined;
   private readonly fetch: typeof fetch;
   private readonly maxDelay: number;
 
@@ -168,6 +175,18 @@ export class EdgeClient {
     return new Uint8Array(await response.arrayBuffer());
   }
 
+  /** The edge's model catalog; retried like a lease (a worker starting before its edge waits for it). */
+  catalog(signal?: AbortSignal): Promise<WorkerCatalog> {
+    return this.call({
+      method: 'GET',
+      path: '/worker/v1/models',
+      schema: WorkerCatalog,
+      attempts: Number.POSITIVE_INFINITY,
+      timeoutMs: 10_000,
+      signal,
+    });
+  }
+
   queueStats(signal?: AbortSignal): Promise<QueueStats> {
     return this.call({
       method: 'GET',
@@ -210,6 +229,7 @@ export class EdgeClient {
           redirect: 'manual',
         });
         this.lastContactAt = Date.now();
+        if (response.ok) this.refusal = undefined;
         if (response.ok) {
           if (!options.schema) return (options.method === 'GET' ? response : await readJson(response)) as T;
           return options.schema.parse(await response.json());
@@ -234,6 +254,9 @@ export class EdgeClient {
           );
         }
         if (response.status !== 429 && response.status < 500) {
+          if (response.status === 401 || response.status === 403 || route.endsWith('/lease')) {
+            this.refusal = `${route}: ${response.status} ${error.code}`;
+          }
           throw new EdgeRequestError(response.status, error.code, error.message, route);
         }
         failure = `${response.status} ${error.code}`;

@@ -1,22 +1,12 @@
-import type { LeasedJob } from '@ldm/shared';
+import { type LeasedJob, resolvedRequestOf } from '@ldm/shared';
 import { batchKey, type LatentDiffusionPipeline, type PipelineRequest } from '../index';
 
-/** A leased job's input as the pipeline takes it (input images attached later). */
+/**
+ * A leased job's input as the pipeline takes it: the edge resolved it (every default, the seed),
+ * so it passes through as it is, less the fields that are the edge's (input images attached later).
+ */
 export function pipelineRequest(job: LeasedJob): PipelineRequest {
-  const i = job.input;
-  return {
-    task: i.task,
-    prompt: i.prompt,
-    negative_prompt: i.negative_prompt,
-    width: i.width,
-    height: i.height,
-    steps: i.steps,
-    guidance_scale: i.guidance_scale,
-    scheduler: i.scheduler,
-    seed: i.seed,
-    num_outputs: i.num_outputs,
-    strength: i.strength,
-  };
+  return resolvedRequestOf(job.input);
 }
 
 /**
@@ -49,7 +39,9 @@ export function groupIntoBatches(
 function compatibilityKey(job: LeasedJob, pipeline: LatentDiffusionPipeline | undefined): string | undefined {
   if (!pipeline || job.input.task !== 'txt2img') return undefined;
   try {
-    return `${job.input.model}|${batchKey(pipeline.resolve(pipelineRequest(job)))}`;
+    const request = pipelineRequest(job);
+    pipeline.check(request);
+    return `${job.input.model}|${batchKey(request)}`;
   } catch {
     return undefined;
   }

@@ -65,6 +65,12 @@ export function createWorkerMetrics() {
       labelNames: ['model', 'provider'] as const,
       registers: [registry],
     }),
+    providerSelection: new Gauge({
+      name: 'ldm_worker_provider',
+      help: 'The execution provider chosen at start (1): what was requested, what runs, and the providers auto passed over (comma-separated, reasons in the log and /healthz).',
+      labelNames: ['requested', 'provider', 'device', 'fell_back_from'] as const,
+      registers: [registry],
+    }),
     edgeErrors: new Counter({
       name: 'ldm_worker_edge_errors_total',
       help: 'Edge calls that failed and were retried or given up.',

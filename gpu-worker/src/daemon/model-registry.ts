@@ -1,14 +1,21 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { SafetyMode } from '@ldm/shared';
 import { type LatentDiffusionPipeline, loadPipeline } from '../index';
+import type { ProviderName } from '../model/providers';
 import type { Logger } from './logger';
 
 export interface ModelRegistryOptions {
   modelDirs: Record<string, string>;
   modelsRoot?: string;
-  provider: 'cpu' | 'cuda';
+  provider: ProviderName;
   deviceId: number;
+  webgpuLayout?: 'NHWC' | 'NCHW';
   threads?: number;
+  /** onnxruntime's deterministic compute for every session (DETERMINISTIC=1). */
+  deterministic?: boolean;
+  /** Mode for jobs that name none (SAFETY_CHECKER). */
+  safetyChecker?: SafetyMode;
   log: Logger;
 }
 
@@ -48,7 +55,10 @@ export class ModelRegistry {
       const pipeline = await loadPipeline(dirs[name], {
         provider: options.provider,
         deviceId: options.deviceId,
+        webgpuLayout: options.webgpuLayout,
         threads: options.threads,
+        deterministic: options.deterministic,
+        safetyChecker: options.safetyChecker,
         log: (message) => log.info(message),
       });
       const loadedMs = performance.now() - started;
@@ -57,6 +67,9 @@ export class ModelRegistry {
         dir: dirs[name],
         provider: pipeline.info.provider,
         native: `${pipeline.info.nativeWidth}x${pipeline.info.nativeHeight}`,
+        safety_checker: pipeline.info.hasSafetyChecker
+          ? (options.safetyChecker ?? 'block')
+          : 'none in the export',
         load_ms: Math.round(loadedMs),
         warm_ms: Math.round(performance.now() - started - loadedMs),
       });
@@ -80,12 +93,14 @@ export class ModelRegistry {
 
 /** One step at the native size through every network (text encoder, UNet with CFG, VAE decoder). */
 async function warmUp(pipeline: LatentDiffusionPipeline): Promise<void> {
-  await pipeline.generate({
-    prompt: 'warm-up',
-    steps: 1,
-    guidance_scale: 2,
-    seed: 0,
-    width: pipeline.info.nativeWidth,
-    height: pipeline.info.nativeHeight,
-  });
+  await pipeline.generate(
+    await pipeline.resolve({
+      prompt: 'warm-up',
+      steps: 1,
+      guidance_scale: 2,
+      seed: 0,
+      width: pipeline.info.nativeWidth,
+      height: pipeline.info.nativeHeight,
+    }),
+  );
 }

@@ -4,10 +4,15 @@
  */
 export const OPS_PATHS = {
   metrics: '/metrics',
-  /** Alive: the process and its event loop answer. */
+  /** Alive: the process and its event loop answer (liveness). Also says which provider runs. */
   health: '/healthz',
-  /** Ready for work: models loaded, edge reached recently, not draining. */
+  /** Started: every model loaded and warmed (the startup probe: a hung GPU init never gets here). */
+  startup: '/startupz',
+  /** Ready for work: models loaded, edge reached recently and accepting this worker, not draining. */
   ready: '/readyz',
-  /** Starts the drain and answers once it is over (the preStop hook). GET because preStop can only GET. */
+  /**
+   * POST: starts the drain, answers once it is over, then the process exits (the preStop hook).
+   * Only from loopback or with the worker token: one stray request must not park a GPU pod.
+   */
   drain: '/drain',
 } as const;

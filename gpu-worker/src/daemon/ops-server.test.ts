@@ -1,8 +1,9 @@
+import type { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from './logger';
 import { createWorkerMetrics } from './metrics';
 import { OPS_PATHS } from './ops-paths';
-import { type OpsServer, startOpsServer } from './ops-server';
+import { drainAllowed, type OpsServer, startOpsServer } from './ops-server';
 
 const servers: OpsServer[] = [];
 afterEach(async () => {
@@ -14,6 +15,8 @@ async function start(state: {
   contact: number;
   draining: boolean;
   drain?: () => Promise<void>;
+  refusal?: string;
+  onHttpDrained?: () => void;
 }) {
   const metrics = createWorkerMetrics();
   const server = await startOpsServer({
@@ -22,7 +25,15 @@ async function start(state: {
     metrics,
     log: createLogger({ write: () => {} }),
     edgeStaleMs: 60_000,
+    drainToken: 'worker-token-0123456789',
+    onHttpDrained: state.onHttpDrained,
     status: {
+      provider: () => ({
+        requested: 'auto',
+        provider: 'cpu',
+        fallbacks: [{ provider: 'webgpu', reason: 'Failed to get a WebGPU adapter: No supported adapters' }],
+      }),
+      edgeRefusal: () => state.refusal,
       modelsReady: () => state.models,
       lastEdgeContact: () => state.contact,
       draining: () => state.draining,
@@ -35,7 +46,11 @@ async function start(state: {
 
 describe('ops server', () => {
   it('is ready only with models loaded, a recent edge answer and no drain under way', async () => {
-    const state = { models: false, contact: 0, draining: false };
+    const state: { models: boolean; contact: number; draining: boolean; refusal?: string } = {
+      models: false,
+      contact: 0,
+      draining: false,
+    };
     const { server } = await start(state);
     const ready = async () => {
       const res = await fetch(`${server.url}${OPS_PATHS.ready}`);
@@ -44,6 +59,7 @@ describe('ops server', () => {
     expect((await ready()).body.checks).toEqual({
       models_loaded: false,
       edge_reachable: false,
+      edge_accepts_worker: true,
       accepting_work: true,
     });
     state.models = true;
@@ -51,6 +67,11 @@ describe('ops server', () => {
     expect((await ready()).status).toBe(503);
     state.contact = Date.now();
     expect((await ready()).status).toBe(200);
+    // A 401 or a refused lease is an answer from the edge, but not one a ready worker gets.
+    state.refusal = 'edge answered 401 unauthorized';
+    const refused = await ready();
+    expect([refused.status, refused.body.checks.edge_accepts_worker]).toEqual([503, false]);
+    state.refusal = undefined;
     state.draining = true;
     expect((await ready()).status).toBe(503);
     // Alive throughout: liveness must not restart a pod that is merely draining or waiting for the edge.
@@ -84,7 +105,7 @@ describe('ops server', () => {
       },
     });
     let answered = false;
-    const call = fetch(`${server.url}${OPS_PATHS.drain}`).then((r) => {
+    const call = fetch(`${server.url}${OPS_PATHS.drain}`, { method: 'POST' }).then((r) => {
       answered = true;
       return r;
     });
@@ -93,6 +114,61 @@ describe('ops server', () => {
     finish();
     expect((await call).status).toBe(200);
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
-    expect((await fetch(`${server.url}${OPS_PATHS.drain}`, { method: 'POST' })).status).toBe(405);
+    // GET no longer drains: a crawler or a stray link must not park a GPU pod.
+    expect((await fetch(`${server.url}${OPS_PATHS.drain}`)).status).toBe(405);
+    expect(drains).toBe(1);
+  });
+
+  it('tells the process to exit once an HTTP-started drain is over', async () => {
+    let exited = 0;
+    const { server } = await start({
+      models: true,
+      contact: Date.now(),
+      draining: false,
+      onHttpDrained: () => exited++,
+    });
+    expect(exited).toBe(0);
+    expect((await fetch(`${server.url}${OPS_PATHS.drain}`, { method: 'POST' })).status).toBe(200);
+    expect(exited).toBe(1);
+  });
+
+  it('waits for the models in /startupz and names the provider and its fallbacks in /healthz', async () => {
+    const state = { models: false, contact: 0, draining: false };
+    const { server } = await start(state);
+    expect((await fetch(`${server.url}${OPS_PATHS.startup}`)).status).toBe(503);
+    const health = await fetch(`${server.url}${OPS_PATHS.health}`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({
+      status: 'ok',
+      provider: {
+        requested: 'auto',
+        provider: 'cpu',
+        fallbacks: [{ provider: 'webgpu', reason: 'Failed to get a WebGPU adapter: No supported adapters' }],
+      },
+    });
+    state.models = true;
+    expect((await fetch(`${server.url}${OPS_PATHS.startup}`)).status).toBe(200);
+  });
+});
+
+describe('who may drain', () => {
+  const req = (remoteAddress: string, authorization?: string) =>
+    ({
+      socket: { remoteAddress },
+      headers: authorization ? { authorization } : {},
+    }) as unknown as IncomingMessage;
+  const token = 'worker-token-0123456789';
+
+  it('lets loopback callers drain (the preStop exec hook)', () => {
+    for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1'])
+      expect(drainAllowed(req(address), token)).toBe(true);
+  });
+
+  it('asks anyone else for the worker token', () => {
+    expect(drainAllowed(req('10.1.2.3'), token)).toBe(false);
+    expect(drainAllowed(req('10.1.2.3', 'Bearer wrong'), token)).toBe(false);
+    expect(drainAllowed(req('10.1.2.3', `Basic ${token}`), token)).toBe(false);
+    expect(drainAllowed(req('10.1.2.3', `Bearer ${token}`), token)).toBe(true);
+    expect(drainAllowed(req('10.1.2.3', 'Bearer '), undefined)).toBe(false);
   });
 });

@@ -1,5 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ProviderSelection } from '../model/providers';
 import type { Logger } from './logger';
 import type { WorkerMetrics } from './metrics';
 import { OPS_PATHS } from './ops-paths';
@@ -11,6 +13,10 @@ export interface OpsStatus {
   lastEdgeContact(): number;
   draining(): boolean;
   drain(): Promise<void>;
+  /** The execution provider chosen at start (undefined until chosen), with every fallback and its reason. */
+  provider?(): ProviderSelection | undefined;
+  /** Set when the edge refused this worker (bad token, unknown models): readiness fails with it. */
+  edgeRefusal?(): string | undefined;
 }
 
 export interface OpsServerOptions {
@@ -21,6 +27,10 @@ export interface OpsServerOptions {
   log: Logger;
   /** How old the last edge answer may be for /readyz (long-polls hold a call up to LEASE_WAIT_MS). */
   edgeStaleMs: number;
+  /** The worker token: a POST /drain from outside loopback must carry it as a Bearer token. */
+  drainToken?: string;
+  /** Called once a drain started over HTTP is over (main exits the process). */
+  onHttpDrained?: () => void;
 }
 
 export interface OpsServer {
@@ -29,7 +39,10 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
-/** /metrics, /healthz, /readyz and /drain on one small HTTP server (never the worker token: nothing here is secret). */
+/**
+ * /metrics, /healthz, /startupz, /readyz and POST /drain on one small HTTP server. Nothing it
+ * answers is secret; the one thing it does, draining, is refused to strangers.
+ */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const { status, metrics } = options;
   const server: Server = createServer(async (req, res) => {
@@ -39,26 +52,45 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
     };
     try {
+      if (path === OPS_PATHS.drain) {
+        if (req.method !== 'POST') return send(405, { error: 'method_not_allowed', allow: 'POST' });
+        if (!drainAllowed(req, options.drainToken)) return send(403, { error: 'forbidden' });
+        options.log.info('drain requested over HTTP (preStop)');
+        await status.drain();
+        send(200, { status: 'drained' });
+        options.onHttpDrained?.();
+        return;
+      }
       if (req.method !== 'GET') return send(405, { error: 'method_not_allowed' });
       switch (path) {
         case OPS_PATHS.metrics:
           return send(200, await metrics.registry.metrics(), metrics.registry.contentType);
         case OPS_PATHS.health:
-          return send(200, { status: 'ok' });
+          return send(200, { status: 'ok', provider: status.provider?.() ?? null });
+        case OPS_PATHS.startup: {
+          const started = status.modelsReady();
+          return send(started ? 200 : 503, {
+            status: started ? 'started' : 'starting',
+            provider: status.provider?.() ?? null,
+          });
+        }
         case OPS_PATHS.ready: {
           const edgeAgeMs = Date.now() - status.lastEdgeContact();
+          const refusal = status.edgeRefusal?.();
           const checks = {
             models_loaded: status.modelsReady(),
             edge_reachable: edgeAgeMs <= options.edgeStaleMs,
+            edge_accepts_worker: refusal === undefined,
             accepting_work: !status.draining(),
           };
           const ready = Object.values(checks).every(Boolean);
-          return send(ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
+          return send(ready ? 200 : 503, {
+            status: ready ? 'ready' : 'not_ready',
+            checks,
+            provider: status.provider?.()?.provider ?? null,
+            ...(refusal ? { edge_refusal: refusal } : {}),
+          });
         }
-        case OPS_PATHS.drain:
-          options.log.info('drain requested over HTTP (preStop)');
-          await status.drain();
-          return send(200, { status: 'drained' });
         default:
           return send(404, { error: 'not_found' });
       }
@@ -81,4 +113,15 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
         server.closeAllConnections();
       }),
   };
+}
+
+/** Loopback callers (the preStop exec hook) may drain; anyone else needs the worker token. */
+export function drainAllowed(req: IncomingMessage, token: string | undefined): boolean {
+  const from = req.socket.remoteAddress ?? '';
+  if (from === '127.0.0.1' || from === '::1' || from === '::ffff:127.0.0.1') return true;
+  if (!token) return false;
+  const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+  // Equal-length digests so the comparison takes the same time whatever was sent.
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(token));
 }

@@ -313,6 +313,7 @@ async function encodeOutputs(job: LeasedJob, result: GenerateResult): Promise<Ou
       width: image.width,
       height: image.height,
       seed: image.seed,
+      ...(image.nsfw === undefined ? {} : { nsfw: image.nsfw }),
     })),
   );
 }

@@ -15,6 +15,8 @@ export const SpooledOutput = z.object({
   width: z.int(),
   height: z.int(),
   seed: z.int(),
+  /** The safety checker's verdict; absent when no check ran. */
+  nsfw: z.boolean().optional(),
 });
 export type SpooledOutput = z.infer<typeof SpooledOutput>;
 
@@ -38,6 +40,7 @@ export interface OutputToSpool {
   width: number;
   height: number;
   seed: number;
+  nsfw?: boolean;
 }
 
 const RESULT_FILE = 'result.json';
@@ -67,6 +70,7 @@ export class Spool {
         width: o.width,
         height: o.height,
         seed: o.seed,
+        ...(o.nsfw === undefined ? {} : { nsfw: o.nsfw }),
       });
     }
     const record: SpooledResult = { ...result, outputs: spooled, spooled_at: Date.now() };

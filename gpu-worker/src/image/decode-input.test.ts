@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { PipelineInputError } from '../pipeline/pipeline-input-error';
-import { decodeInputImage } from './decode-input';
+import { decodeInputImage, inputImageSize } from './decode-input';
 
 /** A width x height PNG, left half red and right half blue. */
 async function halves(width: number, height: number, format: 'png' | 'jpeg' = 'png'): Promise<Buffer> {
@@ -30,8 +30,8 @@ async function decodeError(bytes: Uint8Array, maxPixels?: number): Promise<Pipel
 }
 
 describe('decodeInputImage', () => {
-  it('resizes to cover the requested size and crops the centre', async () => {
-    // 64x32 -> cover 16x16 scales to 32x16 and keeps the middle: left 8 columns red, right 8 blue.
+  it('resizes to the requested size', async () => {
+    // 64x32 -> 16x16: left 8 columns red, right 8 blue.
     const rgb = await decodeInputImage(await halves(64, 32), {
       field: 'image',
       width: 16,
@@ -104,5 +104,47 @@ describe('decodeInputImage', () => {
     const whole = await halves(64, 64, format);
     const error = await decodeError(whole.subarray(0, Math.floor(whole.length * 0.6)));
     expect(error.message).toMatch(/truncated or corrupt/);
+  });
+});
+
+describe('resize as diffusers', () => {
+  /** 128 x 64: a green quarter, a red half, a blue quarter, left to right. */
+  async function stripes(): Promise<Buffer> {
+    const width = 128;
+    const height = 64;
+    const rgb = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const colour = x < 32 ? [0, 255, 0] : x < 96 ? [255, 0, 0] : [0, 0, 255];
+        rgb.set(colour, (y * width + x) * 3);
+      }
+    }
+    return sharp(rgb, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer();
+  }
+
+  it('stretches the whole image to the output size: nothing is cropped', async () => {
+    const out = await decodeInputImage(await stripes(), {
+      field: 'image',
+      width: 64,
+      height: 64,
+      channels: 3,
+    });
+    const at = (x: number) => Array.from(out.subarray((32 * 64 + x) * 3, (32 * 64 + x) * 3 + 3));
+    // A centre crop (the old behaviour) would start at the red half: column 4 would be red.
+    expect(at(4)).toEqual([0, 255, 0]);
+    expect(at(32)).toEqual([255, 0, 0]);
+    expect(at(60)).toEqual([0, 0, 255]);
+  });
+
+  it('reads the size an image shows at from its header, EXIF orientation applied', async () => {
+    expect(await inputImageSize(await stripes())).toEqual({ width: 128, height: 64 });
+    const rotated = await sharp(await stripes())
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer();
+    expect(await inputImageSize(rotated)).toEqual({ width: 64, height: 128 });
+    expect(await inputImageSize(new Uint8Array([1, 2, 3]))).toBeUndefined();
   });
 });

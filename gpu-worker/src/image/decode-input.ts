@@ -23,8 +23,8 @@ export interface DecodeOptions {
 /**
  * Decodes PNG/JPEG/WebP bytes with sharp, refusing decompression bombs (sharp checks
  * width x height from the header against `limitInputPixels`) and truncated files, applies
- * the EXIF orientation, flattens alpha onto white and covers the requested size
- * (resize + centre crop, as the image is going to be the whole canvas).
+ * the EXIF orientation, flattens alpha onto white and resizes to the requested size as diffusers'
+ * VaeImageProcessor does (the whole image, stretched if the aspect ratio differs; nothing cropped).
  */
 export async function decodeInputImage(bytes: Uint8Array, options: DecodeOptions): Promise<Uint8Array> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_INPUT_PIXELS;
@@ -38,7 +38,7 @@ export async function decodeInputImage(bytes: Uint8Array, options: DecodeOptions
     let image = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated', pages: 1 })
       .rotate()
       .flatten({ background: '#ffffff' })
-      .resize(options.width, options.height, { fit: 'cover', position: 'centre' });
+      .resize(options.width, options.height, { fit: 'fill' });
     image = options.channels === 1 ? image.greyscale() : image.toColourspace('srgb');
     const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== options.channels) {
@@ -61,5 +61,21 @@ export async function decodeInputImage(bytes: Uint8Array, options: DecodeOptions
       throw new PipelineInputError(options.field, 'is not a PNG, JPEG or WebP image');
     }
     throw new PipelineInputError(options.field, `is truncated or corrupt (${first})`);
+  }
+}
+
+/**
+ * The size an input image shows at (EXIF orientation applied), from its header alone: the output
+ * size img2img/inpaint default to. Undefined for bytes sharp cannot read; decoding reports those.
+ */
+export async function inputImageSize(
+  bytes: Uint8Array,
+  maxPixels = DEFAULT_MAX_INPUT_PIXELS,
+): Promise<{ width: number; height: number } | undefined> {
+  try {
+    const { autoOrient } = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
+    return autoOrient.width && autoOrient.height ? autoOrient : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -19,51 +19,76 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('execution provider selection', () => {
-  it('falls back to the CPU, explicitly and logged, when CUDA cannot start (this machine has no CUDA)', async () => {
+describe('a session on the chosen provider', () => {
+  it('never falls back per network: a GPU session that fails is an error naming the file and provider', async () => {
+    // This machine has no CUDA provider library: onnxruntime refuses, and so must we.
+    const attempt = createSession(unetPath, dir, { provider: 'cuda' });
+    await expect(attempt).rejects.toThrow(ModelFolderError);
+    await expect(attempt).rejects.toThrow(/unet\/model\.onnx: onnxruntime cannot load it on cuda: /);
+  });
+
+  it('asks each provider with its explicit options', async () => {
+    const calls: ort.InferenceSession.SessionOptions[] = [];
+    const recording: SessionFactory = async (_path, options) => {
+      calls.push(options);
+      return {} as ort.InferenceSession;
+    };
+    await createSession(unetPath, dir, { provider: 'cuda', deviceId: 1 }, recording);
+    await createSession(unetPath, dir, { provider: 'webgpu', webgpuLayout: 'NCHW' }, recording);
+    await createSession(unetPath, dir, { provider: 'cpu', threads: 2 }, recording);
+    expect(calls.map((c) => c.executionProviders)).toEqual([
+      [{ name: 'cuda', deviceId: 1 }],
+      [{ name: 'webgpu', preferredLayout: 'NCHW', validationMode: 'basic' }],
+      ['cpu'],
+    ]);
+    expect(calls.every((c) => c.graphOptimizationLevel === 'all')).toBe(true);
+    expect(calls[2].intraOpNumThreads).toBe(2);
+  });
+
+  it('logs the provider in use', async () => {
     const logs: string[] = [];
-    const log = (m: string, level: string) => logs.push(`${level} ${m}`);
-    const created = await createSession(unetPath, dir, { provider: 'cuda', log });
+    const created = await createSession(unetPath, dir, {
+      provider: 'cpu',
+      log: (m, level) => logs.push(`${level} ${m}`),
+    });
     expect(created.provider).toBe('cpu');
     expect(created.session.inputNames).toContain('sample');
-    expect(logs[0]).toMatch(/^warn unet\/model\.onnx: CUDA unavailable \(.+\); falling back to cpu$/);
-    expect(logs[1]).toBe('info unet/model.onnx: execution provider cpu');
+    expect(logs).toEqual(['info unet/model.onnx: execution provider cpu']);
     await created.session.release();
   });
 
-  it('asks for CUDA alone with the device id, then for the CPU alone', async () => {
+  it('deterministic: session.use_deterministic_compute=1 on whatever provider is asked', async () => {
     const calls: ort.InferenceSession.SessionOptions[] = [];
-    const failingCuda: SessionFactory = async (_path, options) => {
+    const failing: SessionFactory = async (_path, options) => {
       calls.push(options);
-      throw new Error('no CUDA\nsecond line');
+      throw new Error('no');
     };
     await expect(
-      createSession(unetPath, dir, { provider: 'cuda', deviceId: 1 }, failingCuda),
+      createSession(unetPath, dir, { provider: 'cuda', deterministic: true }, failing),
     ).rejects.toThrow(ModelFolderError);
-    expect(calls.map((c) => c.executionProviders)).toEqual([[{ name: 'cuda', deviceId: 1 }], ['cpu']]);
-  });
-
-  it('keeps CUDA when it starts', async () => {
-    const logs: string[] = [];
-    const session = {} as ort.InferenceSession;
-    const cudaWorks: SessionFactory = async (_path, options) => {
-      const first = options.executionProviders?.[0];
-      if (typeof first === 'object' && first.name === 'cuda') return session;
-      throw new Error('unexpected CPU attempt');
-    };
-    const created = await createSession(
-      unetPath,
-      dir,
-      { provider: 'cuda', log: (m, level) => logs.push(`${level} ${m}`) },
-      cudaWorks,
+    expect(
+      calls.map((c) => (c.extra as { session: Record<string, unknown> }).session.use_deterministic_compute),
+    ).toEqual(['1']);
+    const plain: ort.InferenceSession.SessionOptions[] = [];
+    await createSession(unetPath, dir, { provider: 'cpu' }, async (_p, options) => {
+      plain.push(options);
+      return {} as ort.InferenceSession;
+    });
+    expect((plain[0].extra as { session: Record<string, unknown> }).session).not.toHaveProperty(
+      'use_deterministic_compute',
     );
-    expect(created).toEqual({ session, provider: 'cuda' });
-    expect(logs).toEqual(['info unet/model.onnx: execution provider cuda (device 0)']);
   });
 
-  it('never tries CUDA when the CPU is asked for', async () => {
-    const created = await createSession(unetPath, dir, { provider: 'cpu' });
+  it('onnxruntime reads the key: a real session accepts 1 and rejects a non-boolean value', async () => {
+    const created = await createSession(unetPath, dir, { provider: 'cpu', deterministic: true });
     expect(created.provider).toBe('cpu');
     await created.session.release();
+    const ortModule = await import('onnxruntime-node');
+    await expect(
+      ortModule.InferenceSession.create(unetPath, {
+        executionProviders: ['cpu'],
+        extra: { session: { use_deterministic_compute: 'maybe' } },
+      }),
+    ).rejects.toThrow(/use_deterministic_compute' must be a boolean/);
   });
 });

@@ -1,32 +1,24 @@
 import { relative } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelFolderError } from './model-folder-error';
+import type { ProviderName } from './providers/provider-names';
+import { type ProviderTuning, providerSessionOptions } from './providers/provider-session-options';
 
-export type ProviderName = 'cpu' | 'cuda';
+export type { ProviderName } from './providers/provider-names';
 
-export interface SessionOptions {
-  /** Requested execution provider; CUDA falls back to CPU (logged) when it cannot start. */
-  provider?: ProviderName;
-  deviceId?: number;
-  /** onnxruntime intra-op threads; onnxruntime picks when omitted. */
-  threads?: number;
+export interface SessionOptions extends ProviderTuning {
   /**
-   * Let onnxruntime's pool threads busy-wait between ops (its default). Off by default:
-   * on a shared or small CPU the spinning threads steal the cores that the JS thread,
-   * sharp and the next run() need (measured: a 64x64 PNG encode went from ~1 ms to ~15 ms).
+   * The execution provider, chosen once at start by `selectProvider` (providers/). A session
+   * that cannot start on it is an error: falling back here, per network, would leave a GPU pod
+   * running its UNet on the CPU while it reports ready.
    */
-  allowSpinning?: boolean;
-  /** Receives the provider in use per network ('info') and CUDA fallbacks ('warn'). Default: warnings to stderr. */
+  provider?: ProviderName;
+  /** Receives the provider in use per network. Default: silent. */
   log?: (message: string, level: 'info' | 'warn') => void;
 }
 
-const warnOnly = (message: string, level: 'info' | 'warn') => {
-  if (level === 'warn') console.warn(message);
-};
-
 export interface CreatedSession {
   session: ort.InferenceSession;
-  /** The provider actually in use. */
   provider: ProviderName;
 }
 
@@ -38,44 +30,21 @@ export type SessionFactory = (
 
 const ortFactory: SessionFactory = (path, options) => ort.InferenceSession.create(path, options);
 
-/**
- * onnxruntime-node throws when a requested provider is unavailable (it does not fall back
- * like the Python package does), so CUDA is tried alone and, on failure, the session is
- * created again explicitly for the CPU, and the switch is logged.
- */
 export async function createSession(
   modelPath: string,
   modelDir: string,
   options: SessionOptions = {},
   factory: SessionFactory = ortFactory,
 ): Promise<CreatedSession> {
-  const log = options.log ?? warnOnly;
+  const provider = options.provider ?? 'cpu';
   const file = relative(modelDir, modelPath);
-  const base: ort.InferenceSession.SessionOptions = {
-    graphOptimizationLevel: 'all',
-    ...(options.allowSpinning
-      ? {}
-      : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
-    ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
-  };
-  if (options.provider === 'cuda') {
-    try {
-      const session = await factory(modelPath, {
-        ...base,
-        executionProviders: [{ name: 'cuda', deviceId: options.deviceId ?? 0 }],
-      });
-      log(`${file}: execution provider cuda (device ${options.deviceId ?? 0})`, 'info');
-      return { session, provider: 'cuda' };
-    } catch (error) {
-      log(`${file}: CUDA unavailable (${firstLine(error)}); falling back to cpu`, 'warn');
-    }
-  }
   try {
-    const session = await factory(modelPath, { ...base, executionProviders: ['cpu'] });
-    log(`${file}: execution provider cpu`, 'info');
-    return { session, provider: 'cpu' };
+    const session = await factory(modelPath, providerSessionOptions(provider, options));
+    const device = provider === 'cpu' ? '' : ` (device ${options.deviceId ?? 0})`;
+    options.log?.(`${file}: execution provider ${provider}${device}`, 'info');
+    return { session, provider };
   } catch (error) {
-    throw new ModelFolderError(file, `onnxruntime cannot load it: ${firstLine(error)}`);
+    throw new ModelFolderError(file, `onnxruntime cannot load it on ${provider}: ${firstLine(error)}`);
   }
 }
 

@@ -1,13 +1,21 @@
 import { join } from 'node:path';
+import type * as ort from 'onnxruntime-node';
 import type { PromptTokenizer } from '../tokenizer';
 import { loadTokenizer } from '../tokenizer';
 import { type CreatedSession, createSession, type ProviderName, type SessionOptions } from './create-session';
 import { type ModelConfig, readModelConfig } from './model-config';
 import { ModelFolderError } from './model-folder-error';
-import { exists, readJsonObject } from './read-config';
-import { fixedDim } from './session-metadata';
+import { exists, numberField, readJsonObject } from './read-config';
+import {
+  clipPreprocessing,
+  FEATURE_EXTRACTOR_FILE,
+  SAFETY_CHECKER_FILE,
+  SafetyCheckerModel,
+} from './safety-checker';
+import { fixedDim, tensorInfo } from './session-metadata';
 import { TEXT_ENCODER_FILE, TextEncoderModel } from './text-encoder';
 import { UNET_FILE, UnetModel } from './unet';
+import { type ChannelSource, detectUnetChannels } from './unet-channels';
 import { VAE_DECODER_FILE, VAE_ENCODER_FILE, VaeDecoderModel, VaeEncoderModel } from './vae';
 
 export interface LoadedModel {
@@ -16,10 +24,14 @@ export interface LoadedModel {
   tokenizer: PromptTokenizer;
   textEncoder: TextEncoderModel;
   unet: UnetModel;
+  /** Where the UNet's input channel count came from: 'session' when the export fixed it. */
+  unetChannelSource: ChannelSource | 'session';
   vaeDecoder: VaeDecoderModel;
+  /** Present when the export ships safety_checker/ (diffusers' ONNX checker). */
+  safetyChecker?: SafetyCheckerModel;
   /** Absent in text-to-image-only exports; img2img and inpaint need it. */
   vaeEncoder?: VaeEncoderModel;
-  /** The provider every session actually runs on (cpu after a CUDA fallback). */
+  /** The provider every session runs on. */
   provider: ProviderName;
   release(): Promise<void>;
 }
@@ -31,6 +43,10 @@ const REQUIRED = ['model_index.json', TEXT_ENCODER_FILE, UNET_FILE, VAE_DECODER_
  * wrong folder fails fast with the name of what is missing; everything about tensors
  * (names, dtypes, fixed sizes) is then read from the sessions.
  */
+function isChannelAxisFixed(session: ort.InferenceSession): boolean {
+  return fixedDim(tensorInfo(session, 'input', 'sample', UNET_FILE), 1) !== undefined;
+}
+
 export async function loadModel(dir: string, options: SessionOptions = {}): Promise<LoadedModel> {
   if (!(await exists(dir))) throw new ModelFolderError('.', `model folder ${dir} does not exist`);
   for (const file of REQUIRED) {
@@ -44,24 +60,47 @@ export async function loadModel(dir: string, options: SessionOptions = {}): Prom
     return created.session;
   };
   try {
-    const textEncoder = new TextEncoderModel(await open(TEXT_ENCODER_FILE));
+    const textConfig = await readJsonObject(dir, 'text_encoder/config.json', true);
+    const textEncoder = new TextEncoderModel(
+      await open(TEXT_ENCODER_FILE),
+      numberField(textConfig, 'layer_norm_eps', 'text_encoder/config.json'),
+    );
     const unetConfig = await readJsonObject(dir, 'unet/config.json', true);
     const configChannels = typeof unetConfig?.in_channels === 'number' ? unetConfig.in_channels : undefined;
-    const unet = new UnetModel(await open(UNET_FILE), configChannels);
+    const unetSession = await open(UNET_FILE);
+    // Only needed when the export left the channel axis symbolic.
+    const detected = isChannelAxisFixed(unetSession)
+      ? undefined
+      : await detectUnetChannels(join(dir, UNET_FILE), configChannels, config.pipelineClass);
+    if (detected) {
+      (options.log ?? (() => {}))(
+        `${UNET_FILE}: ${detected.channels} input channels (from ${detected.source})`,
+        'info',
+      );
+    }
+    const unet = new UnetModel(unetSession, detected?.channels);
     const vaeDecoder = new VaeDecoderModel(await open(VAE_DECODER_FILE));
     const vaeEncoder = (await exists(join(dir, VAE_ENCODER_FILE)))
       ? new VaeEncoderModel(await open(VAE_ENCODER_FILE), 4)
       : undefined;
+    const safetyChecker = (await exists(join(dir, SAFETY_CHECKER_FILE)))
+      ? new SafetyCheckerModel(
+          await open(SAFETY_CHECKER_FILE),
+          clipPreprocessing(await readJsonObject(dir, FEATURE_EXTRACTOR_FILE, true)),
+        )
+      : undefined;
     const tokenizer = await loadTokenizer(dir, fixedDim(textEncoder.ids, 1));
-    const provider = sessions.every((s) => s.provider === 'cuda') ? 'cuda' : 'cpu';
+    const provider = options.provider ?? 'cpu';
     return {
       dir,
       config,
       tokenizer,
       textEncoder,
       unet,
+      unetChannelSource: detected?.source ?? 'session',
       vaeDecoder,
       vaeEncoder,
+      safetyChecker,
       provider,
       release: async () => {
         await Promise.all(sessions.map((s) => s.session.release()));

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TinyModelVariant, writeTinyModel } from '../../test-fixtures/tiny-sd-folder';
 import { encodeImage } from '../image/encode-output';
 import { loadPipeline } from '../pipeline/pipeline';
-import type { PipelineRequest } from '../pipeline/request';
+import type { StandaloneRequest } from '../pipeline/request';
+import { resolveAndGenerate } from '../pipeline/standalone';
 
 let root: string;
 
@@ -18,11 +19,11 @@ afterAll(async () => {
 });
 
 let counter = 0;
-async function generate(variant: TinyModelVariant, request: PipelineRequest) {
+async function generate(variant: TinyModelVariant, request: StandaloneRequest) {
   counter += 1;
   const pipeline = await loadPipeline(await writeTinyModel(join(root, `m${counter}`), variant));
   try {
-    const result = await pipeline.generate(request);
+    const result = await resolveAndGenerate(pipeline, request);
     return { pipeline, result, rgb: Buffer.from(result.images[0].rgb) };
   } finally {
     await pipeline.release();
@@ -36,7 +37,7 @@ function meanDiff(a: Uint8Array, b: Uint8Array): number {
   return sum / a.length;
 }
 
-const txt2img: PipelineRequest = {
+const txt2img: StandaloneRequest = {
   prompt: 'a blue square',
   negative_prompt: 'red',
   seed: 99,

@@ -28,7 +28,8 @@ export class UnetModel {
 
   constructor(
     readonly session: ort.InferenceSession,
-    configChannels?: number,
+    /** The channel count found by detectUnetChannels, for exports with a symbolic channel axis. */
+    detectedChannels?: number,
   ) {
     const extra = session.inputNames.filter((n) => !KNOWN_INPUTS.has(n));
     if (extra.length > 0) {
@@ -52,7 +53,7 @@ export class UnetModel {
       );
     }
     this.output = pickOutput(session, ['out_sample']);
-    const channels = fixedDim(this.sample, 1) ?? configChannels ?? 4;
+    const channels = fixedDim(this.sample, 1) ?? detectedChannels ?? 4;
     if (channels !== 4 && channels !== 9) {
       throw new ModelFolderError(UNET_FILE, `sample has ${channels} channels; expected 4 or 9 (inpainting)`);
     }

@@ -1,7 +1,7 @@
 import type { RunClock } from '../model/run-clock';
 import type { UnetModel } from '../model/unet';
 import type { NoiseSource, Scheduler } from '../schedulers';
-import { guide } from './guidance';
+import { guide, rescaleGuidance } from './guidance';
 import { GenerationCanceledError } from './pipeline-input-error';
 import type { PromptEmbedding } from './prompt-encoder';
 import type { Timings } from './timings';
@@ -14,6 +14,8 @@ export interface DenoiseSlot {
   /** This image's own stream (seed + index) for stochastic scheduler steps. */
   noise: NoiseSource;
   guidance: number;
+  /** diffusers' guidance_rescale (0 = plain classifier-free guidance). */
+  guidanceRescale: number;
   cond: PromptEmbedding;
   /** Present when classifier-free guidance is on for this image. */
   uncond?: PromptEmbedding;
@@ -92,11 +94,9 @@ export async function denoise(slots: DenoiseSlot[], ctx: DenoiseContext): Promis
     for (const slot of slots) {
       let eps: Float32Array;
       if (slot.uncond) {
-        eps = guide(
-          prediction.subarray(r * item, (r + 1) * item),
-          prediction.subarray((r + 1) * item, (r + 2) * item),
-          slot.guidance,
-        );
+        const cond = prediction.subarray((r + 1) * item, (r + 2) * item);
+        eps = guide(prediction.subarray(r * item, (r + 1) * item), cond, slot.guidance);
+        eps = rescaleGuidance(eps, cond, slot.guidanceRescale);
         r += 2;
       } else {
         eps = prediction.slice(r * item, (r + 1) * item);

@@ -7,7 +7,8 @@ import { encodeImage } from '../image/encode-output';
 import { SCHEDULER_NAMES, SchedulerConfigError } from '../schedulers';
 import { type LatentDiffusionPipeline, loadPipeline } from './pipeline';
 import { PipelineInputError } from './pipeline-input-error';
-import type { PipelineRequest } from './request';
+import type { StandaloneRequest } from './request';
+import { resolveAndGenerate, resolveAndGenerateBatch } from './standalone';
 
 let root: string;
 let pipeline: LatentDiffusionPipeline;
@@ -45,8 +46,8 @@ describe('seeds', () => {
     '%s: image i of a request is the image of seed + i alone, wherever it sits in the batch',
     async (scheduler) => {
       const request = { prompt: 'a cat', seed: 10, steps: 3, scheduler };
-      const batch = await pipeline.generate({ ...request, num_outputs: 3 }, { keepLatents: true });
-      const alone = await pipeline.generate({ ...request, seed: 12 }, { keepLatents: true });
+      const batch = await resolveAndGenerate(pipeline, { ...request, num_outputs: 3 }, { keepLatents: true });
+      const alone = await resolveAndGenerate(pipeline, { ...request, seed: 12 }, { keepLatents: true });
       expect(batch.images[2].seed).toBe(12);
       expect(bytes(batch.images[2].latents).equals(bytes(alone.images[0].latents))).toBe(true);
       expect(bytes(batch.images[2].rgb).equals(bytes(alone.images[0].rgb))).toBe(true);
@@ -55,17 +56,17 @@ describe('seeds', () => {
   );
 
   it('same seed, same latent bytes; a batch of requests equals the requests run alone', async () => {
-    const a: PipelineRequest = {
+    const a: StandaloneRequest = {
       prompt: 'a dog',
       negative_prompt: 'cat',
       seed: 1,
       steps: 3,
       scheduler: 'euler',
     };
-    const b: PipelineRequest = { ...a, prompt: 'a house', seed: 2, guidance_scale: 3, num_outputs: 2 };
-    const [batchA, batchB] = await pipeline.generateBatch([a, b], { keepLatents: true });
-    const aloneA = await pipeline.generate(a, { keepLatents: true });
-    const aloneB = await pipeline.generate(b, { keepLatents: true });
+    const b: StandaloneRequest = { ...a, prompt: 'a house', seed: 2, guidance_scale: 3, num_outputs: 2 };
+    const [batchA, batchB] = await resolveAndGenerateBatch(pipeline, [a, b], { keepLatents: true });
+    const aloneA = await resolveAndGenerate(pipeline, a, { keepLatents: true });
+    const aloneB = await resolveAndGenerate(pipeline, b, { keepLatents: true });
     expect(bytes(batchA.images[0].latents).equals(bytes(aloneA.images[0].latents))).toBe(true);
     expect(bytes(batchB.images[1].latents).equals(bytes(aloneB.images[1].latents))).toBe(true);
     expect(batchA.timings.unetStepMs).toHaveLength(3);
@@ -73,7 +74,7 @@ describe('seeds', () => {
 
   it('refuses to batch requests whose schedules differ', async () => {
     const a = { prompt: 'x', seed: 1, steps: 3, scheduler: 'ddim' };
-    await expect(pipeline.generateBatch([a, { ...a, steps: 4 }])).rejects.toThrow(
+    await expect(resolveAndGenerateBatch(pipeline, [a, { ...a, steps: 4 }])).rejects.toThrow(
       /requests\.1: cannot share a batch/,
     );
   });
@@ -83,22 +84,23 @@ describe('classifier-free guidance', () => {
   const base = { prompt: 'a cat', seed: 5, steps: 3, scheduler: 'ddim' };
 
   it('uses the negative prompt when guidance > 1', async () => {
-    const one = await pipeline.generate({ ...base, negative_prompt: 'dog' });
-    const two = await pipeline.generate({ ...base, negative_prompt: 'bird' });
+    const one = await resolveAndGenerate(pipeline, { ...base, negative_prompt: 'dog' });
+    const two = await resolveAndGenerate(pipeline, { ...base, negative_prompt: 'bird' });
     expect(bytes(one.images[0].rgb).equals(bytes(two.images[0].rgb))).toBe(false);
   });
 
   it.each([1, 0.5, 0])('skips the unconditional half at guidance %s', async (guidance_scale) => {
-    const one = await pipeline.generate({ ...base, guidance_scale, negative_prompt: 'dog' });
-    const two = await pipeline.generate({ ...base, guidance_scale, negative_prompt: 'bird' });
+    const one = await resolveAndGenerate(pipeline, { ...base, guidance_scale, negative_prompt: 'dog' });
+    const two = await resolveAndGenerate(pipeline, { ...base, guidance_scale, negative_prompt: 'bird' });
     expect(bytes(one.images[0].rgb).equals(bytes(two.images[0].rgb))).toBe(true);
     expect(one.timings.unetBatchSize).toBe(1);
     expect(one.timings.unetRuns).toBe(3);
   });
 
   it('runs conditional and unconditional as one batch of 2, equal to two separate runs', async () => {
-    const batched = await pipeline.generate({ ...base, prompt: 'batched' }, { keepLatents: true });
-    const separate = await pipeline.generate(
+    const batched = await resolveAndGenerate(pipeline, { ...base, prompt: 'batched' }, { keepLatents: true });
+    const separate = await resolveAndGenerate(
+      pipeline,
       { ...base, prompt: 'batched' },
       { keepLatents: true, unetBatchLimit: 1 },
     );
@@ -109,8 +111,30 @@ describe('classifier-free guidance', () => {
 });
 
 describe('tasks', () => {
+  it('img2img without a size runs at the input image size rounded down to a multiple of 8 (diffusers)', async () => {
+    const image = await pngOf(101, 77, () => [120, 120, 120]);
+    const request = await pipeline.resolve({ prompt: 'x', image, seed: 1, steps: 2 });
+    expect(request).toMatchObject({
+      task: 'img2img',
+      width: 96,
+      height: 72,
+      strength: 0.8,
+      guidance_scale: 7.5,
+    });
+    const result = await pipeline.generate(request);
+    expect([result.images[0].width, result.images[0].height]).toEqual([96, 72]);
+    // An export has no catalog entry: steps default to diffusers' 50.
+    expect((await pipeline.resolve({ prompt: 'x' })).steps).toBe(50);
+  });
+
   it('generates sizes larger than native and non-square', async () => {
-    const result = await pipeline.generate({ prompt: 'wide', seed: 1, steps: 2, width: 128, height: 72 });
+    const result = await resolveAndGenerate(pipeline, {
+      prompt: 'wide',
+      seed: 1,
+      steps: 2,
+      width: 128,
+      height: 72,
+    });
     expect([result.images[0].width, result.images[0].height]).toEqual([128, 72]);
     expect(result.images[0].rgb.length).toBe(128 * 72 * 3);
   });
@@ -118,7 +142,8 @@ describe('tasks', () => {
   it('img2img: lower strength starts later in the schedule and stays nearer the image', async () => {
     const image = await pngOf(64, 64, (x) => (x < 32 ? [250, 20, 20] : [20, 20, 250]));
     const run = (strength: number) =>
-      pipeline.generate(
+      resolveAndGenerate(
+        pipeline,
         { prompt: 'x', image, strength, seed: 3, steps: 10, scheduler: 'ddim' },
         { keepLatents: true },
       );
@@ -135,7 +160,11 @@ describe('tasks', () => {
     const mask = await pngOf(64, 64, (x) => (x < 32 ? [0, 0, 0] : [255, 255, 255]));
     // Same seed (same sampled image latents), different prompts: only the masked part may differ.
     const run = (prompt: string) =>
-      pipeline.generate({ prompt, image, mask, seed: 1, steps: 4, scheduler: 'ddim' }, { keepLatents: true });
+      resolveAndGenerate(
+        pipeline,
+        { prompt, image, mask, seed: 1, steps: 4, scheduler: 'ddim' },
+        { keepLatents: true },
+      );
     const [a, b] = [await run('a red ball'), await run('a green cube')];
     const la = a.images[0].latents as Float32Array;
     const lb = b.images[0].latents as Float32Array;
@@ -155,13 +184,47 @@ describe('tasks', () => {
     expect(paintedSame).toBe(false);
   });
 
+  it('inpaint leaves the pixels the mask keeps exactly as they were', async () => {
+    const colour = (x: number, y: number) => [x * 4, y * 4, 128];
+    const image = await pngOf(64, 64, colour);
+    const mask = await pngOf(64, 64, (x) => (x < 32 ? [0, 0, 0] : [255, 255, 255]));
+    const result = await resolveAndGenerate(pipeline, {
+      prompt: 'x',
+      image,
+      mask,
+      seed: 2,
+      steps: 3,
+      scheduler: 'ddim',
+    });
+    const rgb = result.images[0].rgb;
+    let kept = 0;
+    let repainted = 0;
+    for (let y = 0; y < 64; y++) {
+      for (let x = 0; x < 64; x++) {
+        const same = colour(x, y).every((v, c) => rgb[(y * 64 + x) * 3 + c] === v);
+        if (x < 32) kept += same ? 1 : 0;
+        else repainted += same ? 0 : 1;
+      }
+    }
+    expect(kept).toBe(32 * 64);
+    expect(repainted).toBeGreaterThan(0);
+  });
+
   it('inpaint with a 9-channel UNet feeds mask and masked image', async () => {
     expect(inpainting.info.tasks).toEqual(['inpaint']);
     const image = await pngOf(64, 64, (x, y) => [x * 4, y * 4, 128]);
     const left = await pngOf(64, 64, (x) => (x < 32 ? [255, 255, 255] : [0, 0, 0]));
     const right = await pngOf(64, 64, (x) => (x < 32 ? [0, 0, 0] : [255, 255, 255]));
     const run = (mask: Buffer) =>
-      inpainting.generate({ prompt: 'x', image, mask, seed: 1, steps: 3, strength: 1, scheduler: 'ddim' });
+      resolveAndGenerate(inpainting, {
+        prompt: 'x',
+        image,
+        mask,
+        seed: 1,
+        steps: 3,
+        strength: 1,
+        scheduler: 'ddim',
+      });
     const [a, b, again] = [await run(left), await run(right), await run(left)];
     expect(bytes(a.images[0].rgb).equals(bytes(again.images[0].rgb))).toBe(true);
     expect(bytes(a.images[0].rgb).equals(bytes(b.images[0].rgb))).toBe(false);
@@ -173,7 +236,7 @@ describe('every scheduler through every task', () => {
     const image = await pngOf(64, 64, (x, y) => [x * 4, y * 4, 90]);
     const mask = await pngOf(64, 64, (x) => (x < 32 ? [0, 0, 0] : [255, 255, 255]));
     for (const extra of [{}, { image, strength: 0.6 }, { image, mask, strength: 0.75 }]) {
-      const result = await pipeline.generate({
+      const result = await resolveAndGenerate(pipeline, {
         prompt: 'x',
         seed: 4,
         steps: 6,
@@ -190,7 +253,7 @@ describe('every scheduler through every task', () => {
 });
 
 describe('request validation names the field and its limit', () => {
-  it.each<[PipelineRequest, string, RegExp]>([
+  it.each<[StandaloneRequest, string, RegExp]>([
     [{ prompt: 'x', width: 60 }, 'width', /multiple of 8/],
     [{ prompt: 'x', height: 4096 }, 'height', /at most 2048/],
     [{ prompt: 'x', steps: 0 }, 'steps', /at least 1/],
@@ -203,7 +266,7 @@ describe('request validation names the field and its limit', () => {
     [{ prompt: 'x', task: 'txt2img', mask: new Uint8Array(1) }, 'mask', /only accepted for task inpaint/],
     [{ prompt: 'x', task: 'img2img', image: new Uint8Array(1), strength: 0 }, 'strength', /\(0, 1\]/],
   ])('%j -> %s', async (request, field, message) => {
-    const error = await pipeline.generate(request).catch((e: unknown) => e);
+    const error = await resolveAndGenerate(pipeline, request).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PipelineInputError);
     expect((error as PipelineInputError).field).toBe(field);
     expect((error as Error).message).toMatch(message);
@@ -211,28 +274,34 @@ describe('request validation names the field and its limit', () => {
 
   it('more pixels than the pipeline allows', async () => {
     const small = await loadPipeline(join(root, 'sd'), { maxPixels: 64 * 96 });
-    const error = await small.generate({ prompt: 'x', width: 96, height: 96 }).catch((e: unknown) => e);
+    const error = await resolveAndGenerate(small, { prompt: 'x', width: 96, height: 96 }).catch(
+      (e: unknown) => e,
+    );
     await small.release();
     expect((error as PipelineInputError).field).toBe('width');
     expect((error as PipelineInputError).limit).toBe(64 * 96);
   });
 
   it('an unknown scheduler', async () => {
-    const error = await pipeline.generate({ prompt: 'x', scheduler: 'heun' }).catch((e: unknown) => e);
+    const error = await resolveAndGenerate(pipeline, { prompt: 'x', scheduler: 'heun' }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(SchedulerConfigError);
     expect((error as SchedulerConfigError).field).toBe('scheduler');
   });
 
   it('a bad input image', async () => {
-    const error = await pipeline
-      .generate({ prompt: 'x', image: Buffer.from('not an image'), steps: 2 })
-      .catch((e: unknown) => e);
+    const error = await resolveAndGenerate(pipeline, {
+      prompt: 'x',
+      image: Buffer.from('not an image'),
+      steps: 2,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PipelineInputError);
     expect((error as PipelineInputError).field).toBe('image');
   });
 
   it('txt2img on an inpainting-only model', async () => {
-    const error = await inpainting.generate({ prompt: 'x' }).catch((e: unknown) => e);
+    const error = await resolveAndGenerate(inpainting, { prompt: 'x' }).catch((e: unknown) => e);
     expect((error as PipelineInputError).field).toBe('task');
   });
 });

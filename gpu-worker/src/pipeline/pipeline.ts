@@ -1,17 +1,20 @@
 import { basename, resolve } from 'node:path';
-import { LIMITS } from '@ldm/shared';
+import { LIMITS, type ModelDefaults, resolveRequest, type SafetyMode, type SCHEDULERS } from '@ldm/shared';
+import { inputImageSize } from '../image/decode-input';
 import { type LoadedModel, loadModel } from '../model/load-model';
 import { ModelFolderError } from '../model/model-folder-error';
 import { RunClock } from '../model/run-clock';
 import { createScheduler, isSchedulerName } from '../schedulers';
 import type { TokenizedPrompt } from '../tokenizer';
+import { applyOverlay } from './apply-overlay';
 import { batchKey } from './batch-key';
 import { decodeLatents } from './decode-latents';
-import { denoise } from './denoise';
+import { type DenoiseSlot, denoise } from './denoise';
 import { GenerationCanceledError, PipelineInputError } from './pipeline-input-error';
 import { type PreparedRequest, prepareRequest } from './prepare-request';
 import { PromptEncoder } from './prompt-encoder';
-import { type PipelineRequest, type PipelineTask, type ResolvedRequest, resolveRequest } from './request';
+import { checkRequest, type PipelineRequest, type PipelineTask, type StandaloneRequest } from './request';
+import { applySafety } from './safety';
 import { schedulerForClass } from './scheduler-for-class';
 import { emptyTimings, timed } from './timings';
 import type {
@@ -61,6 +64,8 @@ export class LatentDiffusionPipeline {
       vaeScalingFactor: config.vaeScalingFactor,
       tasks,
       defaultScheduler: schedulerForClass(config.schedulerClass, config.schedulerConfig),
+      clipSkipMax: model.textEncoder.clipSkipMax,
+      hasSafetyChecker: model.safetyChecker !== undefined,
       maxPixels: options.maxPixels ?? LIMITS.dimensionMax * LIMITS.dimensionMax,
       fixedSize: fixed,
     };
@@ -72,9 +77,42 @@ export class LatentDiffusionPipeline {
     return this.model.tokenizer.encode(text);
   }
 
-  /** Fills defaults and validates without running anything (errors name the field). */
-  resolve(request: PipelineRequest): ResolvedRequest {
-    return resolveRequest(request, this.info);
+  /**
+   * The loaded export as `@ldm/shared`'s resolver sees a model: its native size and scheduler;
+   * steps and guidance come from the shared defaults (an export has no catalog entry).
+   */
+  get requestDefaults(): ModelDefaults {
+    const fixed = this.info.fixedSize;
+    const multiple = Math.max(LIMITS.dimensionMultiple, this.info.spatialFactor);
+    return {
+      native_width: this.info.nativeWidth,
+      native_height: this.info.nativeHeight,
+      min_size: fixed ? Math.min(fixed.width, fixed.height) : multiple,
+      max_size: fixed ? Math.max(fixed.width, fixed.height) : LIMITS.dimensionMax,
+      max_pixels: this.info.maxPixels,
+      default_scheduler: this.info.defaultScheduler as (typeof SCHEDULERS)[number],
+      size_multiple: multiple,
+    };
+  }
+
+  /**
+   * For standalone callers (CLI, benchmarks, tests): fills a request's defaults with
+   * `@ldm/shared`'s `resolveRequest`, the one the edge uses, the input image's header giving the
+   * img2img/inpaint output size. A worker never calls this: its jobs come resolved.
+   */
+  async resolve(fields: StandaloneRequest): Promise<PipelineRequest> {
+    const fixed = this.info.fixedSize;
+    const size = fields.image ? await inputImageSize(fields.image, this.options.maxInputPixels) : undefined;
+    const { scheduler, ...rest } = fields;
+    const resolved = resolveRequest({ ...(fixed ?? {}), ...rest }, this.requestDefaults, size);
+    // An unknown scheduler name passes through: run() reports it as a SchedulerConfigError.
+    const named = scheduler === undefined ? {} : { scheduler: scheduler as PipelineRequest['scheduler'] };
+    return { ...resolved, ...named, image: fields.image, mask: fields.mask };
+  }
+
+  /** Checks a resolved request against this model without running anything (errors name the field). */
+  check(request: PipelineRequest): void {
+    checkRequest(request, this.info);
   }
 
   async generate(request: PipelineRequest, options: GenerateOptions = {}): Promise<GenerateResult> {
@@ -92,6 +130,11 @@ export class LatentDiffusionPipeline {
     return run;
   }
 
+  /** The job's mode (the account's or the catalog's, resolved by the edge), else this worker's setting, else block. */
+  private safetyModeOf(request: PipelineRequest): SafetyMode {
+    return request.safety_checker ?? this.options.safetyChecker ?? 'block';
+  }
+
   release(): Promise<void> {
     return this.model.release();
   }
@@ -99,7 +142,8 @@ export class LatentDiffusionPipeline {
   private async run(requests: PipelineRequest[], options: GenerateOptions): Promise<GenerateResult[]> {
     const started = performance.now();
     if (requests.length === 0) throw new PipelineInputError('requests', 'at least one request is needed');
-    const resolved = requests.map((r) => this.resolve(r));
+    for (const r of requests) this.check(r);
+    const resolved = requests;
     for (const r of resolved) {
       if (!isSchedulerName(r.scheduler)) createScheduler(r.scheduler); // throws SchedulerConfigError naming the field
     }
@@ -129,18 +173,24 @@ export class LatentDiffusionPipeline {
     const perRequest: PreparedRequest[] = [];
     for (const request of resolved) perRequest.push(await prepareRequest(context, request));
     const timesteps = perRequest[0].timesteps;
-    const slots = perRequest.flatMap((p) => p.slots);
-    await denoise(slots, {
-      unet: this.model.unet,
-      clock,
-      timings,
-      latentHeight,
-      latentWidth,
-      timesteps,
-      signal: options.signal,
-      onStep: (step, total) => options.onProgress?.({ step, total }),
-      unetBatchLimit: options.unetBatchLimit,
-    });
+    // Rows of one UNet call share a text length: prompts of different chunk counts run as
+    // separate loops (padding them with empty chunks would change their images).
+    const groups = groupBySequence(perRequest.flatMap((p) => p.slots));
+    for (const [g, slots] of groups.entries()) {
+      await denoise(slots, {
+        unet: this.model.unet,
+        clock,
+        timings,
+        latentHeight,
+        latentWidth,
+        timesteps,
+        signal: options.signal,
+        // One progress scale over every loop: steps done in all groups, scaled to `total`.
+        onStep: (step, total) =>
+          options.onProgress?.({ step: Math.floor((g * total + step) / groups.length), total }),
+        unetBatchLimit: options.unetBatchLimit,
+      });
+    }
 
     const results: GenerateResult[] = [];
     for (const [i, request] of resolved.entries()) {
@@ -160,8 +210,18 @@ export class LatentDiffusionPipeline {
               clock,
             ),
         );
+        // Kept pixels are pasted back first, so the checker sees (and blurs or blocks) the final image.
+        const overlay = perRequest[i].overlay;
+        const composed = overlay ? { ...image, rgb: applyOverlay(image.rgb, overlay) } : image;
+        const checked = await timed(
+          (ms) => {
+            timings.safetyCheckMs += ms;
+          },
+          () => applySafety(composed, this.safetyModeOf(request), this.model.safetyChecker, clock),
+        );
         images.push({
-          ...image,
+          ...composed,
+          ...checked,
           seed: request.seed + k,
           ...(options.keepLatents ? { latents: slot.latents } : {}),
         });
@@ -173,6 +233,16 @@ export class LatentDiffusionPipeline {
     timings.onnxRuns = clock.runs;
     return results;
   }
+}
+
+function groupBySequence(slots: DenoiseSlot[]): DenoiseSlot[][] {
+  const groups = new Map<number, DenoiseSlot[]>();
+  for (const slot of slots) {
+    const group = groups.get(slot.cond.sequence);
+    if (group) group.push(slot);
+    else groups.set(slot.cond.sequence, [slot]);
+  }
+  return [...groups.values()];
 }
 
 export async function loadPipeline(

@@ -2,16 +2,18 @@ import { decodeInputImage } from '../image/decode-input';
 import { rgbToPlanar } from '../image/pixels';
 import type { LoadedModel } from '../model/load-model';
 import type { RunClock } from '../model/run-clock';
+import { fixedDim } from '../model/session-metadata';
 import type { VaeEncoding } from '../model/vae';
 import { createScheduler, timestepsForStrength } from '../schedulers';
+import type { InpaintOverlay } from './apply-overlay';
 import type { DenoiseSlot } from './denoise';
 import { usesGuidance } from './guidance';
 import { encodeImage, sampleLatents } from './image-latents';
 import { binarizeMask, latentMask, maskedImage } from './inpaint-mask';
 import { noiseStream } from './noise-stream';
 import { PipelineInputError } from './pipeline-input-error';
-import type { PromptEncoder } from './prompt-encoder';
-import type { ResolvedRequest } from './request';
+import { type PromptEmbedding, type PromptEncoder, padToChunks } from './prompt-encoder';
+import type { PipelineRequest } from './request';
 import { type Timings, timed } from './timings';
 
 export interface PrepareContext {
@@ -26,21 +28,19 @@ export interface PreparedRequest {
   slots: DenoiseSlot[];
   timesteps: number[];
   truncated: { prompt: boolean; negative_prompt: boolean };
+  /** inpaint: the kept pixels, pasted back over the decoded images (apply-overlay.ts). */
+  overlay?: InpaintOverlay;
 }
 
 /** Prompt embeddings, input images and the starting latents of every image of one request. */
 export async function prepareRequest(
   ctx: PrepareContext,
-  request: ResolvedRequest,
+  request: PipelineRequest,
 ): Promise<PreparedRequest> {
   const { config } = ctx.model;
   const scaling = config.vaeScalingFactor;
   const plane = (request.width / config.vaeSpatialFactor) * (request.height / config.vaeSpatialFactor);
-  const cond = await ctx.prompts.encode(request.prompt, ctx.clock, ctx.timings);
-  const guided = usesGuidance(request.guidance_scale);
-  const uncond = guided
-    ? await ctx.prompts.encode(request.negative_prompt, ctx.clock, ctx.timings)
-    : undefined;
+  const { cond, uncond } = await encodePrompts(ctx, request);
   const inputs = request.task === 'txt2img' ? undefined : await encodeInputs(ctx, request);
   const slots: DenoiseSlot[] = [];
   let timesteps: number[] = [];
@@ -53,6 +53,7 @@ export async function prepareRequest(
       latents: initial,
       noise,
       guidance: request.guidance_scale,
+      guidanceRescale: request.guidance_rescale ?? 0,
       cond,
       uncond,
     };
@@ -83,14 +84,53 @@ export async function prepareRequest(
     slots,
     timesteps,
     truncated: { prompt: cond.truncated, negative_prompt: uncond?.truncated ?? false },
+    ...(inputs?.overlay ? { overlay: inputs.overlay } : {}),
   };
+}
+
+/**
+ * The prompt's and (with guidance) the negative prompt's embeddings, padded to the same
+ * number of chunks; both rows share one UNet batch, so their sequence lengths must agree.
+ */
+async function encodePrompts(
+  ctx: PrepareContext,
+  request: PipelineRequest,
+): Promise<{ cond: PromptEmbedding; uncond?: PromptEmbedding }> {
+  const clipSkip = request.clip_skip ?? 0;
+  let cond = await ctx.prompts.encode(request.prompt, ctx.clock, ctx.timings, 'prompt', clipSkip);
+  let uncond = usesGuidance(request.guidance_scale)
+    ? await ctx.prompts.encode(request.negative_prompt, ctx.clock, ctx.timings, 'negative_prompt', clipSkip)
+    : undefined;
+  const fixed = fixedDim(ctx.model.unet.states, 1);
+  if (fixed !== undefined) {
+    // An export with a fixed text length (77) takes one chunk: 75 tokens.
+    for (const [field, embedding] of [
+      ['prompt', cond],
+      ['negative_prompt', uncond],
+    ] as const) {
+      if (embedding && embedding.sequence !== fixed) {
+        throw new PipelineInputError(
+          field,
+          `has ${embedding.tokenCount} tokens; this model's UNet export is fixed to ${fixed} text positions (${fixed - 2} tokens)`,
+          fixed - 2,
+        );
+      }
+    }
+  }
+  if (uncond && uncond.chunks !== cond.chunks) {
+    const chunks = Math.max(cond.chunks, uncond.chunks);
+    const empty = await ctx.prompts.encode('', ctx.clock, ctx.timings, 'negative_prompt', clipSkip);
+    cond = padToChunks(cond, chunks, empty);
+    uncond = padToChunks(uncond, chunks, empty);
+  }
+  return { cond, uncond };
 }
 
 /** img2img/inpaint: decode and fit the input image (and mask), then VAE-encode once per request. */
 async function encodeInputs(
   ctx: PrepareContext,
-  request: ResolvedRequest,
-): Promise<{ image: VaeEncoding; mask?: Float32Array; masked?: VaeEncoding }> {
+  request: PipelineRequest,
+): Promise<{ image: VaeEncoding; mask?: Float32Array; masked?: VaeEncoding; overlay?: InpaintOverlay }> {
   const vae = ctx.model.vaeEncoder;
   if (!vae)
     throw new PipelineInputError('task', `${request.task} needs vae_encoder/model.onnx in the model folder`);
@@ -106,9 +146,10 @@ async function encodeInputs(
   const grey = await decodeInputImage(request.mask as Uint8Array, { ...limits, field: 'mask', channels: 1 });
   const pixelMask = binarizeMask(grey);
   const mask = latentMask(pixelMask, width, height, ctx.model.config.vaeSpatialFactor);
-  if (ctx.model.unet.inChannels !== 9) return { image, mask };
+  const overlay = { rgb, mask: pixelMask };
+  if (ctx.model.unet.inChannels !== 9) return { image, mask, overlay };
   const masked = await timed(addVae, () =>
     encodeImage(vae, maskedImage(planar, pixelMask), width, height, ctx.clock),
   );
-  return { image, mask, masked };
+  return { image, mask, masked, overlay };
 }

@@ -1,46 +1,30 @@
-import { randomInt } from 'node:crypto';
-import { LIMITS } from '@ldm/shared';
+import { LIMITS, type RequestFields, type ResolvedRequest } from '@ldm/shared';
 import { PipelineInputError } from './pipeline-input-error';
 
 export type PipelineTask = 'txt2img' | 'img2img' | 'inpaint';
+export type { ResolvedRequest };
 
 /**
- * One generation as the pipeline takes it: the API's field names (snake_case, so a worker
- * passes a job's input through), with `image` and `mask` as encoded file bytes.
+ * One generation as the pipeline takes it: resolved once, by the edge for a job (its `JobInput`)
+ * or by a standalone caller through `@ldm/shared`'s `resolveRequest`, with `image` and `mask` as
+ * encoded file bytes. The pipeline fills no default; it only checks what depends on the loaded
+ * model, as diffusers' `check_inputs` does.
  */
-export interface PipelineRequest {
-  task?: string;
-  prompt: string;
-  negative_prompt?: string;
-  width?: number;
-  height?: number;
-  steps?: number;
-  guidance_scale?: number;
-  scheduler?: string;
-  /** Image i of the request uses seed + i. Random when omitted. */
-  seed?: number;
-  num_outputs?: number;
-  strength?: number;
+export type PipelineRequest = ResolvedRequest & {
   image?: Uint8Array;
   /** White = repaint, black = keep. */
   mask?: Uint8Array;
-}
+};
 
-export interface ResolvedRequest {
-  task: PipelineTask;
-  prompt: string;
-  negative_prompt: string;
-  width: number;
-  height: number;
-  steps: number;
-  guidance_scale: number;
-  scheduler: string;
-  seed: number;
-  num_outputs: number;
-  strength: number;
+/**
+ * A request as a standalone caller (CLI, benchmarks, tests) writes it: any field left out takes
+ * the shared default. The scheduler may be any name: the pipeline says which ones it knows.
+ */
+export type StandaloneRequest = Omit<RequestFields, 'scheduler'> & {
+  scheduler?: string;
   image?: Uint8Array;
   mask?: Uint8Array;
-}
+};
 
 /** What the loaded model allows; see PipelineInfo. */
 export interface RequestLimits {
@@ -52,11 +36,11 @@ export interface RequestLimits {
   maxPixels: number;
   defaultScheduler: string;
   tasks: readonly PipelineTask[];
+  /** The model's name, for messages. */
+  name: string;
+  /** Largest clip_skip the text encoder export allows (0: it has no hidden_states outputs). */
+  clipSkipMax: number;
 }
-
-export const DEFAULT_STEPS = 25;
-export const DEFAULT_GUIDANCE = 7.5;
-export const DEFAULT_STRENGTH = 0.8;
 
 function integer(field: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value)) throw new PipelineInputError(field, `must be an integer, got ${value}`);
@@ -65,7 +49,7 @@ function integer(field: string, value: number, min: number, max: number): number
   return value;
 }
 
-function dimension(field: 'width' | 'height', value: number, limits: RequestLimits): number {
+function dimension(field: 'width' | 'height', value: number, limits: RequestLimits): void {
   integer(field, value, limits.spatialFactor, LIMITS.dimensionMax);
   const multiple = Math.max(LIMITS.dimensionMultiple, limits.spatialFactor);
   if (value % multiple !== 0)
@@ -74,42 +58,37 @@ function dimension(field: 'width' | 'height', value: number, limits: RequestLimi
   if (fixed !== undefined && value !== fixed) {
     throw new PipelineInputError(field, `this model export only runs at ${fixed}, got ${value}`, fixed);
   }
-  return value;
 }
 
-/** Fills defaults from the model and checks every field, naming it and its limit on failure. */
-export function resolveRequest(request: PipelineRequest, limits: RequestLimits): ResolvedRequest {
-  const task = (request.task ??
-    (request.mask ? 'inpaint' : request.image ? 'img2img' : 'txt2img')) as PipelineTask;
-  if (!limits.tasks.includes(task)) {
-    throw new PipelineInputError(
-      'task',
-      `${request.task} is not supported by this model`,
-      limits.tasks.join('|'),
-    );
+/**
+ * Checks a resolved request against the loaded model and the API's limits (a worker must not
+ * trust a job blindly), naming the field and its limit on failure. Fills nothing.
+ */
+export function checkRequest(request: PipelineRequest, limits: RequestLimits): void {
+  const { task } = request;
+  if (!(limits.tasks as readonly string[]).includes(task)) {
+    throw new PipelineInputError('task', `${task} is not supported by this model`, limits.tasks.join('|'));
   }
   if (typeof request.prompt !== 'string') throw new PipelineInputError('prompt', 'must be a string');
   if (request.prompt.length > LIMITS.promptMaxChars) {
     throw new PipelineInputError('prompt', `is ${request.prompt.length} characters`, LIMITS.promptMaxChars);
   }
-  const negative = request.negative_prompt ?? '';
-  if (negative.length > LIMITS.promptMaxChars) {
+  if (typeof request.negative_prompt !== 'string')
+    throw new PipelineInputError('negative_prompt', 'must be a string');
+  if (request.negative_prompt.length > LIMITS.promptMaxChars) {
     throw new PipelineInputError(
       'negative_prompt',
-      `is ${negative.length} characters`,
+      `is ${request.negative_prompt.length} characters`,
       LIMITS.promptMaxChars,
     );
   }
-  const width = dimension('width', request.width ?? limits.fixedSize?.width ?? limits.nativeWidth, limits);
-  const height = dimension(
-    'height',
-    request.height ?? limits.fixedSize?.height ?? limits.nativeHeight,
-    limits,
-  );
+  dimension('width', request.width, limits);
+  dimension('height', request.height, limits);
+  const { width, height } = request;
   if (width * height > limits.maxPixels) {
     throw new PipelineInputError('width', `${width}x${height} is more pixels than allowed`, limits.maxPixels);
   }
-  const guidance = request.guidance_scale ?? DEFAULT_GUIDANCE;
+  const guidance = request.guidance_scale;
   if (!Number.isFinite(guidance) || guidance < LIMITS.guidanceMin || guidance > LIMITS.guidanceMax) {
     throw new PipelineInputError(
       'guidance_scale',
@@ -117,7 +96,7 @@ export function resolveRequest(request: PipelineRequest, limits: RequestLimits):
       LIMITS.guidanceMax,
     );
   }
-  const strength = request.strength ?? (task === 'txt2img' ? 1 : DEFAULT_STRENGTH);
+  const { strength } = request;
   if (!(strength > 0 && strength <= 1))
     throw new PipelineInputError('strength', `must be in (0, 1], got ${strength}`, 1);
   if (task !== 'txt2img' && !request.image)
@@ -126,20 +105,25 @@ export function resolveRequest(request: PipelineRequest, limits: RequestLimits):
     throw new PipelineInputError('mask', 'is required for task inpaint');
   if (task !== 'inpaint' && request.mask)
     throw new PipelineInputError('mask', 'is only accepted for task inpaint');
-  const seed = request.seed ?? randomInt(0, LIMITS.seedMax + 1);
-  return {
-    task,
-    prompt: request.prompt,
-    negative_prompt: negative,
-    width,
-    height,
-    steps: integer('steps', request.steps ?? DEFAULT_STEPS, LIMITS.stepsMin, LIMITS.stepsMax),
-    guidance_scale: guidance,
-    scheduler: request.scheduler ?? limits.defaultScheduler,
-    seed: integer('seed', seed, 0, Number.MAX_SAFE_INTEGER - LIMITS.numOutputsMax),
-    num_outputs: integer('num_outputs', request.num_outputs ?? 1, 1, LIMITS.numOutputsMax),
-    strength,
-    image: request.image,
-    mask: request.mask,
-  };
+  const rescale = request.guidance_rescale ?? 0;
+  if (!(rescale >= 0 && rescale <= 1))
+    throw new PipelineInputError('guidance_rescale', `must be in [0, 1], got ${rescale}`, 1);
+  const clipSkip = integer('clip_skip', request.clip_skip ?? 0, 0, LIMITS.clipSkipMax);
+  if (clipSkip > 0 && limits.clipSkipMax === 0) {
+    throw new PipelineInputError(
+      'clip_skip',
+      `model ${limits.name}'s text encoder export has no hidden_states outputs (export it with output_hidden_states)`,
+      0,
+    );
+  }
+  if (clipSkip > limits.clipSkipMax) {
+    throw new PipelineInputError(
+      'clip_skip',
+      `model ${limits.name}'s text encoder has ${limits.clipSkipMax} layers, got ${clipSkip}`,
+      limits.clipSkipMax,
+    );
+  }
+  integer('steps', request.steps, LIMITS.stepsMin, LIMITS.stepsMax);
+  integer('seed', request.seed, 0, Number.MAX_SAFE_INTEGER - LIMITS.numOutputsMax);
+  integer('num_outputs', request.num_outputs, 1, LIMITS.numOutputsMax);
 }

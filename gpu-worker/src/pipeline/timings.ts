@@ -8,6 +8,8 @@ export interface Timings {
   /** Scheduler steps, guidance arithmetic and inpainting blends over all steps. */
   schedulerMs: number;
   vaeDecodeMs: number;
+  /** Safety checker, including its CLIP preprocessing. */
+  safetyCheckMs: number;
   totalMs: number;
   /** Wall time inside onnxruntime's run() over all networks. */
   onnxRunMs: number;
@@ -25,6 +27,7 @@ export function emptyTimings(): Timings {
     unetStepMs: [],
     schedulerMs: 0,
     vaeDecodeMs: 0,
+    safetyCheckMs: 0,
     totalMs: 0,
     onnxRunMs: 0,
     onnxRuns: 0,

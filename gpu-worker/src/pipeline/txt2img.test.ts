@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyModel } from '../../test-fixtures/tiny-sd-folder';
-import { GenerationCanceledError, type LatentDiffusionPipeline, loadPipeline } from '../index';
+import {
+  GenerationCanceledError,
+  type LatentDiffusionPipeline,
+  loadPipeline,
+  resolveAndGenerate,
+} from '../index';
 
 let dir: string;
 let pipeline: LatentDiffusionPipeline;
@@ -20,7 +25,12 @@ afterAll(async () => {
 
 describe('txt2img', () => {
   it('produces RGB images of the requested size with per-image seeds', async () => {
-    const result = await pipeline.generate({ prompt: 'a photo of a cat', seed: 7, steps: 4, num_outputs: 2 });
+    const result = await resolveAndGenerate(pipeline, {
+      prompt: 'a photo of a cat',
+      seed: 7,
+      steps: 4,
+      num_outputs: 2,
+    });
     expect(result.images.map((i) => [i.width, i.height, i.seed])).toEqual([
       [64, 64, 7],
       [64, 64, 8],
@@ -34,9 +44,9 @@ describe('txt2img', () => {
 
   it('gives the same bytes for the same seed, different ones for another seed', async () => {
     const request = { prompt: 'a red circle', seed: 1234, steps: 3, scheduler: 'euler_ancestral' };
-    const a = await pipeline.generate(request);
-    const b = await pipeline.generate(request);
-    const c = await pipeline.generate({ ...request, seed: 1235 });
+    const a = await resolveAndGenerate(pipeline, request);
+    const b = await resolveAndGenerate(pipeline, request);
+    const c = await resolveAndGenerate(pipeline, { ...request, seed: 1235 });
     expect(Buffer.compare(a.images[0].rgb, b.images[0].rgb)).toBe(0);
     expect(Buffer.compare(a.images[0].rgb, c.images[0].rgb)).not.toBe(0);
   });
@@ -44,7 +54,8 @@ describe('txt2img', () => {
   it('reports progress once per step and stops between steps when aborted', async () => {
     const controller = new AbortController();
     const steps: number[] = [];
-    const run = pipeline.generate(
+    const run = resolveAndGenerate(
+      pipeline,
       { prompt: 'x', seed: 1, steps: 6, scheduler: 'ddim' },
       {
         signal: controller.signal,

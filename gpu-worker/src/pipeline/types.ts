@@ -1,5 +1,6 @@
-import type { SessionOptions } from '../model/create-session';
-import type { PipelineTask, ResolvedRequest } from './request';
+import type { SafetyMode } from '@ldm/shared';
+import type { ProviderName, SessionOptions } from '../model/create-session';
+import type { PipelineRequest, PipelineTask } from './request';
 import type { Timings } from './timings';
 
 export interface LoadPipelineOptions extends SessionOptions {
@@ -7,6 +8,8 @@ export interface LoadPipelineOptions extends SessionOptions {
   maxPixels?: number;
   /** Largest input image (image/mask) decoded, in pixels (default 4096 x 4096). */
   maxInputPixels?: number;
+  /** What to do with images the export's safety checker flags, when the job does not say (default block). */
+  safetyChecker?: SafetyMode;
   /** Prompts whose embeddings are kept (default 64; 0 disables). */
   embeddingCacheSize?: number;
 }
@@ -14,7 +17,7 @@ export interface LoadPipelineOptions extends SessionOptions {
 export interface PipelineInfo {
   name: string;
   dir: string;
-  provider: 'cpu' | 'cuda';
+  provider: ProviderName;
   nativeWidth: number;
   nativeHeight: number;
   /** Pixels per latent (VAE). Width and height must be multiples of it (and of 8). */
@@ -23,6 +26,10 @@ export interface PipelineInfo {
   vaeScalingFactor: number;
   tasks: readonly PipelineTask[];
   defaultScheduler: string;
+  /** The export ships safety_checker/ (run unless the job's or the worker's mode is off). */
+  hasSafetyChecker: boolean;
+  /** Largest clip_skip the text encoder export allows (0: no hidden_states outputs). */
+  clipSkipMax: number;
   maxPixels: number;
   /** Set when the export only runs at one size. */
   fixedSize?: { width: number; height: number };
@@ -49,6 +56,8 @@ export interface GeneratedImage {
   width: number;
   height: number;
   seed: number;
+  /** The safety checker flagged it (and it was blocked or blurred); absent when no check ran. */
+  nsfw?: boolean;
   /** Final latents [4, height / f, width / f], when `keepLatents` was set. */
   latents?: Float32Array;
 }
@@ -56,8 +65,8 @@ export interface GeneratedImage {
 export interface GenerateResult {
   images: GeneratedImage[];
   /** The request with every default filled in (what went into the image metadata). */
-  request: ResolvedRequest;
-  /** Prompts longer than the text encoder's window lose their tail. */
+  request: PipelineRequest;
+  /** Always false since long prompts are encoded in chunks (up to LIMITS.promptMaxTokens); kept for callers. */
   truncated: { prompt: boolean; negative_prompt: boolean };
   /** For a batch, the timings of the whole batch (shared by its results). */
   timings: Timings;

@@ -83,4 +83,28 @@ describe('scripts flagged allow-key-locking (Upstash-only)', () => {
       .evalsha(sha1Hex(FLAGGED), ['tx-flagged'], [1]);
     expect(await tx.exec()).toEqual([7, 8]);
   });
+
+  // Upstash refuses, in a flagged script, any key the call did not pass in KEYS; the bridge too,
+  // so a flagged script that builds a key name fails in tests, not first in production.
+  it('may touch only the keys they declared, as on Upstash', async () => {
+    const builds =
+      "#!lua flags=allow-key-locking\nredis.call('SET', KEYS[1], 1)\nreturn redis.call('INCR', 'built:' .. ARGV[1])";
+    await expect(redis.eval(builds, ['declared'], ['x'])).rejects.toThrow(
+      "ERR Dynamic keys are not allowed in Lua scripts when 'allow-key-locking' flag is set. Key was: built:x",
+    );
+    await expect(redis.eval(builds, ['declared', 'built:x'], ['x'])).resolves.toBe(1);
+    // Several keys, key positions Redis knows (XREADGROUP STREAMS, MSET pairs), pcall's error table.
+    const many =
+      "#!lua flags=allow-key-locking\nredis.call('MSET', KEYS[1], 'a', KEYS[2], 'b')\n" +
+      "local r = redis.pcall('MSET', KEYS[1], 'a', 'undeclared', 'b')\nreturn { redis.call('MGET', KEYS[1], KEYS[2]), r.err }";
+    expect(await redis.eval(many, ['m1', 'm2'], [])).toEqual([
+      ['a', 'b'],
+      "ERR Dynamic keys are not allowed in Lua scripts when 'allow-key-locking' flag is set. Key was: undeclared",
+    ]);
+    // Commands without keys run as before; unflagged scripts may build keys (global lock on Upstash).
+    expect(
+      await redis.eval("#!lua flags=allow-key-locking\nreturn redis.call('TIME')[1] ~= nil", [], []),
+    ).toBe(1);
+    expect(await redis.eval("return redis.call('EXISTS', 'built:' .. ARGV[1])", [], ['x'])).toBe(1);
+  });
 });

@@ -25,6 +25,11 @@ export interface UpstashBridgeOptions {
   maxRequestBytes?: number;
   /** Most commands in one `/pipeline` or `/multi-exec` body. Default 100,000. */
   maxCommands?: number;
+  /**
+   * Refuse keys a script flagged `allow-key-locking` did not declare in KEYS, as Upstash does
+   * (script-flags.ts). Default true.
+   */
+  checkDeclaredKeys?: boolean;
 }
 
 export interface UpstashBridgeHandle {
@@ -48,7 +53,10 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
   const maxRequestBytes = options.maxRequestBytes ?? 10 * 1024 * 1024;
   const maxCommands = options.maxCommands ?? 100_000;
   const pool = new RedisPool(target, options.poolSize ?? 4);
-  const runner = new CommandRunner(pool, new ScriptRegistry());
+  const runner = new CommandRunner(
+    pool,
+    new ScriptRegistry({ checkDeclaredKeys: options.checkDeclaredKeys ?? true }),
+  );
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = pathOf(req.url);

@@ -27,6 +27,7 @@ export function generationFixture(overrides: Partial<Generation> = {}): Generati
     outputs: [],
     error: null,
     cached: false,
+    livemode: true,
     created_at: '2026-01-01T00:00:00.000Z',
     started_at: null,
     completed_at: null,

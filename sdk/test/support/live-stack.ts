@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type LocalStack, startLocalStack } from '@ldm/infra/local/local-stack';
-import { writeSlowFixtureModel } from '../../../test/e2e/support/fixture-model';
+import { writeSlowFixtureModel } from '@ldm/test/e2e/support/fixture-model';
 import { LdmClient } from '../../src/index';
 
 export const DEMO_MODEL_DIR = resolve(import.meta.dirname, '../../../models/demo-shapes');

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureEdgeBundle } from '@ldm/edge/scripts/ensure-bundle';
 import { type EdgeRuntime, startEdgeRuntime } from '@ldm/infra/local/edge-runtime';
 import type { Generation, GenerationRequestInput } from '@ldm/shared';
-import { ensureEdgeBundle } from '../../../edge/scripts/ensure-bundle';
 import { type EdgeStack, startEdgeStack, type TestAccount } from '../../support/edge-stack';
 import { DEMO_MODEL_DIR, demoModelAvailable, writeSlowFixtureModel } from './fixture-model';
 import { type SpawnWorkerOptions, spawnWorker, type WorkerProcess } from './worker-process';
@@ -18,7 +18,10 @@ export interface E2eStack {
   baseUrl: string;
   modelDir: string;
   tmp: string;
-  startWorker(name: string, options?: { env?: Record<string, string>; spoolDir?: string }): WorkerProcess;
+  startWorker(
+    name: string,
+    options?: { env?: Record<string, string>; spoolDir?: string; extraModelDirs?: Record<string, string> },
+  ): WorkerProcess;
   submit(body: Partial<GenerationRequestInput>): Promise<Generation>;
   get(id: string): Promise<Generation>;
   cancel(id: string): Promise<Response>;
@@ -92,7 +95,7 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
         name,
         edgeUrl: baseUrl,
         workerToken: stack.workerToken,
-        modelDirs: { [MODEL]: modelDir },
+        modelDirs: { [MODEL]: modelDir, ...o.extraModelDirs },
         spoolDir: o.spoolDir ?? join(tmp, `spool-${name}`),
         env: o.env,
         verbose,

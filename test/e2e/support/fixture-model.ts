@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { OnnxGraph } from '../../../gpu-worker/test-fixtures/onnx-graph';
-import { HIDDEN } from '../../../gpu-worker/test-fixtures/tiny-models';
-import { writeTinyModel } from '../../../gpu-worker/test-fixtures/tiny-sd-folder';
+import { OnnxGraph } from '@ldm/gpu-worker/test-fixtures/onnx-graph';
+import { HIDDEN } from '@ldm/gpu-worker/test-fixtures/tiny-models';
+import { writeTinyModel } from '@ldm/gpu-worker/test-fixtures/tiny-sd-folder';
 
 /** The shipped demo model, when it has been built (tools/demo-model). */
 export const DEMO_MODEL_DIR = resolve(import.meta.dirname, '../../../models/demo-shapes');

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadPipeline } from '@ldm/gpu-worker';
+import { loadPipeline, resolveAndGenerateBatch } from '@ldm/gpu-worker';
 import { gridPng } from './grid';
 import { loadSceneSpec } from './scene-spec';
 import { readImage } from './score';
@@ -82,7 +82,8 @@ async function main(): Promise<void> {
       for (let seed = 0; seed < seeds; seed++) {
         for (let start = 0; start < spec.prompts.length; start += BATCH) {
           const cases = spec.prompts.slice(start, start + BATCH);
-          const results = await pipeline.generateBatch(
+          const results = await resolveAndGenerateBatch(
+            pipeline,
             cases.map((c, i) => ({
               prompt: c.prompt,
               seed: 1000 * seed + start + i,

@@ -1,3 +1,4 @@
+#!lua flags=allow-key-locking
 -- Acknowledges usage events Stripe accepted: out of the group's pending list and out of the
 -- stream, so XLEN is the backlog still to report. Called only after Stripe's answer arrived.
 -- KEYS[1] outbox:usage

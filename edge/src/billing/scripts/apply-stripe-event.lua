@@ -1,3 +1,4 @@
+-- Upstash: global lock (the account is named by the Stripe customer link).
 -- Applies one verified Stripe event exactly once: the SET NX on stripe:event:{id} and every
 -- change it guards happen in this one script, so a replayed (or concurrently redelivered) event
 -- finds the marker and changes nothing.

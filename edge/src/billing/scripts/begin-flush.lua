@@ -1,3 +1,4 @@
+#!lua flags=allow-key-locking
 -- Starts a meter flush: refuses while an earlier failure's backoff runs (unless forced) or while
 -- another flush holds the lock, else takes the lock for `lock ms`. One flush at a time is what
 -- lets claim-usage-events.lua take back every unacknowledged entry at once; a crashed flush's lock

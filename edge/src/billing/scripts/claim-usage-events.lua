@@ -1,3 +1,4 @@
+-- Upstash: global lock (each outbox entry's account is read for its Stripe customer).
 -- Hands the meter flush its next batch of usage events, oldest first. Entries a previous flush
 -- took but never acknowledged (it crashed, or Stripe failed and it stopped) are claimed back
 -- first (XAUTOCLAIM, min idle 0: the caller holds the flush lock, so no other flush is sending

@@ -1,3 +1,4 @@
+#!lua flags=allow-key-locking
 -- Ends a meter flush: releases the lock if this flush still holds it, and records how it went.
 -- A flush that reached Stripe fine clears the backoff; one stopped by a failure Stripe may recover
 -- from (network, 5xx, 429, timeout) backs off exponentially: base * 2^(failures - 1), capped, with

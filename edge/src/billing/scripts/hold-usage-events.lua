@@ -1,3 +1,4 @@
+#!lua flags=allow-key-locking
 -- Moves usage events Stripe cannot take as they are (the account has no Stripe customer, or
 -- Stripe rejected the event for good) from the outbox to the held stream, with the reason. The
 -- move is one script, so an event is always in exactly one of the two streams: never dropped,

@@ -1,3 +1,4 @@
+-- Upstash: global lock (the customer links are named by the customer ids it is given or reads).
 -- Links (or with '' unlinks) an account and a Stripe customer in both directions: acct:{a}
 -- stripe_customer for the meter flush, stripe:customer:{cus} for webhooks that only name the
 -- customer. A customer already linked to another account is refused, so usage and payments of

@@ -1,3 +1,4 @@
+#!lua flags=allow-key-locking
 -- Puts held usage events back on the outbox (after the operator linked a Stripe customer, or
 -- fixed what Stripe rejected), as new entries with their original fields; the next flush sends
 -- them. Their identifier is still the job id, so an event Stripe did take is not billed twice.

@@ -1,6 +1,7 @@
 /// <reference types="node" />
+
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../../../test/support/edge-stack';
 
 // In workerd, against real Redis through the bridge, with the edge's REST requests counted.
 let stack: EdgeStack;

@@ -77,6 +77,7 @@ export function apiKeyAuth(options: ApiKeyAuthOptions = {}): MiddlewareHandler<A
       plan: record.plan || 'free',
       rpmLimit: record.rpmLimit ?? plan.requests_per_minute,
       concurrencyLimit: record.concurrencyLimit ?? plan.concurrent_jobs,
+      safetyChecker: record.safetyChecker,
     };
     c.set('caller', caller);
     if (rateLimit) {

@@ -1,6 +1,7 @@
 /// <reference types="node" />
+
+import { type EdgeStack, startEdgeStack } from '@ldm/test/support/edge-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack } from '../../../../test/support/edge-stack';
 
 // In workerd with @upstash/ratelimit on real Redis through the bridge.
 let stack: EdgeStack;

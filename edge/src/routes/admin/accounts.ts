@@ -47,11 +47,14 @@ export const adminAccounts = new Hono<AppEnv>()
     const fields: Record<string, string> = {};
     if (data.plan !== undefined) fields.plan = data.plan;
     if (data.name !== undefined) fields.name = data.name;
+    if (data.safety_checker !== undefined) fields.safety_checker = data.safety_checker ?? '';
     const limits = data.limits;
     if (limits?.requests_per_minute !== undefined)
       fields.rpm_limit = String(limits.requests_per_minute ?? '');
     if (limits?.concurrent_jobs !== undefined)
       fields.concurrency_limit = String(limits.concurrent_jobs ?? '');
+    if (limits?.test_generations_per_day !== undefined)
+      fields.test_quota = String(limits.test_generations_per_day ?? '');
     if (data.stripe_customer !== undefined) {
       // Linked in both directions in one script (webhooks find the account by customer), and
       // first, so a refused link changes no other field either.

@@ -4,12 +4,11 @@ import type { z } from 'zod';
 import { priceUnits } from '../../config/models';
 import type { PlanName } from '../../config/plans';
 import type { AppEnv } from '../../context';
-import { ApiError } from '../../errors/api-error';
 import { fingerprintOf } from '../../generations/fingerprint';
 import { generationView } from '../../generations/generation-view';
 import { requestOrigin, utcDay, viewOptions } from '../../generations/load-generation';
 import { preferWaitSeconds } from '../../generations/prefer-wait';
-import { resolveRequest } from '../../generations/resolve-request';
+import { resolveGeneration } from '../../generations/resolve-request';
 import { storeInputs } from '../../generations/store-inputs';
 import { waitForResult } from '../../generations/wait-for-result';
 import { wakeAfterSubmit } from '../../generations/wake-coalescer';
@@ -18,7 +17,7 @@ import { sha256Hex } from '../../lib/crypto';
 import { newJobId } from '../../lib/ids';
 import { parseJsonBody } from '../../lib/json-body';
 import { idempotency } from '../../middleware/idempotency';
-import { submitGeneration } from '../../store/scripts/submit-generation';
+import { assertSubmitted, submitGeneration } from '../../store/scripts/submit-generation';
 import { deliverSoon } from '../../webhooks/deliver-soon';
 import { assertPublicWebhook } from '../../webhooks/submit-check';
 
@@ -47,7 +46,7 @@ async function createWithin(
   const redis = c.get('redis');
   const caller = c.get('caller');
   const idempotencyKey = c.get('idempotency');
-  const resolved = resolveRequest(data, config);
+  const resolved = resolveGeneration(data, config, caller.safetyChecker);
   if (data.webhook) await assertPublicWebhook(data.webhook, config);
   const { model, input: resolvedInput } = resolved;
   const jobId = newJobId();
@@ -56,16 +55,25 @@ async function createWithin(
     ...(resolved.image ? { image_sha256: await sha256Hex(resolved.image.bytes) } : {}),
     ...(resolved.mask ? { mask_sha256: await sha256Hex(resolved.mask.bytes) } : {}),
   };
-  const fingerprint = resolved.seeded ? await fingerprintOf(resolvedInput, digests) : '';
+  const livemode = caller.mode === 'live';
+  const fingerprint = resolved.seeded
+    ? await fingerprintOf(resolvedInput, digests, { accountId: caller.accountId, livemode })
+    : '';
   const stored = await storeInputs(c.env.OUTPUTS, caller.accountId, jobId, resolved);
   const input: JobInput = { ...resolvedInput, ...stored };
-  const units = priceUnits(model, input.width, input.height, input.steps, input.num_outputs);
+  // A test key's generation is free (DESIGN decision 4): nothing is held, charged or metered, so
+  // every settling script moves 0 units and the billing outbox never hears of it.
+  const units = livemode ? priceUnits(model, input.width, input.height, input.steps, input.num_outputs) : 0;
+  const plan = config.plans[caller.plan as PlanName] ?? config.plans.free;
+  const cacheHitUnits = livemode ? round6(model.price.cache_hit * input.num_outputs) : 0;
 
   const result = await submitGeneration(redis, {
     accountId: caller.accountId,
     jobId,
     model: model.name,
     fields: {
+      // A compatibility surface's own fields (engine-call.ts) first: the engine's win a clash.
+      ...c.get('jobExtras'),
       account_id: caller.accountId,
       model: model.name,
       input: JSON.stringify(input),
@@ -73,18 +81,20 @@ async function createWithin(
       origin: requestOrigin(c),
       fingerprint,
       max_attempts: String(config.maxAttempts),
-      units_cache_hit: String(round6(model.price.cache_hit * input.num_outputs)),
+      units_cache_hit: String(cacheHitUnits),
       key_id: caller.keyId,
+      livemode: livemode ? '1' : '0',
       ...digests,
     },
     units,
-    cacheHitUnits: round6(model.price.cache_hit * input.num_outputs),
+    cacheHitUnits,
     concurrencyLimit: caller.concurrencyLimit,
     retentionSeconds: config.jobRetentionSeconds,
     idempotency: idempotencyKey && { ...idempotencyKey, ttlSeconds: config.idempotencyTtlSeconds },
     fingerprint,
     day: utcDay(),
-    monthlyAllowance: (config.plans[caller.plan as PlanName] ?? config.plans.free).monthly_allowance,
+    monthlyAllowance: plan.monthly_allowance,
+    testQuota: livemode ? undefined : plan.test_generations_per_day,
   });
 
   const jobCreated = result.outcome === 'created' || result.outcome === 'coalesced';
@@ -94,31 +104,7 @@ async function createWithin(
       c.env.OUTPUTS.delete([stored.image_key, stored.mask_key].filter((k) => k !== undefined)),
     );
   }
-  switch (result.outcome) {
-    case 'no_account':
-      throw new ApiError('unauthorized', 'The account of this API key no longer exists.');
-    case 'idempotency_conflict':
-      throw new ApiError(
-        'idempotency_conflict',
-        `This Idempotency-Key was used for generation ${result.jobId} with a different body.`,
-        [{ field: 'Idempotency-Key', message: 'already used with a different request body' }],
-      );
-    case 'concurrency_limited':
-      throw new ApiError(
-        'concurrency_limited',
-        `${result.active} generations are queued or running; the limit is ${result.limit}.`,
-        [{ field: '(account)', message: 'too many queued or running generations', limit: result.limit }],
-        { 'Retry-After': '5' },
-      );
-    case 'insufficient_credits': {
-      const shortfall = round6(result.needed - result.available);
-      throw new ApiError(
-        'insufficient_credits',
-        `This generation costs ${result.needed} units; the account has ${result.available} (short by ${shortfall}).`,
-        [{ field: 'credits', message: `short by ${shortfall} units`, limit: result.needed }],
-      );
-    }
-  }
+  assertSubmitted(result);
   if (result.outcome === 'created') {
     const waking = wakeAfterSubmit(c.env, model.name);
     if (waking) c.executionCtx.waitUntil(waking);

@@ -7,7 +7,7 @@ import { parseJsonBody } from '../../lib/json-body';
 import { completeJob, type StoredOutput } from '../../store/scripts/complete-job';
 import { deliverSoon } from '../../webhooks/deliver-soon';
 import { jobIdParam, LeaseCheckError, readLeasedJob, refusalError } from './leased-job';
-import { outputKey } from './output-object';
+import { leaseSegment, outputKey } from './output-object';
 
 /**
  * POST /jobs/{id}/complete: the job succeeds only once every output it owes is in R2, written
@@ -39,13 +39,16 @@ export const completeRoute = new Hono<AppEnv>().post('/:id/complete', async (c) 
     }
   });
 
+  // Only this lease's folder: objects other leases wrote (late uploads included) are never named.
+  const lease = await leaseSegment(data.lease_token);
   const stored: StoredOutput[] = data.outputs
     .map((o) => ({
-      key: outputKey(job.accountId, jobId, o.index, format),
+      key: outputKey(job.accountId, jobId, lease, o.index, format),
       content_type: contentType,
       width: o.width,
       height: o.height,
       seed: o.seed,
+      ...(o.nsfw === undefined ? {} : { nsfw: o.nsfw }),
       index: o.index,
     }))
     .sort((a, b) => a.index - b.index)

@@ -60,7 +60,11 @@ export const failRoutes = new Hono<AppEnv>()
   .post('/:id/release', async (c) => {
     const jobId = jobIdParam(c);
     const { data } = await parseJsonBody(c, ReleaseRequest);
-    const result = await releaseJob(c.get('redis'), { jobId, leaseToken: data.lease_token });
+    const result = await releaseJob(c.get('redis'), {
+      jobId,
+      leaseToken: data.lease_token,
+      maxReleases: c.get('config').maxReleases,
+    });
     if (result.outcome !== 'ok') throw refusalError(result, jobId);
     const requeued = result.status === 'queued' || result.promoted !== null;
     return answer(c, jobId, result.status, requeued ? result.model : null);

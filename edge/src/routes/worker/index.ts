@@ -8,6 +8,7 @@ import { failRoutes } from './fail';
 import { heartbeatRoute } from './heartbeat';
 import { inputsRoute } from './inputs';
 import { leaseRoute } from './lease';
+import { modelsRoute } from './models';
 import { outputsRoute } from './outputs';
 import { queueRoute } from './queue';
 
@@ -27,6 +28,7 @@ export const workerApi = new Hono<AppEnv>()
   .use('/jobs/:id/release', jsonBodies)
   .route('/lease', leaseRoute)
   .route('/queue', queueRoute)
+  .route('/models', modelsRoute)
   .route('/jobs', heartbeatRoute)
   .route('/jobs', outputsRoute)
   .route('/jobs', completeRoute)

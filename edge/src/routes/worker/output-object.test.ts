@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { formatOfContentType, looksLike, outputKey } from './output-object';
+import { formatOfContentType, leaseSegment, looksLike, outputKey } from './output-object';
 
 const bytes = (...values: (number | string)[]) =>
   new Uint8Array(values.flatMap((v) => (typeof v === 'string' ? [...v].map((ch) => ch.charCodeAt(0)) : [v])));
 
 describe('output objects', () => {
-  it('keys follow outputs/{account}/{job}/{n}.{ext}', () => {
-    expect(outputKey('acct_1', 'gen_1', 2, 'webp')).toBe('outputs/acct_1/gen_1/2.webp');
+  it('keys follow outputs/{account}/{job}/{lease}/{n}.{ext}, one folder per lease', async () => {
+    expect(outputKey('acct_1', 'gen_1', 'abcd', 2, 'webp')).toBe('outputs/acct_1/gen_1/abcd/2.webp');
+    const [a, b] = await Promise.all([leaseSegment('lt_first'), leaseSegment('lt_second')]);
+    expect(a).toMatch(/^[0-9a-f]{16}$/);
+    expect(a).not.toBe(b);
+    expect(a).toBe(await leaseSegment('lt_first'));
+    expect(a).not.toContain('first');
   });
 
   it('maps content types to formats, ignoring parameters and case', () => {

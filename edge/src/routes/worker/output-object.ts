@@ -1,10 +1,32 @@
 import { CONTENT_TYPES, OUTPUT_FORMATS } from '@ldm/shared';
+import { sha256Hex } from '../../lib/crypto';
 
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-/** DESIGN decision 3: `outputs/{account}/{job}/{n}.{ext}`, the extension being the format's name. */
-export function outputKey(accountId: string, jobId: string, index: number, format: OutputFormat): string {
-  return `outputs/${accountId}/${jobId}/${index}.${format}`;
+/**
+ * The folder of one lease's outputs: 16 hex digits of the lease token's SHA-256 (the token itself
+ * stays out of object keys; it is the worker's credential while the lease lasts).
+ */
+export async function leaseSegment(leaseToken: string): Promise<string> {
+  return (await sha256Hex(leaseToken)).slice(0, 16);
+}
+
+/**
+ * `outputs/{account}/{job}/{lease}/{n}.{ext}` (DESIGN decision 3, one folder per lease), the
+ * extension being the format's name. Each lease writes its own objects, so an upload that was
+ * admitted under a lease which then expired, and lands after another attempt completed, can
+ * never replace the bytes the completed job points at: outputs are immutable once a job names
+ * them. The public URL (`/v1/outputs/{account}/{job}/{n}.{ext}`) does not change: it is
+ * resolved through the job record.
+ */
+export function outputKey(
+  accountId: string,
+  jobId: string,
+  lease: string,
+  index: number,
+  format: OutputFormat,
+): string {
+  return `outputs/${accountId}/${jobId}/${lease}/${index}.${format}`;
 }
 
 export function formatOfContentType(contentType: string | undefined): OutputFormat | undefined {

@@ -3,14 +3,22 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../../context';
 import { ApiError, fieldError } from '../../errors/api-error';
 import { jobIdParam, leaseTokenHeader, readLeasedJob } from './leased-job';
-import { formatOfContentType, looksLike, MAGIC_BYTES, type OutputFormat, outputKey } from './output-object';
+import {
+  formatOfContentType,
+  leaseSegment,
+  looksLike,
+  MAGIC_BYTES,
+  type OutputFormat,
+  outputKey,
+} from './output-object';
 
 const LIMIT = WORKER_LIMITS.outputMaxBytes;
 
 /**
  * PUT /jobs/{id}/outputs/{index}: streams one image to R2 without buffering it. The lease is
- * checked before a byte moves; the object records the lease token it was written under, so
- * complete can refuse outputs a stale worker wrote.
+ * checked before a byte moves, but a slow body can outlive the lease: so the object goes under
+ * the lease's own folder (output-object.ts), where no other attempt's complete ever looks, and
+ * records the lease token it was written under.
  */
 export const outputsRoute = new Hono<AppEnv>().put('/:id/outputs/:index', async (c) => {
   const jobId = jobIdParam(c);
@@ -52,7 +60,7 @@ export const outputsRoute = new Hono<AppEnv>().put('/:id/outputs/:index', async 
   const body = c.req.raw.body;
   if (!body) throw fieldError('(body)', 'required: the image bytes');
 
-  const key = outputKey(job.accountId, jobId, index, format);
+  const key = outputKey(job.accountId, jobId, await leaseSegment(leaseToken), index, format);
   const checked = checkMagic(body, format, length);
   try {
     await c.env.OUTPUTS.put(key, checked.stream, {

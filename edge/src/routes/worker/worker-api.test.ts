@@ -1,11 +1,12 @@
 /// <reference types="node" />
 import { request } from 'node:http';
 import { WORKER_LIMITS } from '@ldm/shared';
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../../../test/support/edge-stack';
 import { keys } from '../../store/keys';
 import { readHash } from '../../store/scripts/test-support/state-snapshot';
+import { leaseSegment } from './output-object';
 import { getGeneration, submit, workerClient } from './worker-test-client';
 
 let stack: EdgeStack;
@@ -63,7 +64,9 @@ describe('worker protocol routes', () => {
       const put = await upload(job.job_id, index, job.lease_token, png);
       expect(put.status).toBe(200);
       expect(put.body).toMatchObject({ index, content_type: 'image/png', bytes: png.length });
-      expect(put.body.key).toBe(`outputs/${account.id}/${job.job_id}/${index}.png`);
+      expect(put.body.key).toBe(
+        `outputs/${account.id}/${job.job_id}/${await leaseSegment(job.lease_token)}/${index}.png`,
+      );
     }
     const done = await worker.call('POST', `/jobs/${job.job_id}/complete`, {
       lease_token: job.lease_token,
@@ -128,7 +131,7 @@ describe('worker protocol routes', () => {
     }
     expect(await readHash(stack.redis, keys.job(generation.id))).toEqual(before);
     const bucket = await stack.mf.getR2Bucket('OUTPUTS');
-    expect(await bucket.head(`outputs/${account.id}/${job.job_id}/0.png`)).toBeNull();
+    expect((await bucket.list({ prefix: `outputs/${account.id}/${job.job_id}/` })).objects).toEqual([]);
   });
 
   it('refuses to complete before the outputs are uploaded, naming the missing one', async () => {

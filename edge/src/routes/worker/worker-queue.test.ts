@@ -1,12 +1,13 @@
 /// <reference types="node" />
+
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../../../test/support/edge-stack';
 import { BUILTIN_MODELS } from '../../config/models';
 import { keys } from '../../store/keys';
 import { readHash } from '../../store/scripts/test-support/state-snapshot';
 import { SAFETY_POLL_MS } from './lease';
-import { submit, workerClient } from './worker-test-client';
+import { getGeneration, submit, workerClient } from './worker-test-client';
 
 // One stack with a short lease TTL (the smallest the config accepts), so expiry and the cron's
 // reaper can be seen within a test.
@@ -18,8 +19,15 @@ let png: Uint8Array;
 beforeAll(async () => {
   // A second model, so a lease call can park on two queues at once.
   const second = { ...BUILTIN_MODELS[0], name: 'demo-shapes-b', version: 'demo-shapes-b-v1' };
+  // A catalog model no worker ever asks for (weights missing from the GPU image, say).
+  const unserved = { ...BUILTIN_MODELS[0], name: 'demo-shapes-c', version: 'demo-shapes-c-v1' };
   stack = await startEdgeStack({
-    vars: { LEASE_TTL_MS: '1000', MAX_ATTEMPTS: '2', MODELS_JSON: JSON.stringify([second]) },
+    vars: {
+      LEASE_TTL_MS: '1000',
+      MAX_ATTEMPTS: '2',
+      MAX_RELEASES: '1',
+      MODELS_JSON: JSON.stringify([second, unserved]),
+    },
     countRestRequests: true,
   });
   account = await stack.createAccount({ credits: 10_000, limits: { concurrent_jobs: 100 } });
@@ -37,6 +45,21 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('lease long-poll, queue stats and the reaper', () => {
+  it('before any worker ever asked for a model, every queue drives scaling (a pool at zero wakes)', async () => {
+    const generation = await submit(stack, account, { model: 'demo-shapes-b' });
+    const res = await worker.call('GET', '/queue');
+    expect(res.body).toMatchObject({ total_depth: 1, desired_workers: 1 });
+    expect(res.body.models.every((m: { served: boolean }) => m.served)).toBe(true);
+    // The first lease call says what this worker serves; the job is cleared for the next tests.
+    const [job] = (await worker.lease(['demo-shapes-b'])).body.jobs;
+    expect(job.job_id).toBe(generation.id);
+    await worker.call('POST', `/jobs/${job.job_id}/fail`, {
+      lease_token: job.lease_token,
+      error: { code: 'model_error', message: 'x' },
+      retryable: false,
+    });
+  });
+
   it('an empty long-poll returns no jobs once wait_ms has passed, after one Redis read', async () => {
     // A first call loads the lease script into this fresh Redis (EVALSHA -> NOSCRIPT -> EVAL).
     await worker.lease(['demo-shapes'], { wait_ms: 0 });
@@ -126,8 +149,9 @@ describe('lease long-poll, queue stats and the reaper', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ total_depth: 1, total_leased: 1, desired_workers: 2 });
     expect(res.body.models).toEqual([
-      { model: 'demo-shapes', depth: 1, leased: 1, oldest_age_ms: expect.any(Number) },
-      { model: 'demo-shapes-b', depth: 0, leased: 0, oldest_age_ms: 0 },
+      { model: 'demo-shapes', depth: 1, leased: 1, oldest_age_ms: expect.any(Number), served: true },
+      { model: 'demo-shapes-b', depth: 0, leased: 0, oldest_age_ms: 0, served: true },
+      { model: 'demo-shapes-c', depth: 0, leased: 0, oldest_age_ms: 0, served: false },
     ]);
     expect(res.body.models[0].oldest_age_ms).toBeGreaterThanOrEqual(50);
     // Leave the queue empty for the next test.
@@ -192,5 +216,31 @@ describe('lease long-poll, queue stats and the reaper', () => {
       reserved: number;
     };
     expect(acct.reserved).toBe(0);
+  });
+
+  it('a job workers keep giving back fails after MAX_RELEASES releases, its credits back', async () => {
+    const generation = await submit(stack, account, { model: 'demo-shapes-b' });
+    const release = async () => {
+      const leased = await worker.lease(['demo-shapes-b']);
+      const [job] = leased.body.jobs as { job_id: string; lease_token: string }[];
+      expect(job.job_id).toBe(generation.id);
+      return worker.call('POST', `/jobs/${job.job_id}/release`, { lease_token: job.lease_token });
+    };
+    expect((await release()).body).toEqual({ job_id: generation.id, status: 'queued' });
+    expect((await release()).body).toEqual({ job_id: generation.id, status: 'failed' });
+    const failed = await getGeneration(stack, account, generation.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error?.code).toBe('too_many_releases');
+    expect((await worker.lease(['demo-shapes-b'])).body.jobs).toEqual([]);
+  });
+
+  it('a queue no worker serves does not drive scaling', async () => {
+    await submit(stack, account, { model: 'demo-shapes-c' });
+    const res = await worker.call('GET', '/queue');
+    expect(res.body).toMatchObject({ total_depth: 1, total_leased: 0, desired_workers: 0 });
+    expect(res.body.models.find((m: { model: string }) => m.model === 'demo-shapes-c')).toMatchObject({
+      depth: 1,
+      served: false,
+    });
   });
 });

@@ -1,6 +1,6 @@
 /// <reference types="node" />
 import type { Generation } from '@ldm/shared';
-import type { EdgeStack, TestAccount } from '../../../../test/support/edge-stack';
+import type { EdgeStack, TestAccount } from '@ldm/test/support/edge-stack';
 
 // Test replies are arbitrary JSON, read field by field by the assertions.
 // biome-ignore lint/suspicious/noExplicitAny: see above

@@ -1,4 +1,4 @@
-import type { Account } from '@ldm/shared';
+import { type Account, SAFETY_MODES } from '@ldm/shared';
 import type { Config } from '../../env';
 
 const num = (text: string | undefined, fallback = 0) => {
@@ -46,8 +46,15 @@ export function accountView(hash: Record<string, string>, config: Config, now = 
     limits: {
       requests_per_minute: num(hash.rpm_limit, plan.requests_per_minute),
       concurrent_jobs: num(hash.concurrency_limit, plan.concurrent_jobs),
+      test_generations_per_day: num(hash.test_quota, plan.test_generations_per_day),
     },
+    // submit-generation.lua counts test-key generations in test_used, starting over each UTC day.
+    test_generations_today:
+      hash.test_day === new Date(now).toISOString().slice(0, 10) ? num(hash.test_used) : 0,
     stripe_customer: hash.stripe_customer || null,
+    safety_checker: (SAFETY_MODES as readonly string[]).includes(hash.safety_checker ?? '')
+      ? (hash.safety_checker as Account['safety_checker'])
+      : null,
     created_at: new Date(num(hash.created_at)).toISOString(),
   };
 }

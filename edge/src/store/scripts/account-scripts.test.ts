@@ -50,8 +50,15 @@ describe('account and key scripts', () => {
       plan: 'pro',
       rpmLimit: null,
       concurrencyLimit: null,
+      safetyChecker: null,
     });
     expect(await lookupApiKey(fx.redis, 'nope')).toBeNull();
+    // The operator's safety checker mode rides along; an unknown stored value reads as none.
+    await fx.redis.hset(keys.account('acct_a'), { safety_checker: 'off' });
+    expect((await lookupApiKey(fx.redis, 'h1'))?.safetyChecker).toBe('off');
+    await fx.redis.hset(keys.account('acct_a'), { safety_checker: 'bogus' });
+    expect((await lookupApiKey(fx.redis, 'h1'))?.safetyChecker).toBeNull();
+    await fx.redis.hdel(keys.account('acct_a'), 'safety_checker');
   });
 
   it('update-account.lua sets, clears and adds credits only on existing accounts', async () => {

@@ -1,3 +1,4 @@
+-- Upstash: global lock (the job record, its account, queue and followers are named by the job id it is given or finds).
 -- Cancel acknowledgement: the lease holder saw `cancel: true` on a heartbeat, stopped, and says
 -- so. The job ends canceled and its held credits go back. Only a requested cancel can be
 -- acknowledged: a worker that wants to give a job back uses release-job instead.

@@ -1,3 +1,4 @@
+import { SAFETY_MODES, type SafetyMode } from '@ldm/shared';
 import { SCRIPTS } from '../../lua/scripts.generated';
 import { keys } from '../keys';
 import { type LuaScript, runScript, type ScriptRedis } from './run-script';
@@ -12,6 +13,8 @@ export interface KeyLookup {
   plan: string;
   rpmLimit: number | null;
   concurrencyLimit: number | null;
+  /** The operator's safety checker mode for this account; null = the model's. */
+  safetyChecker: SafetyMode | null;
 }
 
 interface Reply {
@@ -22,7 +25,11 @@ interface Reply {
   plan: string;
   rpm_limit: string;
   concurrency_limit: string;
+  safety_checker?: string;
 }
+
+const safetyMode = (text: string | undefined): SafetyMode | null =>
+  (SAFETY_MODES as readonly string[]).includes(text ?? '') ? (text as SafetyMode) : null;
 
 const optionalInt = (text: string) => (text === '' ? null : Number.parseInt(text, 10));
 
@@ -38,5 +45,6 @@ export async function lookupApiKey(redis: ScriptRedis, keyHash: string): Promise
     plan: reply.plan,
     rpmLimit: optionalInt(reply.rpm_limit),
     concurrencyLimit: optionalInt(reply.concurrency_limit),
+    safetyChecker: safetyMode(reply.safety_checker),
   };
 }

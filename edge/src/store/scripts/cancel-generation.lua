@@ -1,3 +1,4 @@
+-- Upstash: global lock (the account, queue, followers and heir are named by the job record).
 -- Cancel by the owner. A queued job ends at once (credits back, concurrency slot back, its stream
 -- entry dropped so no worker leases it); a running one is flagged `cancel_requested` and ends when
 -- its worker hears `cancel: true` at the next heartbeat. A coalesced follower has no work of its

@@ -1,3 +1,4 @@
+-- Upstash: global lock (the job record, its account, queue and followers are named by the job id it is given or finds).
 -- Complete: the lease holder's outputs (already verified in R2 by the route) become the job's
 -- result. Credits settle (the held units are released, the charge taken), the queue entry and
 -- lease go, the account's concurrency slot frees, a seeded job becomes the cache answer for its
@@ -32,5 +33,5 @@ if job.fingerprint and job.fingerprint ~= '' then
   if ttl > 0 then redis.call('SET', done, job_id, 'PX', ttl) else redis.call('SET', done, job_id) end
 end
 
-record_usage(job_id, job.account_id, job.model, units, now)
+record_usage(job_id, job.account_id, job.model, units, now, job.livemode)
 return cjson.encode({ units = units })

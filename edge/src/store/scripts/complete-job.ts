@@ -12,6 +12,8 @@ export interface StoredOutput {
   width: number;
   height: number;
   seed: number;
+  /** The model's safety checker flagged it (the worker blocked or blurred it). */
+  nsfw?: boolean;
 }
 
 export type CompleteResult = Refusal | { outcome: 'ok'; units: number; repeated: boolean };

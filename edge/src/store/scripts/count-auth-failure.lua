@@ -1,3 +1,4 @@
+#!lua flags=allow-key-locking
 -- Counts one failed API-key authentication from a client address in a fixed window: the one
 -- piece of state an unknown key may cost (per address, never per key).
 -- KEYS[1] authfail:{address}

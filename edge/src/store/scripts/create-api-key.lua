@@ -1,3 +1,4 @@
+#!lua flags=allow-key-locking
 -- Stores a new API key for an existing account, atomically: the key record, the id -> hash
 -- pointer used for revocation, and the account's key index.
 -- KEYS[1] acct:{accountId}   KEYS[2] apikey:{hash}   KEYS[3] keyid:{keyId}   KEYS[4] acct:{accountId}:keys

@@ -1,3 +1,4 @@
+-- Upstash: global lock (the job record, its account, queue and followers are named by the job id it is given or finds).
 -- Fail: the lease holder reports an error. A retryable one with attempts left puts the job back on
 -- its queue (the next lease is the next attempt); otherwise the job fails with the error and the
 -- held credits go back to the account. A cancel asked for meanwhile wins: the job is canceled.

@@ -1,3 +1,4 @@
+-- Upstash: global lock (the job record, its account, queue and followers are named by the job id it is given or finds).
 -- Heartbeat: the lease holder extends its lease, records progress and learns whether a cancel was
 -- asked for. The stream entry's idle time is reset too (XCLAIM to the same consumer), so
 -- XAUTOCLAIM in lease-jobs never takes a job whose worker is still alive.

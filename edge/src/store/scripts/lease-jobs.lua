@@ -1,23 +1,33 @@
+-- Upstash: global lock (the job record, its account, queue and followers are named by the job id it is given or finds).
 -- Lease: hands a worker up to max_jobs jobs of the models it asked for, each with a fresh lease
 -- token (fencing). Expired leases on those streams are reclaimed first (XAUTOCLAIM, min-idle =
 -- lease TTL: heartbeats reset the idle time), so a dead worker's job goes to the next caller as
 -- its next attempt, or ends when its attempts are spent. Entries whose job is gone, finished or
 -- canceled while queued are acknowledged and dropped on the way.
 --
--- KEYS: leases, q:{model}...   ARGV: context, worker_id, max_jobs, lease_ttl_ms, token x max_jobs
+-- A resent call (same lease tokens) gets the first call's reply, not a second set of leases.
+-- Every call records, per model asked for, that a worker serves it now (models:seen): only the
+-- queues of served models drive scaling (GET /queue desired_workers).
+--
+-- KEYS: leases, req:{first lease token}, models:seen, q:{model}...
+-- ARGV: context, worker_id, max_jobs, lease_ttl_ms, token x max_jobs
 --- @include "prelude"
+--- @include "request-token"
+local first = first_reply(KEYS[2])
+if first then return first end
 local worker_id = ARGV[2]
 local max_jobs = tonumber(ARGV[3])
 local ttl = tonumber(ARGV[4])
 local now = now_ms()
 local leased, ended = {}, {}
 
-local function field(fields, name)
-  for i = 1, #fields, 2 do
-    if fields[i] == name then return fields[i + 1] end
-  end
-  return nil
+-- A worker serves these models now (what decides which queues drive scaling).
+local served = {}
+for i = 4, #KEYS do
+  served[#served + 1] = string.sub(KEYS[i], #key(CTX.queue, '') + 1)
+  served[#served + 1] = now
 end
+if #served > 0 then redis.call('HSET', KEYS[3], unpack(served)) end
 
 local function grant(job)
   local token = ARGV[4 + #leased + 1]
@@ -45,13 +55,13 @@ local function discard(q, id)
 end
 
 -- 1. Reclaim: entries idle for a whole lease TTL belong to workers that stopped heartbeating.
-for i = 2, #KEYS do
+for i = 4, #KEYS do
   if #leased >= max_jobs then break end
   local reply = redis.pcall('XAUTOCLAIM', KEYS[i], CTX.group, worker_id, ttl, '0-0', 'COUNT', max_jobs - #leased)
   if type(reply) == 'table' and not reply.err then
     for _, entry in ipairs(reply[2]) do
       local id, fields = entry[1], entry[2]
-      local job = load_job(field(fields, 'job') or '')
+      local job = load_job(stream_field(fields, 'job') or '')
       if job == nil or job.stream_id ~= id or job.status ~= 'running' then
         discard(KEYS[i], id)
       elseif (tonumber(job.lease_expires_at) or 0) <= now then
@@ -64,7 +74,7 @@ for i = 2, #KEYS do
 end
 
 -- 2. New entries, model by model in the order the worker gave.
-for i = 2, #KEYS do
+for i = 4, #KEYS do
   local rounds = 0
   while #leased < max_jobs and rounds < 16 do
     rounds = rounds + 1
@@ -76,7 +86,7 @@ for i = 2, #KEYS do
     if #entries == 0 then break end
     for _, entry in ipairs(entries) do
       local id = entry[1]
-      local job = load_job(field(entry[2], 'job') or '')
+      local job = load_job(stream_field(entry[2], 'job') or '')
       if job ~= nil and job.status == 'queued' and job.stream_id == id then
         grant(job)
       else
@@ -86,4 +96,7 @@ for i = 2, #KEYS do
   end
 end
 
-return cjson.encode({ now = now, jobs = leased, ended = ended })
+local reply = cjson.encode({ now = now, jobs = leased, ended = ended })
+-- An empty answer changed nothing; remembering it would cost every idle poll a write.
+if #leased > 0 or #ended > 0 then remember_reply(KEYS[2], reply) end
+return reply

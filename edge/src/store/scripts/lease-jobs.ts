@@ -38,7 +38,13 @@ export async function leaseJobs(redis: ScriptRedis, options: LeaseJobsOptions): 
   const reply = await runScript<LeaseJobsResult>(
     redis,
     LEASE_JOBS,
-    [keys.leases(), ...options.models.map((model) => keys.queue(model))],
+    // The first lease token is the call's request token (lua/request-token.lua).
+    [
+      keys.leases(),
+      keys.requestReply(tokens[0]),
+      keys.modelsSeen(),
+      ...options.models.map((model) => keys.queue(model)),
+    ],
     [SCRIPT_CONTEXT, options.workerId, String(options.maxJobs), String(options.leaseTtlMs), ...tokens],
   );
   return { now: reply.now, jobs: asList(reply.jobs), ended: asList(reply.ended) };

@@ -1,3 +1,4 @@
+-- Upstash: global lock (the job record, its account, queue and followers are named by the job id it is given or finds (every expired lease)).
 -- Reaper (cron): finds expired leases through the `leases` zset, which covers every model, also
 -- the ones no worker is polling, and requeues each job as its next attempt, or ends it when its
 -- attempts are spent (failed) or a cancel was asked for (canceled). Members that no longer match a

@@ -3,7 +3,7 @@ import { keys } from '../keys';
 import { leaseJobs } from './lease-jobs';
 import { releaseJob } from './release-job';
 import { useScriptRedis } from './test-support/script-redis';
-import { seedQueuedJob } from './test-support/seed-job';
+import { SEED_ACCOUNT_CREDITS, seedQueuedJob } from './test-support/seed-job';
 import { readHash, readStream, snapshotJob } from './test-support/state-snapshot';
 
 const TTL = 30_000;
@@ -39,5 +39,46 @@ describe('release-job', () => {
       outcome: 'lease_lost',
     });
     expect(await snapshotJob(fx.redis, 'j1')).toEqual(before);
+  });
+
+  it('fails a job given back more than max_releases times: credits and slot back, webhook recorded', async () => {
+    await fx.redis.hset(keys.job('j1'), { request: JSON.stringify({ webhook: 'https://example.com/hook' }) });
+    for (let release = 1; release <= 3; release++) {
+      const grant = await lease(`w${release}`);
+      expect(grant, `lease ${release}`).toMatchObject({ job_id: 'j1', attempt: 1 });
+      const result = await releaseJob(fx.redis, {
+        jobId: 'j1',
+        leaseToken: grant.lease_token,
+        maxReleases: 2,
+      });
+      expect(result, `release ${release}`).toMatchObject({
+        outcome: 'ok',
+        status: release <= 2 ? 'queued' : 'failed',
+      });
+    }
+    const job = await readHash(fx.redis, keys.job('j1'));
+    expect(job).toMatchObject({ status: 'failed', releases: '3', units: '0' });
+    expect(JSON.parse(job.error)).toEqual({
+      code: 'too_many_releases',
+      message: 'workers gave the job back 2 times without finishing it',
+    });
+    expect(await readHash(fx.redis, keys.account('acct_1'))).toMatchObject({
+      credits: String(SEED_ACCOUNT_CREDITS),
+      reserved: '0',
+    });
+    expect(await fx.redis.get(keys.accountActive('acct_1'))).toBe('0');
+    expect(await fx.redis.xlen(keys.queue('demo-shapes'))).toBe(0);
+    expect(await fx.redis.zscore(keys.webhooksDue(), 'j1:completed')).not.toBeNull();
+    expect(await lease('w4')).toBeUndefined();
+  });
+
+  it('does not count a give-back the worker never asked for (maxReleases omitted)', async () => {
+    for (let release = 1; release <= 4; release++) {
+      const grant = await lease(`w${release}`);
+      expect(await releaseJob(fx.redis, { jobId: 'j1', leaseToken: grant.lease_token })).toMatchObject({
+        status: 'queued',
+      });
+    }
+    expect((await readHash(fx.redis, keys.job('j1'))).releases).toBeUndefined();
   });
 });

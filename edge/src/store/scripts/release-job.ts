@@ -7,17 +7,28 @@ export const RELEASE_JOB: LuaScript = SCRIPTS['release-job'];
 
 export type ReleaseResult =
   | Refusal
-  | { outcome: 'ok'; status: 'queued' | 'canceled'; model: string; promoted: string | null };
+  | { outcome: 'ok'; status: 'queued' | 'canceled' | 'failed'; model: string; promoted: string | null };
 
-export async function releaseJob(
-  redis: ScriptRedis,
-  options: { jobId: string; leaseToken: string },
-): Promise<ReleaseResult> {
-  const reply = await runScript<{ status: 'queued' | 'canceled'; model: string; promoted?: string }>(
+export interface ReleaseJobOptions {
+  jobId: string;
+  leaseToken: string;
+  /**
+   * Releases the job may have; the one beyond ends it failed (`too_many_releases`). Omitted: this
+   * release is not counted (the edge gives back a lease its worker never received).
+   */
+  maxReleases?: number;
+}
+
+export async function releaseJob(redis: ScriptRedis, options: ReleaseJobOptions): Promise<ReleaseResult> {
+  const reply = await runScript<{
+    status: 'queued' | 'canceled' | 'failed';
+    model: string;
+    promoted?: string;
+  }>(
     redis,
     RELEASE_JOB,
     [],
-    [SCRIPT_CONTEXT, options.jobId, options.leaseToken],
+    [SCRIPT_CONTEXT, options.jobId, options.leaseToken, String(options.maxReleases ?? '')],
   );
   return (
     refusalOf(reply) ?? {

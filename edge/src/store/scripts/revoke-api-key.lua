@@ -1,3 +1,4 @@
+-- Upstash: global lock (the key record is named by keyid:{id}).
 -- Revokes an API key by id. The record is kept (marked) rather than deleted so a revoked key
 -- answers "revoked", not "unknown", and the audit trail survives.
 -- KEYS[1] keyid:{keyId}   ARGV[1] api key record prefix ("apikey:")   ARGV[2] now ms

@@ -1,3 +1,4 @@
+-- Upstash: global lock (the leader, account, queue and usage keys are named by the follower record).
 -- Brings a coalesced follower up to date with its leader when the follower is read (the lazy half
 -- of the coalescing contract in keys.ts; the worker-side scripts may also settle followers eagerly
 -- when the leader ends, and then this finds nothing to do).
@@ -69,9 +70,12 @@ if l_status == 'succeeded' then
   redis.call('HSET', KEYS[1], 'status', 'succeeded', 'cached', '1', 'cache_source', f.leader, 'outputs', l_outputs,
     'started_at', l_started or now, 'completed_at', l_completed or now, 'units', units, 'inference_ms', 0)
   redis.call('HDEL', KEYS[1], 'cancel_requested')
-  local usage = key(ctx.usage_day, f.account_id, day)
-  redis.call('HINCRBYFLOAT', usage, f.model .. ':units', units)
-  redis.call('HINCRBY', usage, f.model .. ':jobs', 1)
+  -- A test key's follower (livemode "0") is free: neither usage nor billed (DESIGN decision 4).
+  if f.livemode ~= '0' then
+    local usage = key(ctx.usage_day, f.account_id, day)
+    redis.call('HINCRBYFLOAT', usage, f.model .. ':units', units)
+    redis.call('HINCRBY', usage, f.model .. ':jobs', 1)
+  end
   if units > 0 then
     -- Paid from the monthly allowance first (as record_usage in lua/prelude.lua does).
     local from_allowance = math.min(units, tonumber(redis.call('HGET', acct, 'allowance_left')) or 0)

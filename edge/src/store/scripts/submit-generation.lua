@@ -1,3 +1,4 @@
+-- Upstash: global lock (replay, cache and coalescing read the job records their index keys name; webhook deliveries).
 -- Submit: everything a new generation needs, atomically, in one EVAL (one REST round trip).
 -- In order: idempotency replay or conflict; the result cache (a seeded request already answered);
 -- the account's concurrency cap; the credit reservation; coalescing onto an identical job in
@@ -13,21 +14,26 @@
 -- ARGV[8] idempotency TTL s ARGV[9] fingerprint ('' = not cacheable)  ARGV[10] model
 -- ARGV[11] UTC day (usage ledger)
 -- ARGV[12] the plan's monthly allowance (units granted each calendar month, spent before credits)
--- ARGV[13..] the job fields to write, flat: field, value, ... (plain arguments, not a JSON list:
+-- ARGV[13] '' for a live key; for a test key, the plan's test generations per UTC day (the
+-- account's `test_quota` field overrides it). A test key's job is free: the caller sends 0 units,
+-- nothing is held, and a cache answer touches neither credits, the usage ledger nor the outbox.
+-- ARGV[14..] the job fields to write, flat: field, value, ... (plain arguments, not a JSON list:
 -- values such as the input are JSON text already, and nesting them costs escaping on every hop)
 -- Returns JSON { outcome, job_id, ... } where outcome is one of created | coalesced | cached |
--- replayed | idempotency_conflict | concurrency_limited | insufficient_credits | no_account.
+-- replayed | idempotency_conflict | test_quota_exceeded | concurrency_limited |
+-- insufficient_credits | no_account.
 -- A new job ('created', the common case) answers only what the script decided (created_at,
 -- stream_id): the caller sent every other field itself. The rarer outcomes that answer with
 -- another record, or with one the script filled in, carry `job` = flat HGETALL of it.
 --- @include "webhook-events"
 local ctx = cjson.decode(ARGV[1])
-local job_id, fields = ARGV[2], { unpack(ARGV, 13) }
+local job_id, fields = ARGV[2], { unpack(ARGV, 14) }
 local units, cache_units = tonumber(ARGV[3]), tonumber(ARGV[4])
 local concurrency_limit, retention = tonumber(ARGV[5]), tonumber(ARGV[6])
 local body_hash, idem_ttl = ARGV[7], tonumber(ARGV[8])
 local fingerprint, model, day = ARGV[9], ARGV[10], ARGV[11]
 local allowance = tonumber(ARGV[12]) or 0
+local livemode, plan_test_quota = ARGV[13] == '', tonumber(ARGV[13])
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -42,6 +48,16 @@ local function answer(outcome, id, extra)
   result.job_id = id
   if id then result.job = redis.call('HGETALL', key(ctx.job, id)) end
   return cjson.encode(result)
+end
+
+-- 0. A resend of this very call (@upstash/redis resends a request whose reply was lost, even when
+-- Redis ran it): the new job's id is the call's token, so its record means a first run got this far.
+-- Answer what that run answered instead of reserving credits and a slot again.
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  local first = redis.call('HMGET', KEYS[4], 'leader', 'cached', 'created_at', 'stream_id')
+  if first[1] and first[1] ~= '' then return answer('coalesced', job_id, { leader = first[1] }) end
+  if first[2] == '1' then return answer('cached', job_id) end
+  return cjson.encode({ outcome = 'created', job_id = job_id, created_at = first[3], stream_id = first[4] })
 end
 
 -- 1. Idempotency: the same key with the same body is the same generation, whatever happened since.
@@ -62,6 +78,18 @@ end
 
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return cjson.encode({ outcome = 'no_account' })
+end
+
+-- Test keys (DESIGN decision 4): at most the quota of generations per UTC day and account, counted
+-- on the account (test_day, test_used) when a job is written, so a refused request costs nothing.
+local test_used = 0
+if not livemode then
+  local q = redis.call('HMGET', KEYS[1], 'test_quota', 'test_day', 'test_used')
+  local quota = tonumber(q[1]) or plan_test_quota or 0
+  if q[2] == day then test_used = tonumber(q[3]) or 0 end
+  if test_used >= quota then
+    return cjson.encode({ outcome = 'test_quota_exceeded', used = test_used, limit = quota })
+  end
 end
 
 local function credits()
@@ -102,6 +130,7 @@ local function write_job(status, extra)
   if body_hash ~= '' then
     redis.call('SET', KEYS[7], job_id .. ':' .. body_hash, 'EX', idem_ttl)
   end
+  if not livemode then redis.call('HSET', KEYS[1], 'test_day', day, 'test_used', test_used + 1) end
 end
 
 -- 2. Result cache: a seeded request identical to one that succeeded is answered from its outputs.
@@ -110,6 +139,13 @@ if fingerprint ~= '' then
   if done then
     local source = redis.call('HMGET', key(ctx.job, done), 'status', 'outputs')
     if source[1] == 'succeeded' and source[2] then
+      if not livemode then
+        -- Free: no credits, no ledger, no outbox.
+        write_job('succeeded', { 'cached', '1', 'cache_source', done, 'outputs', source[2], 'started_at', now,
+          'completed_at', now, 'units_reserved', 0, 'units', 0, 'inference_ms', 0 })
+        webhook_event(job_id, 'completed', now)
+        return answer('cached', job_id)
+      end
       local cache_left = allowance_left()
       if credits() + cache_left < cache_units then
         return cjson.encode({ outcome = 'insufficient_credits', available = credits() + cache_left, needed = cache_units })
@@ -142,13 +178,16 @@ if active >= concurrency_limit then
   return cjson.encode({ outcome = 'concurrency_limited', active = active, limit = concurrency_limit })
 end
 
--- 4. Credits: held now, settled by the worker-side scripts when the job ends.
-local available = credits() + allowance_left()
-if available < units then
-  return cjson.encode({ outcome = 'insufficient_credits', available = available, needed = units })
+-- 4. Credits: held now, settled by the worker-side scripts when the job ends (a test key's job
+-- holds nothing: its units are 0 and so is every settlement).
+if livemode then
+  local available = credits() + allowance_left()
+  if available < units then
+    return cjson.encode({ outcome = 'insufficient_credits', available = available, needed = units })
+  end
+  redis.call('HINCRBYFLOAT', KEYS[1], 'credits', -units)
+  redis.call('HINCRBYFLOAT', KEYS[1], 'reserved', units)
 end
-redis.call('HINCRBYFLOAT', KEYS[1], 'credits', -units)
-redis.call('HINCRBYFLOAT', KEYS[1], 'reserved', units)
 redis.call('INCR', KEYS[2])
 
 -- 5. Coalescing: an identical seeded job is queued or running; follow it instead of queueing.

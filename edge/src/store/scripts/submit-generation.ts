@@ -1,3 +1,4 @@
+import { ApiError } from '../../errors/api-error';
 import { SCRIPTS } from '../../lua/scripts.generated';
 import { hashFromReply } from '../hash-reply';
 import { keys, QUEUE_GROUP } from '../keys';
@@ -29,6 +30,11 @@ export interface SubmitParams {
   day: string;
   /** Units the account's plan grants each calendar month, spent before the prepaid credits. Default 0. */
   monthlyAllowance?: number;
+  /**
+   * Set for a test key (free, `units` 0): the plan's test generations per UTC day, which the
+   * account's `test_quota` field overrides. Absent for a live key.
+   */
+  testQuota?: number;
 }
 
 export type SubmitResult =
@@ -36,6 +42,7 @@ export type SubmitResult =
   | { outcome: 'coalesced'; jobId: string; job: Record<string, string>; leader: string }
   | { outcome: 'idempotency_conflict'; jobId: string }
   | { outcome: 'concurrency_limited'; active: number; limit: number }
+  | { outcome: 'test_quota_exceeded'; used: number; limit: number }
   | { outcome: 'insufficient_credits'; available: number; needed: number }
   | { outcome: 'no_account' };
 
@@ -47,6 +54,7 @@ interface Reply {
   created_at?: string;
   stream_id?: string;
   active?: number;
+  used?: number;
   limit?: number;
   available?: number;
   needed?: number;
@@ -109,6 +117,7 @@ export async function submitGeneration(redis: ScriptRedis, p: SubmitParams): Pro
       p.model,
       p.day,
       String(p.monthlyAllowance ?? 0),
+      p.testQuota === undefined ? '' : String(p.testQuota),
       ...flatFields(p.fields),
     ],
   );
@@ -133,6 +142,8 @@ export async function submitGeneration(redis: ScriptRedis, p: SubmitParams): Pro
       return { outcome: 'idempotency_conflict', jobId: reply.job_id as string };
     case 'concurrency_limited':
       return { outcome: 'concurrency_limited', active: Number(reply.active), limit: Number(reply.limit) };
+    case 'test_quota_exceeded':
+      return { outcome: 'test_quota_exceeded', used: Number(reply.used), limit: Number(reply.limit) };
     case 'insufficient_credits':
       return {
         outcome: 'insufficient_credits',
@@ -141,5 +152,48 @@ export async function submitGeneration(redis: ScriptRedis, p: SubmitParams): Pro
       };
     default:
       return { outcome: 'no_account' };
+  }
+}
+
+/** The outcomes with a generation to show (new, cached, joined or replayed). */
+export type SubmittedResult = Extract<SubmitResult, { job: Record<string, string> }>;
+
+/** Every other outcome refuses the request: each as the API error it answers with. */
+/** The test quota starts over at midnight UTC. */
+const secondsToNextUtcDay = (now = Date.now()) =>
+  Math.max(1, Math.ceil((86_400_000 - (now % 86_400_000)) / 1000));
+
+export function assertSubmitted(result: SubmitResult): asserts result is SubmittedResult {
+  switch (result.outcome) {
+    case 'no_account':
+      throw new ApiError('unauthorized', 'The account of this API key no longer exists.');
+    case 'idempotency_conflict':
+      throw new ApiError(
+        'idempotency_conflict',
+        `This Idempotency-Key was used for generation ${result.jobId} with a different body.`,
+        [{ field: 'Idempotency-Key', message: 'already used with a different request body' }],
+      );
+    case 'concurrency_limited':
+      throw new ApiError(
+        'concurrency_limited',
+        `${result.active} generations are queued or running; the limit is ${result.limit}.`,
+        [{ field: '(account)', message: 'too many queued or running generations', limit: result.limit }],
+        { 'Retry-After': '5' },
+      );
+    case 'test_quota_exceeded':
+      throw new ApiError(
+        'test_quota_exceeded',
+        `Test keys of this account created ${result.used} generations today (UTC); the daily test quota is ${result.limit}. Use a live key, or retry after midnight UTC.`,
+        [{ field: '(account)', message: 'daily test quota used up', limit: result.limit }],
+        { 'Retry-After': String(secondsToNextUtcDay()) },
+      );
+    case 'insufficient_credits': {
+      const shortfall = Math.round((result.needed - result.available) * 1e6) / 1e6;
+      throw new ApiError(
+        'insufficient_credits',
+        `This generation costs ${result.needed} units; the account has ${result.available} (short by ${shortfall}).`,
+        [{ field: 'credits', message: `short by ${shortfall} units`, limit: result.needed }],
+      );
+    }
   }
 }

@@ -20,7 +20,8 @@ export async function updateAccount(
   const reply = await runScript<{ ok: boolean }>(
     redis,
     UPDATE_ACCOUNT,
-    [keys.account(accountId)],
+    // A fresh token per call, the same on @upstash/redis's resends (lua/request-token.lua).
+    [keys.account(accountId), keys.requestReply(crypto.randomUUID())],
     [String(change.creditsDelta ?? 0), ...pairs],
   );
   return reply.ok;

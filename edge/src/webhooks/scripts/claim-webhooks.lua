@@ -1,3 +1,4 @@
+-- Upstash: global lock (the deliveries are named by webhooks:due).
 -- Claim: takes up to `limit` due deliveries out of `webhooks:due` for one sender. A claimed
 -- delivery's score moves `hold_ms` into the future and it carries the claim token, so a second
 -- cron (or a request's waitUntil) running at the same moment never sends the same attempt; if

@@ -1,3 +1,4 @@
+-- Upstash: global lock (the delivery, its log and its job's other delivery are built from the delivery id).
 -- Record: the result of one claimed send goes into the delivery's log, and the delivery is either
 -- due again at its next retry, or done (`delivered`, or `failed` when the receiver said 410 or the
 -- schedule ran out). Only the claim's holder may record (the token): a sender whose hold ran out
