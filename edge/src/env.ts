@@ -2,6 +2,7 @@ import { ModelInfo } from '@ldm/shared';
 import { z } from 'zod';
 import { BUILTIN_MODELS } from './config/models';
 import { mergePlanLimits, PlanLimitsOverride } from './config/plans';
+import { objectRetentionFor } from './storage/object-retention-period';
 
 /** A JSON-valued var: parsed, then checked by `schema`; a parse failure is reported on that var. */
 const jsonVar = <T extends z.ZodType>(schema: T, fallback: string) =>
@@ -37,6 +38,8 @@ export const EnvSchema = z.object({
   STRIPE_API_BASE: z.union([z.literal(''), z.url()]).default(''),
   /** The `event_name` of the Stripe Billing Meter that usage events are reported to. */
   STRIPE_METER_EVENT_NAME: z.string().min(1).max(100).default('ldm_units'),
+  /** How usage reaches Stripe: `stream` (v2 meter event stream, 100 per call) or `events` (v1, one call each). */
+  STRIPE_METER_API: z.enum(['stream', 'events']).default('stream'),
   /** Per-call timeout of Stripe API calls, ms. */
   STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** Backoff after a failed meter flush: base doubles per consecutive failure, up to the max (ms). */
@@ -47,6 +50,11 @@ export const EnvSchema = z.object({
   MODELS_JSON: jsonVar(z.array(ModelInfo), '[]'),
   PLAN_LIMITS_JSON: jsonVar(PlanLimitsOverride, '{}'),
   JOB_RETENTION_SECONDS: seconds(7 * 24 * 3600),
+  /**
+   * Stored images (R2 outputs/ and inputs/) are deleted this long after upload; 0 = derived:
+   * 2 x JOB_RETENTION_SECONDS + 1 day (storage/object-retention.ts says why).
+   */
+  OBJECT_RETENTION_SECONDS: z.coerce.number().int().min(0).default(0),
   OUTPUT_URL_TTL_SECONDS: seconds(3600),
   IDEMPOTENCY_TTL_SECONDS: seconds(24 * 3600),
   /** Lease length handed to workers; a lease not renewed by a heartbeat within it is reclaimed. */
@@ -123,6 +131,7 @@ function configOf(e: z.output<typeof EnvSchema>) {
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,
       apiBase: e.STRIPE_API_BASE,
       meterEventName: e.STRIPE_METER_EVENT_NAME,
+      meterApi: e.STRIPE_METER_API,
       timeoutMs: e.STRIPE_TIMEOUT_MS,
       retryBaseMs: e.BILLING_RETRY_BASE_MS,
       retryMaxMs: e.BILLING_RETRY_MAX_MS,
@@ -131,6 +140,7 @@ function configOf(e: z.output<typeof EnvSchema>) {
     models,
     plans: mergePlanLimits(e.PLAN_LIMITS_JSON),
     jobRetentionSeconds: e.JOB_RETENTION_SECONDS,
+    objectRetentionSeconds: e.OBJECT_RETENTION_SECONDS || objectRetentionFor(e.JOB_RETENTION_SECONDS),
     outputUrlTtlSeconds: e.OUTPUT_URL_TTL_SECONDS,
     idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS,
     leaseTtlMs: e.LEASE_TTL_MS,

@@ -180,16 +180,76 @@ describe('POST /stripe/webhook', () => {
     expect(patch.status).toBe(409);
   });
 
-  it('an event for no known account is acknowledged (no_account) and adds nothing anywhere', async () => {
-    const { status, body } = await deliver(
-      stripeEvent('invoice.paid', {
-        id: 'in_x',
-        object: 'invoice',
-        customer: 'cus_Nobody',
-        metadata: { credits: '10' },
-      }),
-    );
+  it('an event for no known account and no credits is acknowledged (no_account) and marks nothing', async () => {
+    const event = stripeEvent('invoice.paid', {
+      id: 'in_x',
+      object: 'invoice',
+      customer: 'cus_Nobody',
+      metadata: {},
+    });
+    const { status, body } = await deliver(event);
     expect(status).toBe(200);
     expect(body).toMatchObject({ outcome: 'no_account', credits: 0 });
+    expect(await stack.redis.exists(`stripe:event:${event.id}`)).toBe(0);
+  });
+
+  it('credits for no account yet: refused unmarked so Stripe retries, applied once the customer is linked', async () => {
+    const later = await stack.createAccount({ credits: 0 });
+    const event = stripeEvent('invoice.paid', {
+      id: 'in_later',
+      object: 'invoice',
+      customer: 'cus_LinkedLater',
+      metadata: { credits: '40' },
+    });
+    const first = await deliver(event);
+    expect(first.status).toBe(404);
+    expect(first.body.error?.code).toBe('not_found');
+    expect(await stack.redis.exists(`stripe:event:${event.id}`)).toBe(0);
+
+    const patch = await stack.fetch(`/admin/v1/accounts/${later.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ stripe_customer: 'cus_LinkedLater' }),
+    });
+    expect(patch.status).toBe(200);
+    const retried = await deliver(event);
+    expect(retried).toMatchObject({
+      status: 200,
+      body: { outcome: 'applied', account_id: later.id, credits: 40 },
+    });
+    expect((await deliver(event)).body).toMatchObject({ outcome: 'duplicate', credits: 40 });
+    expect((await account(later.id)).credits).toBe(40);
+  });
+
+  it('an ldm_account_id that is not an account id is refused (422) before any key is built', async () => {
+    for (const bad of ['acct_x:keys', '%1', 'acct_' + 'A'.repeat(200), `${buyer.id}:jobs`]) {
+      const event = stripeEvent('checkout.session.completed', checkout(bad, 'cus_Weird', '5'));
+      const { status, body } = await deliver(event);
+      expect(status).toBe(422);
+      expect(body.error?.code).toBe('validation_error');
+      expect(JSON.stringify(body)).toContain('metadata.ldm_account_id');
+      expect(await stack.redis.exists(`stripe:event:${event.id}`)).toBe(0);
+    }
+    // Without credits there is nothing to retry for: acknowledged, still nothing written.
+    const free = stripeEvent('checkout.session.completed', checkout('acct_x:keys', 'cus_Weird', undefined));
+    expect(await deliver(free)).toMatchObject({ status: 200, body: { outcome: 'invalid_account_id' } });
+    expect(await stack.redis.exists('stripe:customer:cus_Weird')).toBe(0);
+  });
+
+  it('an apply that fails half-way leaves no marker: the retried event applies instead of being a duplicate', async () => {
+    const broken = await stack.createAccount({ credits: 0 });
+    // A balance Redis cannot add to makes the script fail after it linked the customer.
+    await stack.redis.hset(`acct:${broken.id}`, { credits: 'not-a-number' });
+    const event = stripeEvent('checkout.session.completed', checkout(broken.id, 'cus_Broken', '30'));
+    const failed = await deliver(event);
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expect(await stack.redis.exists(`stripe:event:${event.id}`)).toBe(0);
+
+    await stack.redis.hset(`acct:${broken.id}`, { credits: '0' });
+    const retried = await deliver(event);
+    expect(retried).toMatchObject({ status: 200, body: { outcome: 'applied', credits: 30 } });
+    expect((await account(broken.id)).credits).toBe(30);
+    expect((await deliver(event)).body).toMatchObject({ outcome: 'duplicate' });
+    expect((await account(broken.id)).credits).toBe(30);
   });
 });

@@ -64,6 +64,12 @@ describe('create and read', () => {
     });
   });
 
+  it('prices a second-order scheduler by its 2N - 1 model evaluations', async () => {
+    const { res, body } = await submit(alice, { prompt: 'a red circle', scheduler: 'heun', steps: 20 });
+    expect(res.status).toBe(201);
+    expect(body.usage.units).toBeCloseTo(1 + 10 * ((64 * 64) / 1e6) * 39, 6);
+  });
+
   it('hides another account’s generation, list and cancel behind 404', async () => {
     const { body } = await submit(alice, { prompt: 'private' });
     expect((await get(bob, `/v1/generations/${body.id}`)).status).toBe(404);

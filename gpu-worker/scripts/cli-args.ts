@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type RequestFields, SCHEDULERS, TASKS } from '@ldm/shared';
+import { KARRAS_SCHEDULERS, type RequestFields, RNGS, SCHEDULERS, TASKS } from '@ldm/shared';
 import { type OutputFormat, PROVIDER_CHOICES, type ProviderChoice } from '../src/index';
 
 export const USAGE = `Usage: npm run generate -- --model <dir> --prompt "..." --out out.png [options]
@@ -17,8 +17,10 @@ export const USAGE = `Usage: npm run generate -- --model <dir> --prompt "..." --
                             the input image's size rounded down to a multiple of 8)
   --steps <n>               denoising steps (default 50)
   --guidance-scale <w>      classifier-free guidance (default 7.5; <= 1 turns it off)
-  --scheduler <name>        ddim | pndm | euler | euler_ancestral | dpmpp_2m | dpmpp_2m_karras | lcm
+  --scheduler <name>        ${SCHEDULERS.join(' | ')}
+  --karras                  Karras sigmas (diffusers' use_karras_sigmas) for ${KARRAS_SCHEDULERS.join(', ')}
   --seed <n>                fixes the result (default random); output i uses seed + i
+  --rng <name>              noise: torch (default; a seed gives diffusers' CPU image) | xoshiro128 (earlier releases)
   --num-outputs <n>         1-4 images; written as out-1.png, out-2.png, ...
   --output-format <fmt>     png | webp | jpeg (default: from --out's extension)
   --out <file>              where to write (default out.png)
@@ -83,7 +85,9 @@ export async function parseCli(argv: string[]): Promise<CliOptions | 'help'> {
       steps: { type: 'string' },
       'guidance-scale': { type: 'string' },
       scheduler: { type: 'string' },
+      karras: { type: 'boolean' },
       seed: { type: 'string' },
+      rng: { type: 'string' },
       'num-outputs': { type: 'string' },
       'output-format': { type: 'string' },
       out: { type: 'string' },
@@ -123,6 +127,8 @@ export async function parseCli(argv: string[]): Promise<CliOptions | 'help'> {
       steps: number('steps', values.steps),
       guidance_scale: number('guidance-scale', values['guidance-scale']),
       scheduler: oneOf('scheduler', values.scheduler, SCHEDULERS),
+      use_karras_sigmas: values.karras,
+      rng: oneOf('rng', values.rng, RNGS),
       seed: number('seed', values.seed),
       num_outputs: number('num-outputs', values['num-outputs']),
       strength: number('strength', values.strength),

@@ -70,6 +70,16 @@ describe('npm run generate', () => {
     expect(stderr).toContain('width: must be a multiple of 8');
   }, 60_000);
 
+  it('passes --karras and --rng to the request (checked against the scheduler)', async () => {
+    const base = ['--model', model, '--prompt', 'x', '--scheduler', 'ddim', '--karras'];
+    const karras = await cli(base);
+    expect(karras.code).toBe(2);
+    expect(karras.stderr).toContain('use_karras_sigmas: ddim has no Karras sigmas');
+    const rng = await cli(['--model', model, '--prompt', 'x', '--rng', 'mt']);
+    expect(rng.code).toBe(2);
+    expect(rng.stderr).toContain('--rng must be one of torch, xoshiro128, got "mt"');
+  }, 60_000);
+
   it('exits 2 with the usage for a missing --model', async () => {
     const { code, stderr } = await cli(['--prompt', 'x']);
     expect(code).toBe(2);

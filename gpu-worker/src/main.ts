@@ -39,6 +39,7 @@ async function main(): Promise<void> {
   });
 
   let daemon: WorkerDaemon | undefined;
+  let registry: ModelRegistry | undefined;
   let stopping: Promise<void> | undefined;
   let provider: ProviderSelection | undefined;
   // Until the daemon runs there is nothing in hand: a drain request is simply "stop".
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
       lastEdgeContact: () => client.lastContactAt,
       draining: () => daemon === undefined || daemon.state !== 'running',
       drain,
+      models: () => registry?.info() ?? [],
     },
   });
   log.info('worker starting', {
@@ -139,6 +141,7 @@ async function main(): Promise<void> {
     safetyChecker: config.safetyChecker,
     log,
   });
+  registry = models;
   for (const [name, pipeline] of models.pipelines)
     metrics.provider.set({ model: name, provider: pipeline.info.provider }, 1);
   if (stopping) return;

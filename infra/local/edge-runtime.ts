@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Miniflare, type MiniflareOptions } from 'miniflare';
+import { type CronTimer, startCronTimer } from './cron-timer';
 import { getFreePort } from './free-port';
 import { readWranglerToml } from './wrangler-config';
 
@@ -30,12 +31,19 @@ export interface EdgeRuntimeOptions {
    * Omitted: anything the host can reach (the local stack's receivers live on loopback).
    */
   egressAllow?: string[];
+  /**
+   * Fires every cron trigger of wrangler.toml this often (cron-timer.ts), as Cloudflare does every
+   * minute. Off when omitted: tests drive `scheduled()` themselves.
+   */
+  cronIntervalMs?: number;
 }
 
 export interface EdgeRuntime {
   url: string;
   port: number;
   mf: Miniflare;
+  /** Present when `cronIntervalMs` was given. */
+  cron?: CronTimer;
   stop(): Promise<void>;
 }
 
@@ -88,10 +96,17 @@ export async function startEdgeRuntime(options: EdgeRuntimeOptions): Promise<Edg
   const port = options.port || (await getFreePort());
   const mf = new Miniflare(edgeMiniflareOptions({ ...options, port }));
   const ready = await mf.ready;
+  const cron = options.cronIntervalMs
+    ? startCronTimer(mf, { intervalMs: options.cronIntervalMs })
+    : undefined;
   return {
     url: ready.origin,
     port,
     mf,
-    stop: () => mf.dispose(),
+    cron,
+    async stop() {
+      await cron?.stop();
+      await mf.dispose();
+    },
   };
 }

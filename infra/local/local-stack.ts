@@ -23,16 +23,25 @@ export interface LocalStackOptions {
   edgeVars?: Record<string, string>;
   /** Silence the children's log lines (tests). */
   quiet?: boolean;
+  /** How often the edge's cron triggers fire (production: every minute). Default 5,000 ms. */
+  cronIntervalMs?: number;
 }
 
 export interface LocalStack {
   info: StackInfo;
   workers: SupervisedChild[];
+  /** Cron triggers fired so far by the local timer. */
+  cronFired(): number;
   stop(): Promise<void>;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WORKER_ENTRY = join(REPO_ROOT, 'gpu-worker/src/main.ts');
+/**
+ * Cloudflare fires the cron triggers every minute; locally every 5 s, so a failed webhook's first
+ * retry (due 5 s later) goes out within seconds, and the meter flush and lease reaper run too.
+ */
+export const LOCAL_CRON_INTERVAL_MS = 5_000;
 
 /**
  * Starts every part in dependency order and stops what already started if a later part fails,
@@ -62,6 +71,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       bundlePath,
       port: options.port || (await getFreePort()),
       persistDir: join(options.dataDir, 'edge'),
+      cronIntervalMs: options.cronIntervalMs ?? LOCAL_CRON_INTERVAL_MS,
       bindings: {
         UPSTASH_REDIS_REST_URL: bridge.url,
         UPSTASH_REDIS_REST_TOKEN: secrets.upstash_token,
@@ -115,7 +125,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       started_at: new Date().toISOString(),
     };
     writeStackInfo(options.dataDir, info);
-    return { info, workers, stop: stopAll };
+    return { info, workers, cronFired: () => edge.cron?.fired ?? 0, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

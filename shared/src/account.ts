@@ -143,6 +143,13 @@ export const FlushReport = z
     unsent: z.int().describe('Events left pending because Stripe failed; the next flush retries them.'),
     failures: z.int().describe('Consecutive failed flushes.'),
     retry_at: z.iso.datetime().nullable().describe('When the next unforced flush may run.'),
+    subrequests: z.int().describe('Stripe and Redis calls this flush made (bounded per Worker invocation).'),
+    oldest_unsent_age_s: z
+      .int()
+      .nullable()
+      .describe('Age in seconds of the oldest usage event still unsent after this flush; null when none.'),
+    lagging: z.boolean().describe('True when that event is over an hour old: billing is falling behind.'),
+    held_trimmed: z.int().describe('Held events older than Stripe accepts (35 days), removed by this flush.'),
     error: z.string().optional(),
   })
   .meta({ id: 'FlushReport' });
@@ -155,6 +162,15 @@ export const BillingStatus = z
     retry_at: z.iso.datetime().nullable(),
     last_error: z.string().nullable(),
     last_success_at: z.iso.datetime().nullable(),
+    oldest_unsent_at: z.iso
+      .datetime()
+      .nullable()
+      .describe('Settle time of the oldest usage event not yet reported, as of the last flush.'),
+    oldest_unsent_age_seconds: z.int().nullable().describe('Its age now; null when the outbox was empty.'),
+    lagging: z.boolean().describe('The billing lag alert: the oldest unsent event is over an hour old.'),
+    held_trimmed: z
+      .int()
+      .describe('Held events removed so far for being older than Stripe accepts (35 days).'),
     configured: z.boolean().describe('STRIPE_SECRET_KEY is set.'),
   })
   .meta({ id: 'BillingStatus' });
@@ -162,6 +178,13 @@ export const BillingStatus = z
 export const ReplayHeldUsageRequest = z
   .strictObject({
     account_id: z.string().min(1).max(100).optional().describe('Only this account’s held events.'),
-    limit: z.int().min(1).max(100_000).default(10_000),
+    limit: z.int().min(1).max(10_000).default(1_000).describe('Most events moved back by this call.'),
+    cursor: z
+      .string()
+      .regex(/^\d{1,20}-\d{1,20}$/)
+      .optional()
+      .describe(
+        'Where to go on: `next_cursor` of the previous call. Each call reads at most 5,000 held events.',
+      ),
   })
   .meta({ id: 'ReplayHeldUsageRequest' });

@@ -13,6 +13,15 @@ describe('GenerationRequest', () => {
     // Task-dependent defaults (strength, size from the input image) are resolveRequest's.
     expect(req.strength).toBeUndefined();
     expect(req.webhook_events_filter).toEqual(['start', 'completed']);
+    // A seed means what it means in diffusers unless the caller asks for the earlier generator.
+    expect(req).toMatchObject({ rng: 'torch', use_karras_sigmas: false });
+  });
+
+  it('accepts Karras sigmas for the schedulers that have them, and the earlier generator by name', () => {
+    for (const scheduler of ['euler', 'dpmpp_2m', 'dpmpp_2m_sde', 'lms', 'heun', 'kdpm2', 'deis', 'unipc']) {
+      expect(issuesOf({ prompt: 'x', scheduler, use_karras_sigmas: true }), scheduler).toEqual([]);
+    }
+    expect(GenerationRequest.parse({ prompt: 'x', rng: 'xoshiro128' }).rng).toBe('xoshiro128');
   });
 
   it.each([
@@ -20,7 +29,10 @@ describe('GenerationRequest', () => {
     [{ prompt: 'x', height: 4096 }, 'height'],
     [{ prompt: 'x', steps: 0 }, 'steps'],
     [{ prompt: 'x', num_outputs: 5 }, 'num_outputs'],
-    [{ prompt: 'x', scheduler: 'heun' }, 'scheduler'],
+    [{ prompt: 'x', scheduler: 'dpm_adaptive' }, 'scheduler'],
+    [{ prompt: 'x', scheduler: 'ddim', use_karras_sigmas: true }, 'use_karras_sigmas'],
+    [{ prompt: 'x', use_karras_sigmas: 'yes' }, 'use_karras_sigmas'],
+    [{ prompt: 'x', rng: 'philox' }, 'rng'],
     [{ prompt: 'x', seed: -1 }, 'seed'],
     [{ prompt: 'x', webhook: 'ftp://example.com/x' }, 'webhook'],
     [{ prompt: 'x', extra: 1 }, ''],

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import {
   GENERATION_STATUSES,
+  KARRAS_SCHEDULERS,
   LIMITS,
   OUTPUT_FORMATS,
+  RNGS,
   SAFETY_MODES,
   SCHEDULERS,
   TASKS,
@@ -69,6 +71,18 @@ export const GenerationRequest = z
         "Text-encoder layers to skip (diffusers' clip_skip): 1 uses the penultimate layer's output, then the final layer norm. 0 (default) is the last layer. Needs a text encoder export with hidden_states outputs.",
       ),
     scheduler: z.enum(SCHEDULERS).optional(),
+    use_karras_sigmas: z
+      .boolean()
+      .default(false)
+      .describe(
+        `Karras et al. 2022 sigmas, as diffusers' use_karras_sigmas; for ${KARRAS_SCHEDULERS.join(', ')}.`,
+      ),
+    rng: z
+      .enum(RNGS)
+      .default('torch')
+      .describe(
+        "Noise source. torch: torch.randn with a CPU generator seeded seed + k for image k, as diffusers on CPU; xoshiro128: earlier releases' generator.",
+      ),
     seed: z
       .int()
       .min(0)
@@ -113,6 +127,17 @@ export const GenerationRequest = z
     if (req.task === 'inpaint' && !req.mask) {
       ctx.addIssue({ code: 'custom', path: ['mask'], message: 'mask is required for task inpaint' });
     }
+    if (
+      req.use_karras_sigmas &&
+      req.scheduler &&
+      !(KARRAS_SCHEDULERS as readonly string[]).includes(req.scheduler)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['use_karras_sigmas'],
+        message: `${req.scheduler} has no Karras sigmas; use one of ${KARRAS_SCHEDULERS.join(', ')}`,
+      });
+    }
     if (req.mask && req.task !== 'inpaint') {
       ctx.addIssue({ code: 'custom', path: ['mask'], message: 'mask is only accepted for task inpaint' });
     }
@@ -151,6 +176,8 @@ export const JobInput = z
       .optional()
       .describe("The account's or the model's safety checker mode; the worker's setting when absent."),
     scheduler: z.enum(SCHEDULERS),
+    use_karras_sigmas: z.boolean().optional().describe('Absent: false.'),
+    rng: z.enum(RNGS).optional().describe('Absent: torch.'),
     seed: z.int(),
     num_outputs: z.int(),
     output_format: z.enum(OUTPUT_FORMATS),

@@ -56,6 +56,10 @@ export const LIMITS = {
 } as const;
 
 export const TASKS = ['txt2img', 'img2img', 'inpaint', 'upscale'] as const;
+/**
+ * The schedulers a request may name, the one list the worker's `createScheduler` and the API
+ * schema share (gpu-worker/src/schedulers/README.md says what each is in diffusers' terms).
+ */
 export const SCHEDULERS = [
   'ddim',
   'pndm',
@@ -64,6 +68,12 @@ export const SCHEDULERS = [
   'dpmpp_2m',
   'dpmpp_2m_karras',
   'lcm',
+  'lms',
+  'heun',
+  'kdpm2',
+  'dpmpp_2m_sde',
+  'deis',
+  'unipc',
 ] as const;
 /**
  * What happens to an image the model's safety checker flags: replaced by a black image
@@ -72,6 +82,39 @@ export const SCHEDULERS = [
  */
 export const SAFETY_MODES = ['block', 'blur', 'off'] as const;
 export type SafetyMode = (typeof SAFETY_MODES)[number];
+/**
+ * The schedulers whose sigmas can be Karras et al. 2022's (diffusers' `use_karras_sigmas`); the
+ * request's `use_karras_sigmas` is refused for the others (DDIM, PNDM, Euler ancestral and LCM
+ * have no such option in diffusers).
+ */
+export const KARRAS_SCHEDULERS = [
+  'euler',
+  'dpmpp_2m',
+  'dpmpp_2m_karras',
+  'dpmpp_2m_sde',
+  'lms',
+  'heun',
+  'kdpm2',
+  'deis',
+  'unipc',
+] as const satisfies readonly (typeof SCHEDULERS)[number][];
+/**
+ * Schedulers that evaluate the model twice per step (diffusers' order 2): N steps are 2N - 1
+ * UNet evaluations, which is what a request costs in compute and is priced by.
+ */
+export const SECOND_ORDER_SCHEDULERS = ['heun', 'kdpm2'] as const;
+
+/** UNet evaluations of a schedule of `steps` steps with this scheduler (the priced "steps"). */
+export function modelEvaluations(scheduler: string, steps: number): number {
+  return (SECOND_ORDER_SCHEDULERS as readonly string[]).includes(scheduler) ? 2 * steps - 1 : steps;
+}
+/**
+ * Where a request's noise comes from. `torch`: torch.randn with a CPU generator seeded
+ * seed + k for image k, so a seed gives the image diffusers gives on CPU (the default).
+ * `xoshiro128`: the generator of earlier releases (xoshiro128** and Box-Muller), kept so their
+ * seeds still give the same images.
+ */
+export const RNGS = ['torch', 'xoshiro128'] as const;
 export const OUTPUT_FORMATS = ['png', 'webp', 'jpeg'] as const;
 export const WEBHOOK_EVENTS = ['start', 'completed'] as const;
 export const GENERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;

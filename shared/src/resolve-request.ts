@@ -35,6 +35,9 @@ export const REQUEST_DEFAULTS = {
   /** diffusers: guidance_rescale 0.0 (plain CFG), clip_skip None (the last layer). */
   guidance_rescale: 0,
   clip_skip: 0,
+  /** diffusers: use_karras_sigmas False; noise from torch.randn with a CPU generator per image. */
+  use_karras_sigmas: false,
+  rng: 'torch',
   /** diffusers: img2img 0.8, inpainting 1.0 (pure noise under the mask); text-to-image has no strength. */
   strength: { txt2img: 1, img2img: 0.8, inpaint: 1, upscale: 1 } satisfies Record<Task, number>,
 } as const;
@@ -108,6 +111,8 @@ export function resolveRequest(
     // standalone caller may name it. Absent = the worker's setting.
     ...(request.safety_checker ? { safety_checker: request.safety_checker } : {}),
     scheduler: request.scheduler ?? model.default_scheduler,
+    use_karras_sigmas: request.use_karras_sigmas ?? REQUEST_DEFAULTS.use_karras_sigmas,
+    rng: request.rng ?? REQUEST_DEFAULTS.rng,
     seed: request.seed ?? randomSeed(),
     num_outputs: request.num_outputs ?? REQUEST_DEFAULTS.num_outputs,
     strength: request.strength ?? REQUEST_DEFAULTS.strength[task],

@@ -38,6 +38,7 @@ beforeEach(async () => {
     webhookSecret: '',
     apiBase: recorder.url,
     meterEventName: 'ldm_units',
+    meterApi: 'stream',
     timeoutMs: 2_000,
     retryBaseMs: 100,
     retryMaxMs: 1_000,

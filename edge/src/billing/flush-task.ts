@@ -1,4 +1,4 @@
-import type { ScheduledTask } from '../scheduled';
+import type { ScheduledTask } from '../cron/scheduled-task';
 import { flushUsage } from './flush-usage';
 import { stripeClient } from './stripe-client';
 
@@ -15,6 +15,13 @@ export const usageMeterFlushTask: ScheduledTask = {
       stripe: stripeClient(config.stripe),
       stripeConfig: config.stripe,
     });
+    // The billing lag alert: a log line to alert on (and `lagging` in GET /admin/v1/billing).
+    if (report.lagging) {
+      console.error(
+        `ALERT billing_lag: the oldest unsent usage event is ${Math.round((report.oldest_unsent_age_s ?? 0) / 60)} min old ` +
+          `(outcome ${report.outcome}, ${report.sent} sent this run)`,
+      );
+    }
     if (report.outcome === 'failed') {
       console.error(
         `usage meter flush failed (${report.failures} in a row, next at ${report.retry_at}): ${report.error}; ` +

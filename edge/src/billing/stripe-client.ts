@@ -13,20 +13,29 @@ export function stripeClient(config: Config['stripe']): Stripe | null {
   if (!config.secretKey) return null;
   let client = clients.get(config);
   if (!client) {
-    const base = config.apiBase ? new URL(config.apiBase) : null;
-    const protocol = base?.protocol === 'http:' ? 'http' : 'https';
-    client = new Stripe(config.secretKey, {
-      httpClient: Stripe.createFetchHttpClient(),
-      maxNetworkRetries: 0,
-      timeout: config.timeoutMs,
-      ...(base
-        ? { host: base.hostname, port: Number(base.port || (protocol === 'http' ? 80 : 443)), protocol }
-        : {}),
-    });
+    client = new Stripe(config.secretKey, stripeOptions(config));
     clients.set(config, client);
   }
   return client;
 }
 
-/** The one Stripe call the meter flush makes; narrowed so callers and tests say exactly what is used. */
-export type MeterEventsClient = Pick<Stripe, 'billing'>;
+/**
+ * The client options every Stripe client of the edge uses: the main one above, and the meter
+ * event stream's, which authenticates with a session token instead of the key (meter-stream.ts).
+ * With STRIPE_API_BASE set, the host override covers the v2 meter event host too.
+ */
+export function stripeOptions(config: Config['stripe']): Stripe.StripeConfig {
+  const base = config.apiBase ? new URL(config.apiBase) : null;
+  const protocol = base?.protocol === 'http:' ? 'http' : 'https';
+  return {
+    httpClient: Stripe.createFetchHttpClient(),
+    maxNetworkRetries: 0,
+    timeout: config.timeoutMs,
+    ...(base
+      ? { host: base.hostname, port: Number(base.port || (protocol === 'http' ? 80 : 443)), protocol }
+      : {}),
+  };
+}
+
+/** The Stripe calls the meter flush makes; narrowed so callers and tests say exactly what is used. */
+export type MeterEventsClient = Pick<Stripe, 'billing' | 'v2'>;

@@ -1,12 +1,12 @@
 import { wakeJobWatchers } from '../durable/job-watch';
 import { wakeWorkers } from '../durable/wake-workers';
 import { type Config, configFor } from '../env';
-import type { ScheduledTask } from '../scheduled';
 import { redisFor } from '../store/redis';
 import { REAP_BATCH, type ReapResult, reapExpiredLeases } from '../store/scripts/reap-expired-leases';
 import { recountActive } from '../store/scripts/recount-active';
 import type { ScriptRedis } from '../store/scripts/run-script';
 import { timeOutQueuedJobs } from '../store/scripts/time-out-queued-jobs';
+import type { ScheduledTask } from './scheduled-task';
 
 /** Batches per cron run: a backlog beyond this many batches is left for the next minute. */
 const MAX_ROUNDS = 10;
@@ -61,7 +61,7 @@ function queueSettings(config: Config) {
   return { timeoutMs: config.queueTimeoutMs, seenWindowMs: config.modelSeenWindowMs };
 }
 
-/** For the cron's task list (scheduled.ts SCHEDULED_TASKS). */
+/** For the cron's task list (cron-schedules.ts). */
 export const leaseReaperTask: ScheduledTask = {
   name: 'lease-reaper',
   run: async ({ env, config, redis }) => {

@@ -30,3 +30,18 @@ describe('fingerprintOf: guidance_rescale and clip_skip', () => {
     expect(new Set([plain, rescaled, skipped]).size).toBe(3);
   });
 });
+
+describe('fingerprintOf: noise source and Karras sigmas', () => {
+  it('tells the noise source and Karras sigmas apart (they change the image)', async () => {
+    const of = (extra: Partial<JobInput>) => fingerprintOf({ ...input, ...extra }, {}, scope);
+    const torch = await of({ rng: 'torch' });
+    expect(await of({ rng: 'xoshiro128' })).not.toBe(torch);
+    expect(await of({ rng: 'torch', use_karras_sigmas: true })).not.toBe(torch);
+  });
+
+  it('reads absent fields as their defaults (torch, no Karras sigmas)', async () => {
+    expect(await fingerprintOf(input, {}, scope)).toBe(
+      await fingerprintOf({ ...input, rng: 'torch', use_karras_sigmas: false }, {}, scope),
+    );
+  });
+});

@@ -44,6 +44,10 @@ export async function fingerprintOf(
     steps: input.steps,
     guidance_scale: input.guidance_scale,
     scheduler: input.scheduler,
+    // Always present, so no fingerprint of a torch-noise job equals one from before the field
+    // existed (those images came from the xoshiro128 generator).
+    use_karras_sigmas: input.use_karras_sigmas ?? false,
+    rng: input.rng ?? 'torch',
     seed: input.seed,
     num_outputs: input.num_outputs,
     output_format: input.output_format,

@@ -2,6 +2,7 @@ import {
   type FieldIssue,
   type GenerationRequest,
   type JobInput,
+  KARRAS_SCHEDULERS,
   type ModelInfo,
   resolveRequest,
   type SafetyMode,
@@ -124,6 +125,13 @@ export function resolveGeneration(
           ? `${model.name}'s text encoder export has no hidden_states outputs; clip_skip must be 0`
           : `must be at most ${clipSkipMax} for ${model.name}`,
       limit: clipSkipMax,
+    });
+  }
+  if (resolved.use_karras_sigmas && !(KARRAS_SCHEDULERS as readonly string[]).includes(scheduler)) {
+    issues.push({
+      field: 'use_karras_sigmas',
+      message: `${scheduler} has no Karras sigmas; use one of ${KARRAS_SCHEDULERS.join(', ')}`,
+      limit: KARRAS_SCHEDULERS.join(', '),
     });
   }
   const webhookProblem = req.webhook ? targetProblem(req.webhook, config.mode) : null;

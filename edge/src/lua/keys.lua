@@ -29,5 +29,6 @@ local function webhook_log_key(id) return 'wh:' .. id .. ':log' end
 local function job_webhooks_key(id) return 'job:' .. id .. ':webhooks' end
 local function request_reply_key(id) return 'req:' .. id end
 local function active_recount_cursor_key() return 'reaper:active_cursor' end
+local function object_sweep_key() return 'retention:sweep' end
 local QUEUE_GROUP = 'workers'
 local BILLING_GROUP = 'billing'

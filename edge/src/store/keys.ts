@@ -59,6 +59,7 @@
  *                                 delivery id = `{jobId}:{event}`, so an event is recorded once
  *   wh:{deliveryId}:log           list of JSON attempt entries (the delivery log)
  *   job:{jobId}:webhooks          list of the job's delivery ids in event order (start first)
+ *   retention:sweep               R2 list cursor of the stored-image retention sweep ('' = start over)
  * Request tokens (edge/src/lua/request-token.lua):
  *   req:{token}                   a script's reply to one call, 5 min: a resend of the call gets it back
  */
@@ -97,4 +98,5 @@ export const keys = {
   jobWebhooks: (jobId: string) => `job:${jobId}:webhooks`,
   requestReply: (token: string) => `req:${token}`,
   activeRecountCursor: () => 'reaper:active_cursor',
+  objectSweep: () => 'retention:sweep',
 } as const;

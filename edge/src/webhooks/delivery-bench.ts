@@ -7,6 +7,7 @@
  *  2. one cron run sending a backlog of due retries (throughput per run).
  */
 import { startEdgeStack } from '@ldm/test/support/edge-stack';
+import { CRON_TRIGGERS } from '../cron/cron-triggers';
 import { WebhookReceiver } from './test-support/webhook-receiver';
 
 const events = Number(process.argv[2] ?? 200);
@@ -60,7 +61,10 @@ try {
   let runs = 0;
   const started = performance.now();
   while (sent < events && runs < 20) {
-    await runtime.scheduled({ scheduledTime: new Date(Date.now() + 60_000), cron: '* * * * *' });
+    await runtime.scheduled({
+      scheduledTime: new Date(Date.now() + 60_000),
+      cron: CRON_TRIGGERS.webhookDelivery.cron,
+    });
     runs++;
     sent = receiver.at('/backlog').length - events;
   }

@@ -4,6 +4,7 @@ import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/supp
 import sharp from 'sharp';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CRON_TRIGGERS } from '../cron/cron-triggers';
 import { submit, workerClient } from '../routes/worker/worker-test-client';
 import { type ReceivedWebhook, WebhookReceiver } from './test-support/webhook-receiver';
 
@@ -51,7 +52,7 @@ async function deliveryLog(id: string, who = account): Promise<WebhookDeliveryLi
 /** Runs the cron as if it fired at `ms` (the scheduling clock), and waits for its work. */
 async function cronAt(ms: number): Promise<void> {
   const runtime = await stack.mf.getWorker();
-  await runtime.scheduled({ scheduledTime: new Date(ms), cron: '* * * * *' });
+  await runtime.scheduled({ scheduledTime: new Date(ms), cron: CRON_TRIGGERS.webhookDelivery.cron });
 }
 
 /** The log once `event`'s latest attempt is recorded (a receiver sees a request before the edge records it). */

@@ -4,6 +4,7 @@ import type { SafetyMode } from '@ldm/shared';
 import { type LatentDiffusionPipeline, loadPipeline } from '../index';
 import type { ProviderName } from '../model/providers';
 import type { Logger } from './logger';
+import type { OpsModelInfo } from './ops-server';
 
 export interface ModelRegistryOptions {
   modelDirs: Record<string, string>;
@@ -59,7 +60,7 @@ export class ModelRegistry {
         threads: options.threads,
         deterministic: options.deterministic,
         safetyChecker: options.safetyChecker,
-        log: (message) => log.info(message),
+        log: (message, level) => (level === 'warn' ? log.warn(message) : log.info(message)),
       });
       const loadedMs = performance.now() - started;
       await warmUp(pipeline);
@@ -70,6 +71,9 @@ export class ModelRegistry {
         safety_checker: pipeline.info.hasSafetyChecker
           ? (options.safetyChecker ?? 'block')
           : 'none in the export',
+        scheduler_class: pipeline.info.schedulerClass ?? null,
+        scheduler_class_supported: pipeline.info.schedulerClassSupported,
+        default_scheduler: pipeline.info.defaultScheduler,
         load_ms: Math.round(loadedMs),
         warm_ms: Math.round(performance.now() - started - loadedMs),
       });
@@ -80,6 +84,19 @@ export class ModelRegistry {
 
   get names(): string[] {
     return [...this.pipelines.keys()];
+  }
+
+  /** What each export turned out to be, for the ops server's /models. */
+  info(): OpsModelInfo[] {
+    return [...this.pipelines].map(([name, { info }]) => ({
+      name,
+      tasks: info.tasks,
+      native_width: info.nativeWidth,
+      native_height: info.nativeHeight,
+      default_scheduler: info.defaultScheduler,
+      scheduler_class: info.schedulerClass ?? null,
+      scheduler_class_supported: info.schedulerClassSupported,
+    }));
   }
 
   get(model: string): LatentDiffusionPipeline | undefined {

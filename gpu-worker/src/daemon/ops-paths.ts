@@ -15,4 +15,6 @@ export const OPS_PATHS = {
    * Only from loopback or with the worker token: one stray request must not park a GPU pod.
    */
   drain: '/drain',
+  /** The models loaded, with what the worker read from each export (its scheduler class and whether it has it). */
+  models: '/models',
 } as const;

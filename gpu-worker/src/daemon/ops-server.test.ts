@@ -1,9 +1,14 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { writeTinyModel } from '../../test-fixtures/tiny-sd-folder';
 import { createLogger } from './logger';
 import { createWorkerMetrics } from './metrics';
+import { ModelRegistry } from './model-registry';
 import { OPS_PATHS } from './ops-paths';
-import { drainAllowed, type OpsServer, startOpsServer } from './ops-server';
+import { drainAllowed, type OpsModelInfo, type OpsServer, startOpsServer } from './ops-server';
 
 const servers: OpsServer[] = [];
 afterEach(async () => {
@@ -17,6 +22,7 @@ async function start(state: {
   drain?: () => Promise<void>;
   refusal?: string;
   onHttpDrained?: () => void;
+  modelsInfo?: () => OpsModelInfo[];
 }) {
   const metrics = createWorkerMetrics();
   const server = await startOpsServer({
@@ -38,6 +44,7 @@ async function start(state: {
       lastEdgeContact: () => state.contact,
       draining: () => state.draining,
       drain: state.drain ?? (async () => {}),
+      models: state.modelsInfo,
     },
   });
   servers.push(server);
@@ -171,4 +178,58 @@ describe('who may drain', () => {
     expect(drainAllowed(req('10.1.2.3', `Bearer ${token}`), token)).toBe(true);
     expect(drainAllowed(req('10.1.2.3', 'Bearer '), undefined)).toBe(false);
   });
+
+  it('/models says which scheduler class each export names and whether the worker has it', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ldm-ops-models-'));
+    try {
+      const sd = await writeTinyModel(join(root, 'sd'));
+      const ddpm = join(root, 'ddpm');
+      await cp(sd, ddpm, { recursive: true });
+      const file = join(ddpm, 'scheduler', 'scheduler_config.json');
+      const config = JSON.parse(await readFile(file, 'utf8'));
+      await writeFile(file, JSON.stringify({ ...config, _class_name: 'DDPMScheduler' }));
+      const lines: string[] = [];
+      const log = createLogger({ write: (line) => lines.push(line) });
+      const registry = await ModelRegistry.load({
+        modelDirs: { sd, ddpm },
+        provider: 'cpu',
+        deviceId: 0,
+        log,
+      });
+      try {
+        const { server } = await start({
+          models: true,
+          contact: Date.now(),
+          draining: false,
+          modelsInfo: () => registry.info(),
+        });
+        const body = (await (await fetch(`${server.url}${OPS_PATHS.models}`)).json()) as {
+          data: OpsModelInfo[];
+        };
+        expect(body.data).toEqual([
+          expect.objectContaining({
+            name: 'sd',
+            scheduler_class: 'PNDMScheduler',
+            scheduler_class_supported: true,
+            default_scheduler: 'pndm',
+          }),
+          expect.objectContaining({
+            name: 'ddpm',
+            scheduler_class: 'DDPMScheduler',
+            scheduler_class_supported: false,
+            default_scheduler: 'ddim',
+          }),
+        ]);
+        // And the worker's log says so at warn level when it loads the model.
+        const warning = lines
+          .map((l) => JSON.parse(l))
+          .find((l) => l.msg.includes('DDPMScheduler is not implemented'));
+        expect(warning).toMatchObject({ level: 'warn', model: 'ddpm' });
+      } finally {
+        await registry.close();
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

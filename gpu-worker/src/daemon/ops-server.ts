@@ -17,6 +17,19 @@ export interface OpsStatus {
   provider?(): ProviderSelection | undefined;
   /** Set when the edge refused this worker (bad token, unknown models): readiness fails with it. */
   edgeRefusal?(): string | undefined;
+  /** The loaded models as the worker reads them (empty until loaded). */
+  models?(): OpsModelInfo[];
+}
+
+export interface OpsModelInfo {
+  name: string;
+  tasks: readonly string[];
+  native_width: number;
+  native_height: number;
+  default_scheduler: string;
+  /** scheduler_config.json's class, and whether it runs as itself here (false: default_scheduler is a fallback). */
+  scheduler_class: string | null;
+  scheduler_class_supported: boolean;
 }
 
 export interface OpsServerOptions {
@@ -40,8 +53,8 @@ export interface OpsServer {
 }
 
 /**
- * /metrics, /healthz, /startupz, /readyz and POST /drain on one small HTTP server. Nothing it
- * answers is secret; the one thing it does, draining, is refused to strangers.
+ * /metrics, /healthz, /startupz, /readyz, /models and POST /drain on one small HTTP server. Nothing
+ * it answers is secret; the one thing it does, draining, is refused to strangers.
  */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const { status, metrics } = options;
@@ -91,6 +104,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
             ...(refusal ? { edge_refusal: refusal } : {}),
           });
         }
+        case OPS_PATHS.models:
+          return send(200, { data: status.models?.() ?? [] });
         default:
           return send(404, { error: 'not_found' });
       }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,38 @@ describe('seeds', () => {
     },
   );
 
+  it.each(['xoshiro128', 'torch'] as const)(
+    'rng %s: batch invariance holds with an SDE sampler and an img2img posterior',
+    async (rng) => {
+      const image = await pngOf(64, 64, (x, y) => [x * 4, y * 4, 60]);
+      const request = {
+        prompt: 'a cat',
+        seed: 20,
+        steps: 3,
+        scheduler: 'dpmpp_2m_sde',
+        rng,
+        image,
+        strength: 0.7,
+      };
+      const batch = await resolveAndGenerate(pipeline, { ...request, num_outputs: 2 }, { keepLatents: true });
+      const alone = await resolveAndGenerate(pipeline, { ...request, seed: 21 }, { keepLatents: true });
+      expect(bytes(batch.images[1].latents).equals(bytes(alone.images[0].latents))).toBe(true);
+      expect(batch.request.rng).toBe(rng);
+    },
+  );
+
+  it('the rng and Karras sigmas change the image; the default rng is torch', async () => {
+    const base = { prompt: 'a cat', seed: 10, steps: 4, scheduler: 'euler' };
+    const latents = async (extra: Partial<StandaloneRequest>) =>
+      bytes(
+        (await resolveAndGenerate(pipeline, { ...base, ...extra }, { keepLatents: true })).images[0].latents,
+      );
+    const torch = await latents({});
+    expect(torch.equals(await latents({ rng: 'torch' }))).toBe(true);
+    expect(torch.equals(await latents({ rng: 'xoshiro128' }))).toBe(false);
+    expect(torch.equals(await latents({ use_karras_sigmas: true }))).toBe(false);
+  });
+
   it('same seed, same latent bytes; a batch of requests equals the requests run alone', async () => {
     const a: StandaloneRequest = {
       prompt: 'a dog',
@@ -77,6 +109,17 @@ describe('seeds', () => {
     await expect(resolveAndGenerateBatch(pipeline, [a, { ...a, steps: 4 }])).rejects.toThrow(
       /requests\.1: cannot share a batch/,
     );
+    // Karras sigmas are another schedule; another rng is not (each image has its own stream).
+    const e = { ...a, scheduler: 'euler' };
+    await expect(resolveAndGenerateBatch(pipeline, [e, { ...e, use_karras_sigmas: true }])).rejects.toThrow(
+      /requests\.1: cannot share a batch/,
+    );
+    const [x, y] = await resolveAndGenerateBatch(pipeline, [e, { ...e, rng: 'xoshiro128' }], {
+      keepLatents: true,
+    });
+    const aloneY = await resolveAndGenerate(pipeline, { ...e, rng: 'xoshiro128' }, { keepLatents: true });
+    expect(bytes(y.images[0].latents).equals(bytes(aloneY.images[0].latents))).toBe(true);
+    expect(bytes(x.images[0].latents).equals(bytes(y.images[0].latents))).toBe(false);
   });
 });
 
@@ -231,6 +274,36 @@ describe('tasks', () => {
   });
 });
 
+describe("the export's own scheduler", () => {
+  it('an equivalent class is the default scheduler', () => {
+    expect(pipeline.info).toMatchObject({
+      schedulerClass: 'PNDMScheduler',
+      schedulerClassSupported: true,
+      defaultScheduler: 'pndm',
+    });
+  });
+
+  it('a class with no equivalent is logged and reported, not silently replaced', async () => {
+    const dir = join(root, 'ddpm');
+    await cp(join(root, 'sd'), dir, { recursive: true });
+    const file = join(dir, 'scheduler', 'scheduler_config.json');
+    const config = JSON.parse(await readFile(file, 'utf8'));
+    await writeFile(file, JSON.stringify({ ...config, _class_name: 'DDPMScheduler' }));
+    const logged: [string, string][] = [];
+    const ddpm = await loadPipeline(dir, { log: (message, level) => logged.push([message, level]) });
+    await ddpm.release();
+    expect(ddpm.info).toMatchObject({
+      schedulerClass: 'DDPMScheduler',
+      schedulerClassSupported: false,
+      defaultScheduler: 'ddim',
+    });
+    expect(logged).toContainEqual([
+      'scheduler/scheduler_config.json: DDPMScheduler is not implemented; requests without a scheduler use ddim',
+      'warn',
+    ]);
+  });
+});
+
 describe('every scheduler through every task', () => {
   it.each(SCHEDULER_NAMES)('%s', async (scheduler) => {
     const image = await pngOf(64, 64, (x, y) => [x * 4, y * 4, 90]);
@@ -265,6 +338,8 @@ describe('request validation names the field and its limit', () => {
     [{ prompt: 'x', task: 'upscale' }, 'task', /not supported/],
     [{ prompt: 'x', task: 'txt2img', mask: new Uint8Array(1) }, 'mask', /only accepted for task inpaint/],
     [{ prompt: 'x', task: 'img2img', image: new Uint8Array(1), strength: 0 }, 'strength', /\(0, 1\]/],
+    [{ prompt: 'x', rng: 'philox' as 'torch' }, 'rng', /one of torch, xoshiro128/],
+    [{ prompt: 'x', scheduler: 'ddim', use_karras_sigmas: true }, 'use_karras_sigmas', /ddim has no Karras/],
   ])('%j -> %s', async (request, field, message) => {
     const error = await resolveAndGenerate(pipeline, request).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PipelineInputError);
@@ -283,7 +358,7 @@ describe('request validation names the field and its limit', () => {
   });
 
   it('an unknown scheduler', async () => {
-    const error = await resolveAndGenerate(pipeline, { prompt: 'x', scheduler: 'heun' }).catch(
+    const error = await resolveAndGenerate(pipeline, { prompt: 'x', scheduler: 'dpm_adaptive' }).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(SchedulerConfigError);

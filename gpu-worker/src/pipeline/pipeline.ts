@@ -53,6 +53,14 @@ export class LatentDiffusionPipeline {
         'missing (an inpainting, 9-channel UNet needs it)',
       );
     }
+    const ownScheduler = schedulerForClass(config.schedulerClass, config.schedulerConfig);
+    if (!ownScheduler.equivalent) {
+      // Not silent: the model's images will differ from diffusers' unless requests name a scheduler.
+      (options.log ?? ((message: string) => console.warn(message)))(
+        `scheduler/scheduler_config.json: ${ownScheduler.reason}; requests without a scheduler use ${ownScheduler.scheduler}`,
+        'warn',
+      );
+    }
     this.info = {
       name: basename(resolve(model.dir)),
       dir: model.dir,
@@ -63,7 +71,9 @@ export class LatentDiffusionPipeline {
       unetInChannels: unet.inChannels,
       vaeScalingFactor: config.vaeScalingFactor,
       tasks,
-      defaultScheduler: schedulerForClass(config.schedulerClass, config.schedulerConfig),
+      defaultScheduler: ownScheduler.scheduler,
+      schedulerClass: ownScheduler.className,
+      schedulerClassSupported: ownScheduler.equivalent,
       clipSkipMax: model.textEncoder.clipSkipMax,
       hasSafetyChecker: model.safetyChecker !== undefined,
       maxPixels: options.maxPixels ?? LIMITS.dimensionMax * LIMITS.dimensionMax,

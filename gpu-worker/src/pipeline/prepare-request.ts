@@ -3,17 +3,17 @@ import { rgbToPlanar } from '../image/pixels';
 import type { LoadedModel } from '../model/load-model';
 import type { RunClock } from '../model/run-clock';
 import { fixedDim } from '../model/session-metadata';
-import type { VaeEncoding } from '../model/vae';
 import { createScheduler, timestepsForStrength } from '../schedulers';
 import type { InpaintOverlay } from './apply-overlay';
 import type { DenoiseSlot } from './denoise';
 import { usesGuidance } from './guidance';
-import { encodeImage, sampleLatents } from './image-latents';
+import { encodeImage } from './image-latents';
 import { binarizeMask, latentMask, maskedImage } from './inpaint-mask';
 import { noiseStream } from './noise-stream';
 import { PipelineInputError } from './pipeline-input-error';
 import { type PromptEmbedding, type PromptEncoder, padToChunks } from './prompt-encoder';
 import type { PipelineRequest } from './request';
+import { type EncodedInputs, startingDraws } from './starting-noise';
 import { type Timings, timed } from './timings';
 
 export interface PrepareContext {
@@ -44,10 +44,20 @@ export async function prepareRequest(
   const inputs = request.task === 'txt2img' ? undefined : await encodeInputs(ctx, request);
   const slots: DenoiseSlot[] = [];
   let timesteps: number[] = [];
+  const schedulerConfig = request.use_karras_sigmas
+    ? { ...config.schedulerConfig, use_karras_sigmas: true }
+    : config.schedulerConfig;
+  // The resolver fills rng for every new job; one stored before the field existed reads as the default.
+  const rng = request.rng ?? 'torch';
   for (let k = 0; k < request.num_outputs; k++) {
-    const noise = noiseStream(request.seed + k);
-    const scheduler = createScheduler(request.scheduler, config.schedulerConfig);
-    const initial = noise.randn(4 * plane);
+    const noise = noiseStream(request.seed + k, rng);
+    const scheduler = createScheduler(request.scheduler, schedulerConfig);
+    const draws = startingDraws(noise, rng, inputs, {
+      latentSize: 4 * plane,
+      scaling,
+      strength: request.strength,
+    });
+    const { initial, imageLatents } = draws;
     const slot: DenoiseSlot = {
       scheduler,
       latents: initial,
@@ -64,17 +74,16 @@ export async function prepareRequest(
     } else {
       // SDEdit (Meng et al. 2021): noise the image to where the shortened schedule starts.
       timesteps = timestepsForStrength(scheduler, request.steps, request.strength).timesteps;
-      const imageLatents = sampleLatents(inputs.image, noise, scaling);
       // diffusers: pure noise at full strength (inpainting may then ignore the image under the mask).
       slot.latents =
-        request.task === 'inpaint' && request.strength === 1
+        (request.task === 'inpaint' && request.strength === 1) || !imageLatents
           ? initial.map((v) => v * scheduler.initNoiseSigma)
           : scheduler.addNoise(imageLatents, initial, timesteps[0]);
-      if (inputs.mask && inputs.masked) {
+      if (inputs.mask && draws.maskedLatents) {
         slot.extraChannels = new Float32Array(5 * plane);
         slot.extraChannels.set(inputs.mask);
-        slot.extraChannels.set(sampleLatents(inputs.masked, noise, scaling), plane);
-      } else if (inputs.mask) {
+        slot.extraChannels.set(draws.maskedLatents, plane);
+      } else if (inputs.mask && imageLatents) {
         slot.blend = { imageLatents, noise: initial, mask: inputs.mask };
       }
     }
@@ -127,10 +136,7 @@ async function encodePrompts(
 }
 
 /** img2img/inpaint: decode and fit the input image (and mask), then VAE-encode once per request. */
-async function encodeInputs(
-  ctx: PrepareContext,
-  request: PipelineRequest,
-): Promise<{ image: VaeEncoding; mask?: Float32Array; masked?: VaeEncoding; overlay?: InpaintOverlay }> {
+async function encodeInputs(ctx: PrepareContext, request: PipelineRequest): Promise<EncodedInputs> {
   const vae = ctx.model.vaeEncoder;
   if (!vae)
     throw new PipelineInputError('task', `${request.task} needs vae_encoder/model.onnx in the model folder`);

@@ -1,4 +1,4 @@
-import { LIMITS, type RequestFields, type ResolvedRequest } from '@ldm/shared';
+import { KARRAS_SCHEDULERS, LIMITS, type RequestFields, type ResolvedRequest, RNGS } from '@ldm/shared';
 import { PipelineInputError } from './pipeline-input-error';
 
 export type PipelineTask = 'txt2img' | 'img2img' | 'inpaint';
@@ -126,4 +126,21 @@ export function checkRequest(request: PipelineRequest, limits: RequestLimits): v
   integer('steps', request.steps, LIMITS.stepsMin, LIMITS.stepsMax);
   integer('seed', request.seed, 0, Number.MAX_SAFE_INTEGER - LIMITS.numOutputsMax);
   integer('num_outputs', request.num_outputs, 1, LIMITS.numOutputsMax);
+  const karras = request.use_karras_sigmas ?? false;
+  if (typeof karras !== 'boolean') throw new PipelineInputError('use_karras_sigmas', 'must be true or false');
+  if (karras && !(KARRAS_SCHEDULERS as readonly string[]).includes(request.scheduler)) {
+    throw new PipelineInputError(
+      'use_karras_sigmas',
+      `${request.scheduler} has no Karras sigmas`,
+      KARRAS_SCHEDULERS.join('|'),
+    );
+  }
+  const rng = request.rng ?? 'torch';
+  if (!(RNGS as readonly string[]).includes(rng)) {
+    throw new PipelineInputError(
+      'rng',
+      `must be one of ${RNGS.join(', ')}, got ${JSON.stringify(rng)}`,
+      RNGS.join('|'),
+    );
+  }
 }

@@ -25,11 +25,16 @@ export interface PipelineInfo {
   unetInChannels: number;
   vaeScalingFactor: number;
   tasks: readonly PipelineTask[];
+  /** The export's own scheduler (scheduler_config.json's class) or, when that has no equivalent here, ddim. */
   defaultScheduler: string;
   /** The export ships safety_checker/ (run unless the job's or the worker's mode is off). */
   hasSafetyChecker: boolean;
   /** Largest clip_skip the text encoder export allows (0: no hidden_states outputs). */
   clipSkipMax: number;
+  /** scheduler_config.json's `_class_name`. */
+  schedulerClass?: string;
+  /** False when that class (or an option of it) is not implemented and defaultScheduler is a fallback. */
+  schedulerClassSupported: boolean;
   maxPixels: number;
   /** Set when the export only runs at one size. */
   fixedSize?: { width: number; height: number };

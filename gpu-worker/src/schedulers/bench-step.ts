@@ -6,8 +6,9 @@
  *
  *   nice -n 10 npx tsx gpu-worker/src/schedulers/bench-step.ts
  */
+
+import { TorchCpuGenerator } from '../random';
 import { createScheduler, SCHEDULER_NAMES } from './index';
-import { TorchCpuGenerator } from './torch-cpu-randn';
 
 const SD_CONFIG = {
   beta_schedule: 'scaled_linear',

@@ -1,17 +1,11 @@
-import {
-  checkInferenceSteps,
-  PREDICTION_TYPES,
-  readBoolean,
-  readChoice,
-  readNumber,
-  TIMESTEP_SPACINGS,
-} from './config';
+import { PREDICTION_TYPES, readBoolean, readChoice, readNumber, TIMESTEP_SPACINGS } from './config';
 import { applyDynamicThresholding, readDynamicThresholding } from './dynamic-thresholding';
 import { SchedulerConfigError } from './errors';
 import { noiseScheduleFromConfig } from './noise-schedule';
+import { schedulerShell } from './scheduler-shell';
 import { addNoiseAlphaBar, requireNoise, resultBuffer } from './tensor-ops';
 import { leadingTimesteps, linspaceIntegerTimesteps, trailingTimesteps } from './timestep-spacing';
-import type { Scheduler, SchedulerConfigInput, StepOptions } from './types';
+import type { Scheduler, SchedulerConfigInput } from './types';
 
 const f32 = Math.fround;
 
@@ -53,7 +47,7 @@ export function createDdim(config: SchedulerConfigInput): Scheduler {
   const finalAlphaCumprod = setAlphaToOne ? 1 : alphasCumprod[0];
 
   let timesteps: number[] = [];
-  let numInferenceSteps: number | null = null;
+  let numInferenceSteps = 0;
 
   const alphaAt = (t: number) => (t >= 0 ? alphasCumprod[t] : finalAlphaCumprod);
 
@@ -69,33 +63,22 @@ export function createDdim(config: SchedulerConfigInput): Scheduler {
     return x0;
   }
 
-  return {
+  return schedulerShell({
     name: 'ddim',
     order: 1,
-    initNoiseSigma: 1,
+    initNoiseSigma: () => 1,
     numTrainTimesteps,
-    get timesteps() {
-      return timesteps;
-    },
-    get numInferenceSteps() {
-      return numInferenceSteps;
-    },
-    setTimesteps(n) {
-      checkInferenceSteps(n, numTrainTimesteps);
+    tOnlyInputs: true,
+    // DDIM derives everything from t itself: no step index, nothing for setBeginIndex to remember.
+    schedule(n) {
       numInferenceSteps = n;
       if (spacing === 'leading') timesteps = leadingTimesteps(numTrainTimesteps, n, stepsOffset);
       else if (spacing === 'trailing') timesteps = trailingTimesteps(numTrainTimesteps, n);
       else timesteps = linspaceIntegerTimesteps(numTrainTimesteps, n);
+      return timesteps;
     },
-    setBeginIndex() {
-      // DDIM derives everything from t itself; nothing to remember.
-    },
-    scaleModelInput(sample) {
-      return sample;
-    },
-    step(modelOutput, t, sample, options: StepOptions = {}) {
-      if (numInferenceSteps === null)
-        throw new SchedulerConfigError('timesteps', 'call setTimesteps before step');
+    scaleModelInput: (sample) => sample,
+    step(modelOutput, t, sample, options) {
       if (!Number.isInteger(t) || t < 0 || t >= numTrainTimesteps) {
         throw new SchedulerConfigError(
           'timestep',
@@ -148,5 +131,5 @@ export function createDdim(config: SchedulerConfigInput): Scheduler {
     addNoise(original, noise, t) {
       return addNoiseAlphaBar(original, noise, alphaAt(t));
     },
-  };
+  });
 }

@@ -26,6 +26,9 @@ export interface DpmScheduleOptions {
   lambdaMinClipped: number;
   /** diffusers keeps fractional timesteps (truncated) for the cosine schedule instead of rounding. */
   roundTimesteps: boolean;
+  /** Ends of the Karras / exponential spacing where a class has sigma_min / sigma_max keys (UniPC); default the table's. */
+  sigmaMin?: number | null;
+  sigmaMax?: number | null;
 }
 
 /** Index of the first training timestep whose log-SNR is clipped (searchsorted on the flipped lambdas). */
@@ -73,9 +76,9 @@ export function dpmSchedule(
       const lambdaMin = logSigmas[0];
       sigmas = npLinspace(0, 1, n).map((r) => Math.exp(lambdaMax + r * (lambdaMin - lambdaMax)));
     } else {
-      // DPMSolverMultistepScheduler has no sigma_min/sigma_max keys: always the table's ends.
-      const sigmaMin = table[0];
-      const sigmaMax = table[table.length - 1];
+      // DPMSolverMultistepScheduler has no sigma_min/sigma_max keys: the table's ends.
+      const sigmaMin = options.sigmaMin ?? table[0];
+      const sigmaMax = options.sigmaMax ?? table[table.length - 1];
       sigmas =
         options.sigmaSpacing === 'karras'
           ? karrasSigmas(sigmaMin, sigmaMax, n)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { TorchCpuGenerator } from '../random';
 import { absMean, absSum, dummyModel, dummyNoiseDeter, dummySampleDeter } from './diffusers-test-fixtures';
 import { createScheduler } from './index';
-import { TorchCpuGenerator } from './torch-cpu-randn';
 
 // Config and figures of diffusers' tests/schedulers/test_scheduler_dpm_multi.py.
 const BASE = {
@@ -118,5 +118,47 @@ describe('dpmpp_2m timesteps', () => {
     expect(scheduler.timesteps[0]).toBe(999);
     expect(scheduler.timesteps.every((t, i, all) => i === 0 || t <= all[i - 1])).toBe(true);
     expect(scheduler.timesteps.at(-1)).toBeLessThan(10);
+  });
+});
+
+describe('dpmpp_2m_sde (DPM-Solver++ 2M SDE) matches diffusers run on CPU', () => {
+  // diffusers publishes no full-loop figure for sde-dpmsolver++, so these come from its own
+  // DPMSolverMultistepScheduler source (tests' full_loop: dummy_sample_deter, 10 steps,
+  // generator = torch.manual_seed(0)) run with torch 1.13 on CPU:
+  //   s = DPMSolverMultistepScheduler(**{**BASE, 'algorithm_type': 'sde-dpmsolver++', **extra})
+  //   s.set_timesteps(10); g = torch.manual_seed(0); x = dummy_sample_deter
+  //   for t in s.timesteps: x = s.step(model(x, t), t, x, generator=g).prev_sample
+  //   print(x.abs().sum().item(), x.abs().mean().item())
+  const sde = (extra: Record<string, unknown>, name = 'dpmpp_2m_sde') => {
+    const scheduler = createScheduler(name, { ...BASE, ...extra });
+    scheduler.setTimesteps(10);
+    const generator = new TorchCpuGenerator(0);
+    let sample = dummySampleDeter();
+    for (const t of scheduler.timesteps)
+      sample = scheduler.step(dummyModel(sample, t), t, sample, { generator });
+    return sample;
+  };
+
+  it.each([
+    ['epsilon', {}, 525.9482421875, 0.6848284602165222],
+    [
+      'karras sigmas + v_prediction',
+      { use_karras_sigmas: true, prediction_type: 'v_prediction' },
+      299.28912353515625,
+      0.38969936966896057,
+    ],
+  ] as const)('%s', (_label, extra, sum, mean) => {
+    const sample = sde(extra);
+    expect(Math.abs(absSum(sample) - sum)).toBeLessThan(1e-2);
+    expect(Math.abs(absMean(sample) - mean)).toBeLessThan(1e-3);
+  });
+
+  it('is the dpmpp_2m scheduler with algorithm_type sde-dpmsolver++, and needs a noise source', () => {
+    expect(sde({})).toEqual(sde({ algorithm_type: 'sde-dpmsolver++' }, 'dpmpp_2m'));
+    const scheduler = createScheduler('dpmpp_2m_sde', BASE);
+    scheduler.setTimesteps(10);
+    const t = scheduler.timesteps[0];
+    const sample = dummySampleDeter();
+    expect(() => scheduler.step(dummyModel(sample, t), t, sample)).toThrow(/noise source/);
   });
 });

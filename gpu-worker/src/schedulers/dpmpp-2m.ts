@@ -1,5 +1,4 @@
 import {
-  checkInferenceSteps,
   PREDICTION_TYPES,
   readBoolean,
   readChoice,
@@ -13,9 +12,11 @@ import { applyDynamicThresholding, readDynamicThresholding } from './dynamic-thr
 import { SchedulerConfigError } from './errors';
 import { eulerAlphasCumprod } from './euler-schedule';
 import { noiseScheduleFromConfig } from './noise-schedule';
+import { schedulerShell } from './scheduler-shell';
 import { StepIndex } from './step-index';
-import { checkSameLength, requireNoise, resultBuffer } from './tensor-ops';
-import type { Scheduler, SchedulerConfigInput, StepOptions } from './types';
+import { requireNoise, resultBuffer } from './tensor-ops';
+import type { Scheduler, SchedulerConfigInput } from './types';
+import { addNoiseVp, vpCoefficients } from './vp-coefficients';
 
 const f32 = Math.fround;
 
@@ -31,7 +32,11 @@ const f32 = Math.fround;
  * `use_karras_sigmas` (or the name dpmpp_2m_karras) uses Karras et al. 2022's sigmas.
  * Defaults are diffusers' DPMSolverMultistepScheduler's.
  */
-export function createDpmpp2m(config: SchedulerConfigInput, forceKarras = false): Scheduler {
+export function createDpmpp2m(
+  config: SchedulerConfigInput,
+  variant: 'dpmpp_2m' | 'dpmpp_2m_karras' | 'dpmpp_2m_sde' = 'dpmpp_2m',
+): Scheduler {
+  const forceKarras = variant === 'dpmpp_2m_karras';
   const schedule = noiseScheduleFromConfig(config, {
     beta_start: 0.0001,
     beta_end: 0.02,
@@ -47,7 +52,9 @@ export function createDpmpp2m(config: SchedulerConfigInput, forceKarras = false)
     ['dpmsolver++', 'sde-dpmsolver++', 'deis'] as const,
     'dpmsolver++',
   );
-  const algorithm = algorithmType === 'deis' ? 'dpmsolver++' : algorithmType;
+  // The name dpmpp_2m_sde is DPM-Solver++(2M) SDE whatever the config's algorithm_type says.
+  const algorithm =
+    variant === 'dpmpp_2m_sde' ? 'sde-dpmsolver++' : algorithmType === 'deis' ? 'dpmsolver++' : algorithmType;
   const solverTypeKey = readChoice(
     config,
     'solver_type',
@@ -93,19 +100,10 @@ export function createDpmpp2m(config: SchedulerConfigInput, forceKarras = false)
 
   let timesteps: number[] = [];
   let sigmas: Float32Array = new Float32Array(0);
-  let numInferenceSteps: number | null = null;
   const index = new StepIndex('last');
   // Data predictions x0 of the previous steps, newest last (at most solver_order of them).
   let history: Float32Array[] = [];
   let lowerOrderNums = 0;
-
-  /** alpha_t = 1 / sqrt(sigma^2 + 1), sigma_t = sigma * alpha_t, lambda_t = log(alpha_t) - log(sigma_t). */
-  function coefficients(sigma: number) {
-    const alpha = f32(1 / f32(Math.sqrt(f32(f32(sigma * sigma) + 1))));
-    const sigmaT = f32(sigma * alpha);
-    const lambda = f32(f32(Math.log(alpha)) - f32(Math.log(sigmaT)));
-    return { alpha, sigma: sigmaT, lambda };
-  }
 
   function dataPrediction(
     modelOutput: Float32Array,
@@ -113,7 +111,7 @@ export function createDpmpp2m(config: SchedulerConfigInput, forceKarras = false)
     sigma: number,
     recycled: Float32Array | undefined,
   ): Float32Array {
-    const { alpha, sigma: s } = coefficients(sigma);
+    const { alpha, sigma: s } = vpCoefficients(sigma);
     const x0 = recycled?.length === sample.length ? recycled : new Float32Array(sample.length);
     for (let k = 0; k < x0.length; k++) {
       const m = modelOutput[k];
@@ -125,35 +123,20 @@ export function createDpmpp2m(config: SchedulerConfigInput, forceKarras = false)
     return x0;
   }
 
-  return {
-    name: forceKarras ? 'dpmpp_2m_karras' : 'dpmpp_2m',
+  return schedulerShell({
+    name: variant,
     order: 1,
-    initNoiseSigma: 1,
     numTrainTimesteps,
-    get timesteps() {
-      return timesteps;
-    },
-    get numInferenceSteps() {
-      return numInferenceSteps;
-    },
-    setTimesteps(n) {
-      checkInferenceSteps(n, numTrainTimesteps);
+    index,
+    initNoiseSigma: () => 1,
+    schedule(n) {
       ({ timesteps, sigmas } = dpmSchedule(alphasCumprod, n, scheduleOptions));
-      numInferenceSteps = timesteps.length;
       history = [];
       lowerOrderNums = 0;
-      index.reset();
+      return timesteps;
     },
-    setBeginIndex(i) {
-      index.setBegin(i, timesteps.length);
-    },
-    scaleModelInput(sample) {
-      return sample;
-    },
-    step(modelOutput, t, sample, options: StepOptions = {}) {
-      if (numInferenceSteps === null)
-        throw new SchedulerConfigError('timesteps', 'call setTimesteps before step');
-      checkSameLength(sample, modelOutput, 'model_output');
+    scaleModelInput: (sample) => sample,
+    step(modelOutput, t, sample, options) {
       const i = index.at(t, timesteps);
       const count = timesteps.length;
       // Fall back to lower orders at the very end: few steps make high-order extrapolation unstable,
@@ -183,16 +166,8 @@ export function createDpmpp2m(config: SchedulerConfigInput, forceKarras = false)
       index.advance();
       return out;
     },
-    addNoise(original, noise, t) {
-      if (numInferenceSteps === null)
-        throw new SchedulerConfigError('timesteps', 'call setTimesteps before addNoise');
-      checkSameLength(original, noise, 'noise');
-      const { alpha, sigma } = coefficients(sigmas[index.forAddNoise(t, timesteps)]);
-      const out = new Float32Array(original.length);
-      for (let k = 0; k < out.length; k++) out[k] = f32(alpha * original[k]) + f32(sigma * noise[k]);
-      return out;
-    },
-  };
+    addNoise: (original, noise, t) => addNoiseVp(original, noise, sigmas[index.forAddNoise(t, timesteps)]),
+  });
 
   function update(
     order: number,
@@ -201,8 +176,8 @@ export function createDpmpp2m(config: SchedulerConfigInput, forceKarras = false)
     noise: Float32Array | null,
     out: Float32Array,
   ) {
-    const t = coefficients(sigmas[i + 1]);
-    const s0 = coefficients(sigmas[i]);
+    const t = vpCoefficients(sigmas[i + 1]);
+    const s0 = vpCoefficients(sigmas[i]);
     const h = f32(t.lambda - s0.lambda);
     const expNegH = f32(Math.exp(-h));
     const m0 = history[history.length - 1];
@@ -221,7 +196,7 @@ export function createDpmpp2m(config: SchedulerConfigInput, forceKarras = false)
       return;
     }
     const m1 = history[history.length - 2];
-    const s1 = coefficients(sigmas[i - 1]);
+    const s1 = vpCoefficients(sigmas[i - 1]);
     const h0 = f32(s0.lambda - s1.lambda);
     const r0 = f32(h0 / h);
     const invR0 = f32(1 / r0);
@@ -240,7 +215,7 @@ export function createDpmpp2m(config: SchedulerConfigInput, forceKarras = false)
     }
     // Third order (deterministic dpmsolver++ only): D1, D2 from three data predictions.
     const m2 = history[history.length - 3];
-    const s2 = coefficients(sigmas[i - 2]);
+    const s2 = vpCoefficients(sigmas[i - 2]);
     const h1 = f32(s1.lambda - s2.lambda);
     const r1 = f32(h1 / h);
     const invR1 = f32(1 / r1);

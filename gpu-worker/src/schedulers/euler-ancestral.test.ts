@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TorchCpuGenerator } from '../random';
 import {
   absMean,
   absSum,
@@ -8,7 +9,6 @@ import {
   scale,
 } from './diffusers-test-fixtures';
 import { createScheduler } from './index';
-import { TorchCpuGenerator } from './torch-cpu-randn';
 
 // Config and figures of diffusers' tests/schedulers/test_scheduler_euler_ancestral.py; its
 // noise comes from torch.manual_seed(0), which TorchCpuGenerator(0) reproduces.

@@ -1,13 +1,8 @@
-import {
-  checkInferenceSteps,
-  PREDICTION_TYPES,
-  type PredictionType,
-  readBoolean,
-  readChoice,
-} from './config';
-import { SchedulerConfigError } from './errors';
+import { PREDICTION_TYPES, type PredictionType, readBoolean, readChoice } from './config';
 import { eulerAlphasCumprod, eulerSchedule, readEulerScheduleOptions } from './euler-schedule';
 import { noiseScheduleFromConfig } from './noise-schedule';
+import { schedulerShell } from './scheduler-shell';
+import { sigmaInitNoise } from './sigma-scheduler-config';
 import { StepIndex } from './step-index';
 import { addNoiseSigma, scaleBySigma } from './tensor-ops';
 import type { Scheduler, SchedulerConfigInput, SchedulerName } from './types';
@@ -19,7 +14,7 @@ export interface EulerStepContext {
   predictionType: PredictionType;
   /** The sigmas of the last setTimesteps, one more than the timesteps (the final 0). */
   sigmas(): Float32Array;
-  /** Index into timesteps/sigmas of timestep `t`; throws before setTimesteps. */
+  /** Index into timesteps/sigmas of timestep `t`. */
   indexFor(t: number): number;
   /** Moves the step index on; each step calls it once. */
   advance(): void;
@@ -53,50 +48,23 @@ export function createEulerFamily(config: SchedulerConfigInput, spec: EulerFamil
 
   let timesteps: number[] = [];
   let sigmas: Float32Array = new Float32Array(0);
-  let numInferenceSteps: number | null = null;
   const index = new StepIndex();
+  const indexFor = (t: number) => index.at(t, timesteps);
 
-  function indexFor(t: number): number {
-    if (numInferenceSteps === null)
-      throw new SchedulerConfigError('timesteps', 'call setTimesteps before stepping');
-    return index.at(t, timesteps);
-  }
-
-  return {
+  return schedulerShell({
     name: spec.name,
     order: 1,
     numTrainTimesteps,
-    get timesteps() {
+    index,
+    initNoiseSigma: () => sigmaInitNoise(sigmas, scheduleOptions.spacing),
+    schedule(n) {
+      ({ timesteps, sigmas } = eulerSchedule(alphasCumprod, n, scheduleOptions));
       return timesteps;
     },
-    get numInferenceSteps() {
-      return numInferenceSteps;
-    },
-    get initNoiseSigma() {
-      let max = 0;
-      for (const s of sigmas) if (s > max) max = s;
-      if (scheduleOptions.spacing === 'leading') return f32(Math.sqrt(f32(f32(max * max) + 1)));
-      return max;
-    },
-    setTimesteps(n) {
-      checkInferenceSteps(n, numTrainTimesteps);
-      ({ timesteps, sigmas } = eulerSchedule(alphasCumprod, n, scheduleOptions));
-      numInferenceSteps = n;
-      index.reset();
-    },
-    setBeginIndex(i) {
-      index.setBegin(i, timesteps.length);
-    },
-    scaleModelInput(sample, t) {
-      return scaleBySigma(sample, sigmas[indexFor(t)]);
-    },
+    scaleModelInput: (sample, t) => scaleBySigma(sample, sigmas[indexFor(t)]),
     step: spec.step({ predictionType, sigmas: () => sigmas, indexFor, advance: () => index.advance() }),
-    addNoise(original, noise, t) {
-      if (numInferenceSteps === null)
-        throw new SchedulerConfigError('timesteps', 'call setTimesteps before addNoise');
-      return addNoiseSigma(original, noise, sigmas[index.forAddNoise(t, timesteps)]);
-    },
-  };
+    addNoise: (original, noise, t) => addNoiseSigma(original, noise, sigmas[index.forAddNoise(t, timesteps)]),
+  });
 }
 
 /**

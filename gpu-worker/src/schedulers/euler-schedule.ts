@@ -41,8 +41,17 @@ export interface EulerScheduleOptions {
 
 export function readEulerScheduleOptions(
   config: SchedulerConfigInput,
-  features: { sigmaSpacings: boolean; predictionType: string },
+  features: {
+    sigmaSpacings: boolean;
+    /**
+     * Whether the class declares sigma_min / sigma_max / final_sigmas_type / timestep_type
+     * (EulerDiscreteScheduler does; LMS, Heun and KDPM2 take the schedule's own ends and a final 0).
+     */
+    sigmaBounds?: boolean;
+    predictionType: string;
+  },
 ): EulerScheduleOptions {
+  const bounds = features.sigmaSpacings && features.sigmaBounds !== false;
   const spacing = readChoice(config, 'timestep_spacing', TIMESTEP_SPACINGS, 'linspace');
   const stepsOffset = readNumber(config, 'steps_offset', 0, { min: 0, integer: true });
   let sigmaSpacing: EulerScheduleOptions['sigmaSpacing'] = 'interpolated';
@@ -52,12 +61,6 @@ export function readEulerScheduleOptions(
     const karras = readBoolean(config, 'use_karras_sigmas', false);
     const exponential = readBoolean(config, 'use_exponential_sigmas', false);
     rejectUnsupported(config, 'use_beta_sigmas', false, 'beta-distribution sigmas are not implemented');
-    rejectUnsupported(
-      config,
-      'interpolation_type',
-      'linear',
-      'only linear sigma interpolation is implemented',
-    );
     if (karras && exponential) {
       throw new SchedulerConfigError(
         'use_karras_sigmas',
@@ -65,6 +68,14 @@ export function readEulerScheduleOptions(
       );
     }
     sigmaSpacing = karras ? 'karras' : exponential ? 'exponential' : 'interpolated';
+  }
+  if (bounds) {
+    rejectUnsupported(
+      config,
+      'interpolation_type',
+      'linear',
+      'only linear sigma interpolation is implemented',
+    );
     finalSigma = readChoice(config, 'final_sigmas_type', ['zero', 'sigma_min'] as const, 'zero');
     const timestepType = readChoice(config, 'timestep_type', ['discrete', 'continuous'] as const, 'discrete');
     continuousTimesteps = timestepType === 'continuous' && features.predictionType === 'v_prediction';
@@ -73,8 +84,8 @@ export function readEulerScheduleOptions(
     spacing,
     stepsOffset,
     sigmaSpacing,
-    sigmaMin: features.sigmaSpacings ? readOptionalNumber(config, 'sigma_min') : null,
-    sigmaMax: features.sigmaSpacings ? readOptionalNumber(config, 'sigma_max') : null,
+    sigmaMin: bounds ? readOptionalNumber(config, 'sigma_min') : null,
+    sigmaMax: bounds ? readOptionalNumber(config, 'sigma_max') : null,
     finalSigma,
     continuousTimesteps,
   };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { TorchCpuGenerator } from '../random';
 import { absMean, absSum, dummyModel, dummySampleDeter } from './diffusers-test-fixtures';
 import { createScheduler, timestepsForStrength } from './index';
-import { TorchCpuGenerator } from './torch-cpu-randn';
 
 // Config and figures of diffusers' tests/schedulers/test_scheduler_lcm.py; its noise comes
 // from torch.manual_seed(0), which TorchCpuGenerator(0) reproduces.

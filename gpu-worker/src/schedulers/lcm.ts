@@ -2,10 +2,11 @@ import { PREDICTION_TYPES, readBoolean, readChoice, readNumber } from './config'
 import { applyDynamicThresholding, readDynamicThresholding } from './dynamic-thresholding';
 import { SchedulerConfigError } from './errors';
 import { noiseScheduleFromConfig } from './noise-schedule';
+import { schedulerShell } from './scheduler-shell';
 import { StepIndex } from './step-index';
 import { addNoiseAlphaBar, requireNoise, resultBuffer } from './tensor-ops';
 import { npLinspace } from './timestep-spacing';
-import type { Scheduler, SchedulerConfigInput, StepOptions } from './types';
+import type { Scheduler, SchedulerConfigInput } from './types';
 
 const f32 = Math.fround;
 const SIGMA_DATA_SQ = 0.25; // sigma_data = 0.5, as in the consistency-model parametrisation
@@ -41,7 +42,7 @@ export function createLcm(config: SchedulerConfigInput): Scheduler {
   const alphaAt = (t: number) => (t >= 0 ? alphasCumprod[t] : finalAlphaCumprod);
 
   let timesteps: number[] = [];
-  let numInferenceSteps: number | null = null;
+  let numInferenceSteps = 0;
   const index = new StepIndex();
 
   function originalSample(m: number, x: number, sqrtA: number, sqrtB: number): number {
@@ -50,22 +51,14 @@ export function createLcm(config: SchedulerConfigInput): Scheduler {
     return m;
   }
 
-  return {
+  return schedulerShell({
     name: 'lcm',
     order: 1,
-    initNoiseSigma: 1,
+    initNoiseSigma: () => 1,
     numTrainTimesteps,
-    get timesteps() {
-      return timesteps;
-    },
-    get numInferenceSteps() {
-      return numInferenceSteps;
-    },
-    setTimesteps(n, options = {}) {
-      const strength = options.strength ?? 1;
-      if (!(strength > 0 && strength <= 1)) {
-        throw new SchedulerConfigError('strength', `must be in (0, 1], got ${strength}`, 1);
-      }
+    tOnlyInputs: true,
+    // LCM's steps are bounded by its distillation schedule, not the training timesteps.
+    checkSteps(n) {
       if (!Number.isInteger(n) || n < 1)
         throw new SchedulerConfigError('steps', `must be a positive integer, got ${n}`);
       if (n > originalSteps) {
@@ -74,6 +67,13 @@ export function createLcm(config: SchedulerConfigInput): Scheduler {
           `LCM allows at most original_inference_steps = ${originalSteps}`,
           originalSteps,
         );
+      }
+    },
+    index,
+    schedule(n, options) {
+      const strength = options.strength ?? 1;
+      if (!(strength > 0 && strength <= 1)) {
+        throw new SchedulerConfigError('strength', `must be in (0, 1], got ${strength}`, 1);
       }
       // The distillation schedule: every k-th training timestep, k = T // original_steps, ending at T - 1.
       const k = Math.floor(numTrainTimesteps / originalSteps);
@@ -89,17 +89,10 @@ export function createLcm(config: SchedulerConfigInput): Scheduler {
       for (let i = count; i >= 1; i--) origin.push(i * k - 1);
       timesteps = npLinspace(0, origin.length, n, false).map((x) => origin[Math.floor(x)]);
       numInferenceSteps = n;
-      index.reset();
+      return timesteps;
     },
-    setBeginIndex(i) {
-      index.setBegin(i, timesteps.length);
-    },
-    scaleModelInput(sample) {
-      return sample;
-    },
-    step(modelOutput, t, sample, options: StepOptions = {}) {
-      if (numInferenceSteps === null)
-        throw new SchedulerConfigError('timesteps', 'call setTimesteps before step');
+    scaleModelInput: (sample) => sample,
+    step(modelOutput, t, sample, options) {
       const i = index.at(t, timesteps);
       const isLast = i === numInferenceSteps - 1;
       const prevT = i + 1 < timesteps.length ? timesteps[i + 1] : t;
@@ -144,5 +137,5 @@ export function createLcm(config: SchedulerConfigInput): Scheduler {
       }
       return addNoiseAlphaBar(original, noise, alphasCumprod[t]);
     },
-  };
+  });
 }

@@ -1,9 +1,10 @@
-import { checkInferenceSteps, readBoolean, readChoice, readNumber, TIMESTEP_SPACINGS } from './config';
+import { readBoolean, readChoice, readNumber, TIMESTEP_SPACINGS } from './config';
 import { SchedulerConfigError } from './errors';
 import { noiseScheduleFromConfig } from './noise-schedule';
+import { schedulerShell } from './scheduler-shell';
 import { addNoiseAlphaBar, resultBuffer } from './tensor-ops';
 import { npArange, npLinspace, roundHalfEven } from './timestep-spacing';
-import type { Scheduler, SchedulerConfigInput, StepOptions } from './types';
+import type { Scheduler, SchedulerConfigInput } from './types';
 
 const f32 = Math.fround;
 
@@ -39,7 +40,7 @@ export function createPndm(config: SchedulerConfigInput): Scheduler {
   const finalAlphaCumprod = setAlphaToOne ? 1 : alphasCumprod[0];
   const alphaAt = (t: number) => (t >= 0 ? alphasCumprod[t] : finalAlphaCumprod);
 
-  let numInferenceSteps: number | null = null;
+  let numInferenceSteps = 0;
   let prkTimesteps: number[] = [];
   let timesteps: number[] = [];
   // Multistep state: past epsilons (newest last), the RK accumulator and the sample it started from.
@@ -76,7 +77,7 @@ export function createPndm(config: SchedulerConfigInput): Scheduler {
     sample: Float32Array,
     out: Float32Array,
   ): Float32Array {
-    const n = numInferenceSteps as number;
+    const n = numInferenceSteps;
     const half = Math.floor(Math.floor(numTrainTimesteps / n) / 2);
     const prevT = t - (counter % 2 ? 0 : half);
     const baseT = prkTimesteps[Math.floor(counter / 4) * 4];
@@ -109,7 +110,7 @@ export function createPndm(config: SchedulerConfigInput): Scheduler {
     if (!skipPrkSteps && ets.length < 3) {
       throw new SchedulerConfigError('timestep', 'PLMS steps need the three Runge-Kutta warm-up steps first');
     }
-    const n = numInferenceSteps as number;
+    const n = numInferenceSteps;
     const stride = Math.floor(numTrainTimesteps / n);
     let prevT = t - stride;
     let curT = t;
@@ -154,19 +155,14 @@ export function createPndm(config: SchedulerConfigInput): Scheduler {
     return result;
   }
 
-  return {
+  return schedulerShell({
     name: 'pndm',
     order: 1,
-    initNoiseSigma: 1,
+    initNoiseSigma: () => 1,
     numTrainTimesteps,
-    get timesteps() {
-      return timesteps;
-    },
-    get numInferenceSteps() {
-      return numInferenceSteps;
-    },
-    setTimesteps(n) {
-      checkInferenceSteps(n, numTrainTimesteps);
+    tOnlyInputs: true,
+    // PNDM's multistep state is positional (counter), like diffusers' PNDM which has no begin index.
+    schedule(n) {
       numInferenceSteps = n;
       // Ascending base grid, as diffusers builds it before splitting into PRK and PLMS parts.
       let base: number[];
@@ -199,16 +195,10 @@ export function createPndm(config: SchedulerConfigInput): Scheduler {
       counter = 0;
       curModelOutput = null;
       curSample = null;
+      return timesteps;
     },
-    setBeginIndex() {
-      // PNDM's multistep state is positional (counter), like diffusers' PNDM which has no begin index.
-    },
-    scaleModelInput(sample) {
-      return sample;
-    },
-    step(modelOutput, t, sample, options: StepOptions = {}) {
-      if (numInferenceSteps === null)
-        throw new SchedulerConfigError('timesteps', 'call setTimesteps before step');
+    scaleModelInput: (sample) => sample,
+    step(modelOutput, t, sample, options) {
       const out = resultBuffer(options.out, sample.length);
       if (counter < prkTimesteps.length && !skipPrkSteps) return stepPrk(modelOutput, t, sample, out);
       return stepPlms(modelOutput, t, sample, out);
@@ -216,7 +206,7 @@ export function createPndm(config: SchedulerConfigInput): Scheduler {
     addNoise(original, noise, t) {
       return addNoiseAlphaBar(original, noise, alphaAt(t));
     },
-  };
+  });
 }
 
 /** target += weight * values, with the weight rounded to float32 as torch does for a Python scalar. */

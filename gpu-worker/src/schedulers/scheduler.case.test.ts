@@ -1,7 +1,7 @@
 import { SCHEDULERS } from '@ldm/shared';
 import { describe, expect, it } from 'vitest';
+import { TorchCpuGenerator } from '../random';
 import { createScheduler, SCHEDULER_NAMES, SchedulerConfigError, timestepsForStrength } from './index';
-import { TorchCpuGenerator } from './torch-cpu-randn';
 import type { NoiseSource, Scheduler, SchedulerName } from './types';
 
 /**
@@ -25,7 +25,17 @@ const SD_CONFIG = {
   clip_sample: false,
 };
 
-const STOCHASTIC: ReadonlySet<SchedulerName> = new Set(['euler_ancestral', 'lcm']);
+const STOCHASTIC: ReadonlySet<SchedulerName> = new Set(['euler_ancestral', 'lcm', 'dpmpp_2m_sde']);
+const VARIANCE_EXPLODING: ReadonlySet<SchedulerName> = new Set([
+  'euler',
+  'euler_ancestral',
+  'lms',
+  'heun',
+  'kdpm2',
+]);
+const ENDS_AT_SIGMA_MIN: ReadonlySet<SchedulerName> = new Set(['deis']);
+/** Two model evaluations per step over an interleaved schedule of 2N - 1 timesteps. */
+const SECOND_ORDER: ReadonlySet<SchedulerName> = new Set(['heun', 'kdpm2']);
 
 /** A denoising loop as a pipeline runs it: scale the input, call the model, step. */
 function denoise(
@@ -64,8 +74,8 @@ describe('scheduler names', () => {
   });
 
   it('reject an unknown name and bad config values, naming the field', () => {
-    expect(() => createScheduler('heun', {})).toThrow(SchedulerConfigError);
-    expect(() => createScheduler('heun', {})).toThrow(/scheduler: unknown/);
+    expect(() => createScheduler('dpm_adaptive', {})).toThrow(SchedulerConfigError);
+    expect(() => createScheduler('dpm_adaptive', {})).toThrow(/scheduler: unknown/);
     expect(() => createScheduler('ddim', { beta_schedule: 'sigmoid' })).toThrow(
       /beta_schedule: must be one of/,
     );
@@ -95,6 +105,19 @@ describe.each(SCHEDULER_NAMES)('%s (common cases)', (name) => {
     scheduler.setTimesteps(name === 'lcm' ? 4 : 12);
     return scheduler;
   };
+
+  it('refuses to step before setTimesteps, and a model output of another length', () => {
+    const unset = createScheduler(name, SD_CONFIG);
+    const x = latents(16, 1);
+    expect(() => unset.step(x, 999, x, { generator: new TorchCpuGenerator(0) })).toThrow(
+      /timesteps: call setTimesteps before step/,
+    );
+    const scheduler = fresh();
+    const t = scheduler.timesteps[0];
+    expect(() => scheduler.step(x.subarray(1), t, x, { generator: new TorchCpuGenerator(0) })).toThrow(
+      /model_output: length 15/,
+    );
+  });
 
   it('steps keep the sample length for any batch and latent size', () => {
     for (const numel of [4 * 8 * 8, 2 * 4 * 16 * 8, 37]) {
@@ -158,11 +181,18 @@ describe.each(SCHEDULER_NAMES)('%s (common cases)', (name) => {
     const start = scheduler.addNoise(x0, eps, scheduler.timesteps[0]);
     // The ancestral sampler re-draws noise each step; feeding it eps again keeps the path on x0 + sigma eps
     // only for LCM (it re-noises x0 with the given noise), so the ancestral case checks sigma bookkeeping below.
-    if (name === 'euler_ancestral') return;
+    // The SDE sampler likewise injects fresh noise of its own scale each step.
+    if (name === 'euler_ancestral' || name === 'dpmpp_2m_sde') return;
     const sameNoise = { randn: () => eps.slice() };
     const result = denoise(scheduler, start, () => eps, sameNoise);
+    // DEIS, as diffusers, stops at the training schedule's smallest sigma instead of 0.
+    const sigmaEnd = ENDS_AT_SIGMA_MIN.has(name) ? Math.sqrt((1 - sdAlphaBar(0)) / sdAlphaBar(0)) : 0;
+    const alphaEnd = 1 / Math.sqrt(1 + sigmaEnd * sigmaEnd);
     let maxErr = 0;
-    for (let i = 0; i < x0.length; i++) maxErr = Math.max(maxErr, Math.abs(result[i] - x0[i]));
+    for (let i = 0; i < x0.length; i++) {
+      const expected = alphaEnd * x0[i] + alphaEnd * sigmaEnd * eps[i];
+      maxErr = Math.max(maxErr, Math.abs(result[i] - expected));
+    }
     expect(maxErr).toBeLessThan(2e-3);
   });
 
@@ -172,7 +202,8 @@ describe.each(SCHEDULER_NAMES)('%s (common cases)', (name) => {
     const x0 = new Float32Array([1, -2, 0.5]);
     const noise = new Float32Array([0.25, 1, -1]);
     const noised = scheduler.addNoise(x0, noise, t);
-    const kDiffusion = name.startsWith('euler');
+    // The k-diffusion samplers work on x0 + sigma eps; the others on the DDPM form.
+    const kDiffusion = VARIANCE_EXPLODING.has(name);
     if (kDiffusion) {
       // Variance-exploding form x0 + sigma eps, sigma = sqrt((1 - a_t) / a_t).
       const sigma = Math.sqrt((1 - sdAlphaBar(t)) / sdAlphaBar(t));
@@ -195,6 +226,9 @@ describe('v_prediction: an exact v predictor recovers x0', () => {
     ['dpmpp_2m', {}],
     ['dpmpp_2m_karras', {}],
     ['lcm', {}],
+    ['lms', { timestep_spacing: 'leading' }],
+    ['heun', { timestep_spacing: 'leading' }],
+    // Not kdpm2: its midpoint timesteps are fractional, where this test cannot know a_t exactly.
   ] as const)('%s', (name, extra) => {
     const scheduler = createScheduler(name, {
       ...SD_CONFIG,
@@ -250,16 +284,19 @@ describe('timestep counts and spacings', () => {
     expect(leading.timesteps).toEqual([900, 810, 720, 630, 540, 450, 360, 270, 180, 90]);
   });
 
-  it.each([1, 2, 10, 25, 50])('SD config, %i steps: one timestep per step (PLMS: one extra)', (n) => {
-    for (const name of SCHEDULER_NAMES) {
-      const scheduler = createScheduler(name, SD_CONFIG);
-      scheduler.setTimesteps(n);
-      const expected = name === 'pndm' && n > 1 ? n + 1 : n;
-      expect(scheduler.timesteps, name).toHaveLength(expected);
-      expect(scheduler.numInferenceSteps, name).toBe(n);
-      expect(scheduler.timesteps.every((t) => t >= 0 && t < 1000)).toBe(true);
-    }
-  });
+  it.each([1, 2, 10, 25, 50])(
+    'SD config, %i steps: one timestep per step (PLMS: one extra; Heun, KDPM2: 2N - 1)',
+    (n) => {
+      for (const name of SCHEDULER_NAMES) {
+        const scheduler = createScheduler(name, SD_CONFIG);
+        scheduler.setTimesteps(n);
+        const expected = SECOND_ORDER.has(name) ? 2 * n - 1 : name === 'pndm' && n > 1 ? n + 1 : n;
+        expect(scheduler.timesteps, name).toHaveLength(expected);
+        expect(scheduler.numInferenceSteps, name).toBe(n);
+        expect(scheduler.timesteps.every((t) => t >= 0 && t < 1000)).toBe(true);
+      }
+    },
+  );
 
   it('SD config, 50 steps: the timesteps diffusers produces', () => {
     const make = (name: SchedulerName, n: number) => {

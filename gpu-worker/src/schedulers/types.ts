@@ -1,3 +1,5 @@
+import { SCHEDULERS } from '@ldm/shared';
+
 /**
  * The one interface every scheduler implements, mirroring diffusers' SchedulerMixin
  * (`set_timesteps`, `scale_model_input`, `step`, `add_noise`, `init_noise_sigma`, `order`)
@@ -7,16 +9,8 @@
  * shape, only at element-wise positions, so any batch size or latent size works.
  */
 
-/** Scheduler names accepted by `createScheduler` (the API's `scheduler` field). */
-export const SCHEDULER_NAMES = [
-  'ddim',
-  'pndm',
-  'euler',
-  'euler_ancestral',
-  'dpmpp_2m',
-  'dpmpp_2m_karras',
-  'lcm',
-] as const;
+/** Scheduler names accepted by `createScheduler`: the API's `scheduler` field, listed once in @ldm/shared. */
+export const SCHEDULER_NAMES = SCHEDULERS;
 export type SchedulerName = (typeof SCHEDULER_NAMES)[number];
 
 /**

@@ -32,15 +32,27 @@ export interface EndFlushOptions {
   error?: string;
 }
 
-/** Releases the lock and records the outcome; returns the backoff now in force (retry_at 0 = none). */
-export function endFlush(
-  redis: ScriptRedis,
-  options: EndFlushOptions,
-): Promise<{ failures: number; retry_at: number }> {
+/** Stripe takes meter events up to 35 days old: a held event older than that can never be metered. */
+export const HELD_MAX_AGE_MS = 35 * 24 * 3600_000;
+/** Held events trimmed per flush at most: the script stays short however far behind trimming is. */
+export const HELD_TRIM_PER_FLUSH = 1_000;
+
+export interface EndFlushResult {
+  failures: number;
+  /** When the next unforced flush may run; 0 = no backoff. */
+  retry_at: number;
+  /** Settle time (ms) of the oldest event still in the outbox; 0 when it is empty. */
+  oldest_at: number;
+  /** Held events older than Stripe accepts, removed now. */
+  held_trimmed: number;
+}
+
+/** Releases the lock, records the outcome, reads the billing lag and trims expired held events. */
+export function endFlush(redis: ScriptRedis, options: EndFlushOptions): Promise<EndFlushResult> {
   return runScript(
     redis,
     END_FLUSH,
-    [keys.billingFlush()],
+    [keys.billingFlush(), keys.usageOutbox(), keys.usageOutboxHeld()],
     [
       options.token,
       options.outcome,
@@ -48,6 +60,8 @@ export function endFlush(
       String(options.retryMaxMs),
       (options.error ?? '').slice(0, 500),
       String(Math.random()),
+      String(HELD_MAX_AGE_MS),
+      String(HELD_TRIM_PER_FLUSH),
     ],
   );
 }

@@ -60,16 +60,26 @@ export async function holdUsageEvents(
   return reply.count;
 }
 
-/** Moves held events (of one account, or all) back to the outbox for the next flush. */
+/** Held entries one replay call reads at most: the script stays short however long the held stream is. */
+export const REPLAY_SCAN_LIMIT = 5_000;
+
+/**
+ * Moves held events (of one account, or all) back to the outbox for the next flush, reading at
+ * most REPLAY_SCAN_LIMIT held entries from `cursor` on; `next` goes on from there ('' = done).
+ */
 export async function replayHeldUsage(
   redis: ScriptRedis,
-  options: { accountId?: string; limit: number },
-): Promise<number> {
-  const reply = await runScript<{ count: number }>(
+  options: { accountId?: string; limit: number; cursor?: string; scanLimit?: number },
+): Promise<{ count: number; next: string }> {
+  return runScript<{ count: number; next: string }>(
     redis,
     REPLAY_HELD_USAGE,
     [keys.usageOutboxHeld(), keys.usageOutbox()],
-    [options.accountId ?? '', String(options.limit)],
+    [
+      options.accountId ?? '',
+      String(options.limit),
+      options.cursor ?? '',
+      String(options.scanLimit ?? REPLAY_SCAN_LIMIT),
+    ],
   );
-  return reply.count;
 }

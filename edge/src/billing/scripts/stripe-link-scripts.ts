@@ -27,14 +27,17 @@ export interface ApplyStripeEventResult {
   credits: number;
 }
 
-/** Applies one verified event's effect at most once (SET NX of stripe:event:{id} in the same script). */
+/**
+ * Applies one verified event's effect at most once: stripe:event:{id} is written in the same
+ * script, and only once the event applied (no_account writes nothing, so a retry can apply it).
+ * `accountId` must be '' or match ACCOUNT_ID_PATTERN (the route checks it).
+ */
 export function applyStripeEvent(redis: ScriptRedis, effect: StripeEffect): Promise<ApplyStripeEventResult> {
   return runScript<ApplyStripeEventResult>(
     redis,
     APPLY_STRIPE_EVENT,
     [keys.stripeEvent(effect.eventId)],
     [
-      TEMPLATES,
       effect.accountId,
       effect.customer,
       String(effect.credits),

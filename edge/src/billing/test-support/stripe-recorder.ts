@@ -22,7 +22,8 @@ export type RecorderMode =
 
 /**
  * A stand-in for Stripe's API on 127.0.0.1 that the real `stripe` SDK talks to (host/port/protocol
- * options): POST /v1/billing/meter_events, form-encoded as the SDK sends it. Like Stripe it keeps
+ * options): POST /v1/billing/meter_events, form-encoded as the SDK sends it, and the v2 meter event
+ * stream (a session, then JSON batches). Like Stripe it keeps
  * every identifier it accepted and refuses a second event with one (400, "An event already exists
  * with identifier ..."), so `accepted` can never hold a duplicate and `duplicatesRefused` counts
  * the repeats. It can fail (5xx), be slow, or be down (not listening at all), and it can reject a
@@ -41,8 +42,20 @@ export interface StripeRecorder {
   authorizations: Set<string>;
   mode: RecorderMode;
   delayMs: number;
-  /** Customers answered with 400 resource_missing. */
+  /** Customers answered with 400 resource_missing (v1); dropped and reported later (v2 stream). */
   unknownCustomers: Set<string>;
+  /**
+   * v2 meter event stream calls (`POST /v2/billing/meter_event_stream`), each with its event count.
+   * The stream validates asynchronously, as Stripe's does: a repeated identifier is dropped (into
+   * `duplicatesRefused`) and an unknown customer's event into `asyncErrors`, both with a 200.
+   */
+  streamCalls: number[];
+  /** Meter event sessions created (`POST /v2/billing/meter_event_session`). */
+  sessions: number;
+  /** Events the stream accepted and then dropped, with why (Stripe's error report webhook). */
+  asyncErrors: { identifier: string; reason: string }[];
+  /** Identifiers that make the stream refuse their whole batch with a 400 (a request it cannot take). */
+  streamRefuses: Set<string>;
   /** Stops listening and drops open connections: calls fail with connection refused. */
   down(): Promise<void>;
   /** Listens again on the same port. */
@@ -87,6 +100,10 @@ export async function startStripeRecorder(): Promise<StripeRecorder> {
     mode: 'ok',
     delayMs: 0,
     unknownCustomers: new Set(),
+    streamCalls: [],
+    sessions: 0,
+    asyncErrors: [],
+    streamRefuses: new Set(),
     down: () => close(),
     up: () => listen(),
     stop: () => close(),
@@ -95,7 +112,9 @@ export async function startStripeRecorder(): Promise<StripeRecorder> {
   async function handle(req: IncomingMessage, res: ServerResponse) {
     recorder.requests++;
     recorder.authorizations.add(req.headers.authorization ?? '');
-    const body = new URLSearchParams(await readBody(req));
+    const raw = await readBody(req);
+    if (req.method === 'POST' && req.url?.startsWith('/v2/billing/')) return handleV2(req, res, raw);
+    const body = new URLSearchParams(raw);
     if (req.method !== 'POST' || req.url !== '/v1/billing/meter_events') {
       return send(
         res,
@@ -126,7 +145,7 @@ export async function startStripeRecorder(): Promise<StripeRecorder> {
         { 'stripe-should-retry': 'false' },
       );
     }
-    if (recorder.accepted.some((e) => e.identifier === event.identifier)) {
+    if (isAccepted(event.identifier)) {
       recorder.duplicatesRefused.push(event.identifier);
       return send(
         res,
@@ -135,7 +154,7 @@ export async function startStripeRecorder(): Promise<StripeRecorder> {
         { 'stripe-should-retry': 'false' },
       );
     }
-    recorder.accepted.push(event);
+    accept(event);
     if (recorder.mode === 'slow') await new Promise((r) => setTimeout(r, recorder.delayMs));
     send(res, 200, {
       object: 'billing.meter_event',
@@ -146,6 +165,109 @@ export async function startStripeRecorder(): Promise<StripeRecorder> {
       payload: { stripe_customer_id: event.customer, value: event.value },
       timestamp: event.timestamp,
     });
+  }
+
+  const sessionTokens = new Set<string>();
+  // A set beside `accepted` keeps the duplicate check O(1) for benchmarks; tests empty `accepted`
+  // by setting its length to 0, which the size check notices.
+  let acceptedIds = new Set<string>();
+  const isAccepted = (identifier: string) => {
+    if (recorder.accepted.length !== acceptedIds.size)
+      acceptedIds = new Set(recorder.accepted.map((e) => e.identifier));
+    return acceptedIds.has(identifier);
+  };
+  const accept = (event: RecordedMeterEvent) => {
+    isAccepted(event.identifier);
+    recorder.accepted.push(event);
+    acceptedIds.add(event.identifier);
+  };
+
+  /** Stripe's v2 high-throughput meter events: a session token, then batches of up to 100 as JSON. */
+  async function handleV2(req: IncomingMessage, res: ServerResponse, raw: string) {
+    if (recorder.mode === 'fail') {
+      return send(res, 500, {
+        error: { type: 'api_error', code: 'internal_error', message: 'Something went wrong.' },
+      });
+    }
+    if (req.url === '/v2/billing/meter_event_session') {
+      recorder.sessions++;
+      const token = `mes_tok_${Math.random().toString(36).slice(2)}`;
+      sessionTokens.add(token);
+      return send(res, 200, {
+        id: `mes_${recorder.sessions}`,
+        object: 'v2.billing.meter_event_session',
+        authentication_token: token,
+        created: new Date().toISOString(),
+        expires_at: new Date(Date.now() + 15 * 60_000).toISOString(),
+        livemode: false,
+      });
+    }
+    if (req.url !== '/v2/billing/meter_event_stream') {
+      return send(res, 404, {
+        error: { type: 'invalid_request_error', code: 'not_found', message: 'Unrecognized request URL.' },
+      });
+    }
+    const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+    if (!sessionTokens.has(token)) {
+      return send(res, 401, {
+        error: {
+          type: 'temporary_session_expired',
+          code: 'temporary_session_expired',
+          message: 'The session expired.',
+        },
+      });
+    }
+    let events: {
+      event_name?: string;
+      identifier?: string;
+      timestamp?: string;
+      payload?: Record<string, string>;
+    }[];
+    try {
+      events = (JSON.parse(raw) as { events: typeof events }).events;
+    } catch {
+      return send(res, 400, {
+        error: { type: 'invalid_request_error', code: 'invalid_json', message: 'Bad JSON.' },
+      });
+    }
+    if (!Array.isArray(events) || events.length === 0 || events.length > 100) {
+      return send(res, 400, {
+        error: {
+          type: 'invalid_request_error',
+          code: 'invalid_request',
+          message: 'events: 1 to 100 required.',
+        },
+      });
+    }
+    const refused = events.find((e) => recorder.streamRefuses.has(e.identifier ?? ''));
+    if (refused) {
+      return send(res, 400, {
+        error: {
+          type: 'invalid_request_error',
+          code: 'invalid_request',
+          message: `Event ${refused.identifier} is invalid.`,
+        },
+      });
+    }
+    recorder.streamCalls.push(events.length);
+    for (const e of events) {
+      const event: RecordedMeterEvent = {
+        event_name: e.event_name ?? '',
+        identifier: e.identifier ?? '',
+        timestamp: Math.floor(Date.parse(e.timestamp ?? '') / 1000),
+        customer: e.payload?.stripe_customer_id ?? '',
+        value: e.payload?.value ?? '',
+      };
+      if (recorder.unknownCustomers.has(event.customer)) {
+        recorder.asyncErrors.push({ identifier: event.identifier, reason: 'no_meter' });
+      } else if (isAccepted(event.identifier)) {
+        recorder.duplicatesRefused.push(event.identifier);
+      } else {
+        accept(event);
+      }
+    }
+    if (recorder.mode === 'slow') await new Promise((r) => setTimeout(r, recorder.delayMs));
+    send(res, 200, {});
   }
 
   function listen(): Promise<void> {

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../../context';
 import { ApiError } from '../../errors/api-error';
-import { discard } from '../unread-body';
+import { DEFAULT_IDLE_MS, discard } from '../unread-body';
 
 export interface BodyLimitOptions {
   maxBytes: number;
@@ -46,7 +46,7 @@ export function bodyLimit(options: BodyLimitOptions): MiddlewareHandler<AppEnv> 
       size += value.byteLength;
       if (size > limit) {
         chunks.length = 0;
-        await discard(reader, maxDrainBytes, 1_000);
+        await discard(reader, maxDrainBytes, DEFAULT_IDLE_MS);
         throw tooLarge();
       }
       chunks.push(value);

@@ -23,7 +23,7 @@ export interface DrainUnreadBodyOptions {
  */
 export function drainUnreadBody(options: DrainUnreadBodyOptions): MiddlewareHandler<AppEnv> {
   const { maxDrainBytes } = options;
-  const idleMs = options.idleMs ?? 1_000;
+  const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
   if (!Number.isInteger(maxDrainBytes) || maxDrainBytes <= 0) {
     throw new Error('drainUnreadBody: maxDrainBytes must be a positive integer');
   }
@@ -37,6 +37,12 @@ export function drainUnreadBody(options: DrainUnreadBodyOptions): MiddlewareHand
 }
 
 const IDLE = Symbol('idle');
+
+/**
+ * How long a silent client is waited for. Long enough that a client starved of CPU (a loaded
+ * machine running many test files) is not cut off mid-body, which resets its connection.
+ */
+export const DEFAULT_IDLE_MS = 3_000;
 
 /**
  * Reads and drops chunks until the stream ends, `maxBytes` were read, or (with `idleMs`) no chunk

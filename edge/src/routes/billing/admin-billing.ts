@@ -1,6 +1,6 @@
 import { AdminFlushRequest, ReplayHeldUsageRequest } from '@ldm/shared';
 import { Hono } from 'hono';
-import { flushUsage } from '../../billing/flush-usage';
+import { flushUsage, LAG_ALERT_MS } from '../../billing/flush-usage';
 import { replayHeldUsage } from '../../billing/scripts/outbox-scripts';
 import { stripeClient } from '../../billing/stripe-client';
 import type { AppEnv } from '../../context';
@@ -23,6 +23,8 @@ export const adminBilling = new Hono<AppEnv>()
       (p) => p.hgetall(keys.billingFlush()),
     ]);
     const flush = hashFromReply(state) ?? {};
+    const oldest = num(flush.oldest_unsent_at);
+    const age = oldest > 0 ? Math.max(0, Math.round((Date.now() - oldest) / 1000)) : null;
     return c.json({
       outbox,
       held,
@@ -30,6 +32,10 @@ export const adminBilling = new Hono<AppEnv>()
       retry_at: iso(flush.retry_at),
       last_error: flush.last_error ?? null,
       last_success_at: iso(flush.last_success_at),
+      oldest_unsent_at: iso(flush.oldest_unsent_at),
+      oldest_unsent_age_seconds: age,
+      lagging: age !== null && age * 1000 > LAG_ALERT_MS,
+      held_trimmed: num(flush.held_trimmed),
       configured: Boolean(c.get('config').stripe.secretKey),
     });
   })
@@ -46,6 +52,11 @@ export const adminBilling = new Hono<AppEnv>()
   })
   .post('/held/replay', async (c) => {
     const { data } = await parseJsonBody(c, ReplayHeldUsageRequest, { optional: true });
-    const replayed = await replayHeldUsage(c.get('redis'), { accountId: data.account_id, limit: data.limit });
-    return c.json({ replayed });
+    const { count, next } = await replayHeldUsage(c.get('redis'), {
+      accountId: data.account_id,
+      limit: data.limit,
+      cursor: data.cursor,
+    });
+    // next_cursor: call again with it to go on (each call reads a bounded part of the held stream).
+    return c.json({ replayed: count, next_cursor: next || null });
   });

@@ -4,6 +4,7 @@ import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/supp
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_MODELS } from '../../config/models';
+import { CRON_TRIGGERS } from '../../cron/cron-triggers';
 import { keys } from '../../store/keys';
 import { readHash } from '../../store/scripts/test-support/state-snapshot';
 import { SAFETY_POLL_MS } from './lease';
@@ -198,7 +199,7 @@ describe('lease long-poll, queue stats and the reaper', () => {
     await sleep(1_200);
 
     const runtime = await stack.mf.getWorker();
-    await runtime.scheduled({ cron: '* * * * *' });
+    await runtime.scheduled({ cron: CRON_TRIGGERS.leaseReaper.cron });
     expect((await readHash(stack.redis, keys.job(generation.id))).status).toBe('queued');
     const stale = await worker.call('POST', `/jobs/${generation.id}/heartbeat`, {
       lease_token: first.body.jobs[0].lease_token,
@@ -208,7 +209,7 @@ describe('lease long-poll, queue stats and the reaper', () => {
     const second = await worker.lease(['demo-shapes']);
     expect(second.body.jobs[0]).toMatchObject({ job_id: generation.id, attempt: 2 });
     await sleep(1_200);
-    await runtime.scheduled({ cron: '* * * * *' });
+    await runtime.scheduled({ cron: CRON_TRIGGERS.leaseReaper.cron });
     const job = await readHash(stack.redis, keys.job(generation.id));
     expect(job.status).toBe('failed');
     expect(JSON.parse(job.error).code).toBe('lease_expired');
