@@ -44,9 +44,9 @@ function paddedPng(width: number, height: number, bytes: number): Buffer {
 }
 
 /**
- * POST on a connection of its own (no keep-alive reuse): under a loaded machine, reusing a pooled
- * connection right after a multi-megabyte request was once met by EPIPE, which is not what the
- * detail tests here are about.
+ * POST on a connection of its own (no keep-alive reuse): on a loaded machine (the whole suite in
+ * parallel), a pooled connection reused after a multi-megabyte request was twice met by EPIPE,
+ * which is not what these tests are about (not understood yet; see notes/guard.md).
  */
 function postFresh(
   path: string,
@@ -138,13 +138,10 @@ describe('an oversized body is answered 413 as JSON, never a reset connection', 
   it('a body just under the limit gets through the limit to validation', async () => {
     const body = `{"prompt":"x","negative_prompt":"${' '.repeat(LIMITS.bodyMaxBytes - 100)}"}`;
     expect(body.length).toBeLessThanOrEqual(LIMITS.bodyMaxBytes);
-    const res = await stack.fetch('/v1/generations', {
-      method: 'POST',
-      headers: { ...account.headers, ...json },
-      body,
-    });
+    const res = await postFresh('/v1/generations', { ...account.headers, ...json }, body);
     expect(res.status).toBe(422);
-    expect((await errorOf(res)).details?.[0]).toMatchObject({ field: 'negative_prompt' });
+    const { error } = JSON.parse(res.text) as { error: { details: { field: string }[] } };
+    expect(error.details[0]).toMatchObject({ field: 'negative_prompt' });
   });
 
   it('the limit is what the largest legal request needs, no more', () => {
@@ -171,13 +168,13 @@ describe('error details are bounded', () => {
   });
 
   it('a megabyte-long unknown key is not echoed back whole', async () => {
-    const res = await stack.fetch('/v1/generations', {
-      method: 'POST',
-      headers: { ...account.headers, ...json },
-      body: JSON.stringify({ prompt: 'x', ['k'.repeat(1_000_000)]: 1 }),
-    });
+    const res = await postFresh(
+      '/v1/generations',
+      { ...account.headers, ...json },
+      JSON.stringify({ prompt: 'x', ['k'.repeat(1_000_000)]: 1 }),
+    );
     expect(res.status).toBe(422);
-    expect((await res.text()).length).toBeLessThan(2_000);
+    expect(res.text.length).toBeLessThan(2_000);
   });
 });
 
