@@ -6,7 +6,8 @@
  *   - REST requests (counted by a pass-through in front of the bridge) and Redis commands
  *     (INFO commandstats) per submit, and per whole job lifecycle;
  *   - Redis commands per second one idle long-polling worker costs;
- *   - dispatch latency from submit to an idle worker's lease answer (p50/p99).
+ *   - dispatch latency from submit to an idle worker's lease answer (p50/p99);
+ *   - Redis commands per second one open `/events` stream costs while its job does not change.
  */
 import { Agent } from 'node:http';
 import { PNG_1X1 } from '../test/fake-worker';
@@ -23,6 +24,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const CONCURRENCY = 32;
 /** Long polls of the idle-worker measurement (20 s each, the daemon's default wait). */
 const IDLE_POLLS = Number(process.env.BENCH_IDLE_POLLS ?? 3);
+/** Open event streams, and how long they are watched (over 10 s: one safety poll at least). */
+const STREAMS = 5;
+const STREAM_SECONDS = Number(process.env.BENCH_STREAM_SECONDS ?? 21);
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 const stack = await startBenchStack();
@@ -222,6 +226,29 @@ try {
   }
   dispatch.sort((a, b) => a - b);
 
+  // 6. Open event streams on a queued job nobody works on: Redis commands per stream per second.
+  await drain();
+  const watched = JSON.parse((await call(agent, countedUrl, submit)).text) as { id: string };
+  const closeStreams = new AbortController();
+  const streams = await Promise.all(
+    Array.from({ length: STREAMS }, () =>
+      fetch(new URL(`/v1/generations/${watched.id}/events`, countedUrl), {
+        headers: submit.headers,
+        signal: closeStreams.signal,
+      }),
+    ),
+  );
+  if (streams.some((s) => s.status !== 200)) throw new Error(`streams: ${streams.map((s) => s.status)}`);
+  await new Promise((r) => setTimeout(r, 500)); // each reads the job once and parks
+  rest0 = proxy.total();
+  stats0 = commandStats(stack.redisPort);
+  const streamStart = Date.now();
+  await new Promise((r) => setTimeout(r, STREAM_SECONDS * 1000));
+  const streamSeconds = (Date.now() - streamStart) / 1000;
+  const streamStats = diffStats(stats0, commandStats(stack.redisPort));
+  const streamRest = proxy.total() - rest0;
+  closeStreams.abort();
+
   const ratio = full.perSecond / bare.perSecond;
   const lifecycleRest = Object.values(steps).reduce((a, s) => a + s.rest, 0);
   const lifecycleCommands = Object.values(steps).reduce((a, s) => a + s.commands, 0);
@@ -285,6 +312,11 @@ try {
   console.log(`whole lifecycle: ${lifecycleRest} REST requests, ${lifecycleCommands} Redis commands`);
   console.log(
     `idle worker: ${round(idle.total / idleSeconds, 2)} Redis commands/s, ${round(idleRest / idleSeconds, 2)} REST requests/s (target <= 1 command/s)`,
+  );
+  console.log(
+    `open /events stream, job unchanged (${STREAMS} streams, ${round(streamSeconds)} s): ` +
+      `${round(streamStats.total / STREAMS / streamSeconds, 3)} Redis commands/s and ` +
+      `${round(streamRest / STREAMS / streamSeconds, 3)} REST requests/s per stream (target <= 0.2 commands/s)`,
   );
   console.log(
     `dispatch to an idle worker: p50 ${round(dispatch[Math.floor(dispatch.length / 2)])} ms, p99 ${round(dispatch[Math.floor(dispatch.length * 0.99)])} ms, max ${round(dispatch.at(-1) ?? 0)} ms (target p99 <= 250 ms)`,

@@ -2,9 +2,11 @@ import { Hono } from 'hono';
 import type { AppEnv } from './context';
 import { onError, onNotFound } from './errors/error-handler';
 import { apiKeyAuth } from './middleware/api-key-auth';
+import { DEFAULT_MAX_DRAIN_BYTES } from './middleware/body-limit';
 import { KeyRateLimit } from './middleware/rate-limit';
 import { requestId } from './middleware/request-id';
 import { services } from './middleware/services';
+import { drainUnreadBody } from './middleware/unread-body';
 import { adminApi } from './routes/admin';
 import { stripeWebhook } from './routes/billing/stripe-webhook';
 import { generations } from './routes/generations';
@@ -43,6 +45,8 @@ export function createApp(): Hono<AppEnv> {
     .route('/webhooks', webhookSecret);
 
   const app = new Hono<AppEnv>()
+    // Outermost: whatever answered, a body nobody read is read to its end (no reset connections).
+    .use(drainUnreadBody({ maxDrainBytes: DEFAULT_MAX_DRAIN_BYTES }))
     .use(requestId())
     .use(services())
     .route('/healthz', health)

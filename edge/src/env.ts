@@ -81,8 +81,13 @@ export const EnvSchema = z.object({
     .default(7 * 24 * 3600_000),
   /** Times workers may give a job back (release); the next release ends it failed (`too_many_releases`). */
   MAX_RELEASES: z.coerce.number().int().min(0).max(100).default(5),
-  /** How often `Prefer: wait` and the SSE stream re-read a job, in ms. */
-  POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(5_000).default(250),
+  /**
+   * Safety poll of a watched job (`/events`, `Prefer: wait`), in ms: watchers are woken by every
+   * change of the job (its Durable Object wake point) and re-read it only then or after this long.
+   */
+  POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(10_000),
+  /** Open `/events` streams plus `Prefer: wait` requests one account may hold at once (429 beyond). */
+  MAX_WATCHES_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000).default(10),
   /** Origin put in links that leave the request context (webhook payloads); '' = the submit request's origin. */
   PUBLIC_BASE_URL: z.union([z.literal(''), z.url()]).default(''),
   /** DNS-over-HTTPS (JSON) endpoint that webhook targets are resolved with outside local mode (SSRF check). */
@@ -144,6 +149,7 @@ function configOf(e: z.output<typeof EnvSchema>) {
     modelSeenWindowMs: e.MODEL_SEEN_WINDOW_MS,
     maxReleases: e.MAX_RELEASES,
     pollIntervalMs: e.POLL_INTERVAL_MS,
+    maxWatchesPerAccount: e.MAX_WATCHES_PER_ACCOUNT,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     webhookDnsResolverUrl: e.WEBHOOK_DNS_RESOLVER_URL,
   };

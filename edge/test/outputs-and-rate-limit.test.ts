@@ -41,6 +41,12 @@ describe('outputs', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/png');
     expect(res.headers.get('cache-control')).toContain('immutable');
+    // A signed URL is a bearer credential: private caches only, never past its expiry.
+    const cacheControl = res.headers.get('cache-control') as string;
+    expect(cacheControl).toMatch(/^private,/);
+    const maxAge = Number(/max-age=(\d+)/.exec(cacheControl)?.[1]);
+    const expires = Number(new URL(done.outputs[1].url).searchParams.get('expires'));
+    expect(maxAge).toBeLessThanOrEqual(expires - Math.floor(Date.now() / 1000) + 1);
     expect(res.headers.get('etag')).toBeTruthy();
     expect(Buffer.from(await res.arrayBuffer()).equals(PNG_1X1)).toBe(true);
   });

@@ -24,6 +24,14 @@ export interface EdgeRuntimeOptions {
    */
   stripCfConnectingIp?: boolean;
   /**
+   * Restricts where the Worker's fetches may connect, checked by workerd on the address it
+   * actually connects to (after its own DNS lookup): e.g. `['public', '10.0.0.5/32']` for a
+   * self-hosted production edge whose Redis REST bridge is at 10.0.0.5. A webhook name re-pointed
+   * at a private address after the SSRF check (DNS rebinding) is then refused at connect time.
+   * Omitted: anything the host can reach (the local stack's receivers live on loopback).
+   */
+  egressAllow?: string[];
+  /**
    * Fires every cron trigger of wrangler.toml this often (cron-timer.ts), as Cloudflare does every
    * minute. Off when omitted: tests drive `scheduled()` themselves.
    */
@@ -78,6 +86,7 @@ export function edgeMiniflareOptions(options: EdgeRuntimeOptions & { port: numbe
     // informational CF-Worker header) but costs a whole Worker invocation per subrequest: about
     // 0.15-0.2 ms of workerd CPU each on the 2-core bench machine, two per submit (edge/README.md).
     stripCfConnectingIp: options.stripCfConnectingIp ?? false,
+    ...(options.egressAllow ? { outboundService: { network: { allow: options.egressAllow } } } : {}),
     ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
   };
 }

@@ -61,6 +61,7 @@ export const API_ROUTES: ApiRoute[] = [
       'concurrency_limited',
       'test_quota_exceeded',
       'idempotency_conflict',
+      'too_many_watches',
     ],
   },
   {
@@ -101,11 +102,12 @@ export const API_ROUTES: ApiRoute[] = [
     method: 'get',
     path: '/v1/generations/{id}/events',
     operationId: 'streamGenerationEvents',
-    summary: 'Server-sent events: `status` and `progress` until the generation ends.',
+    summary:
+      'Server-sent events: `status` and `progress` until the generation ends. Open streams and `Prefer: wait` requests count against a per-account limit (MAX_WATCHES_PER_ACCOUNT, 10 by default; 429 too_many_watches beyond).',
     tag: 'Generations',
     auth: 'api_key',
     response: { status: 200, mediaType: 'text/event-stream' },
-    errors: [...AUTH_ERRORS, 'not_found'],
+    errors: [...AUTH_ERRORS, 'not_found', 'too_many_watches'],
   },
   {
     method: 'get',
@@ -224,6 +226,17 @@ export const API_ROUTES: ApiRoute[] = [
     body: 'CreateKeyRequest',
     response: { status: 201, schema: 'CreatedKey' },
     errors: [...AUTH_ERRORS, ...BODY_ERRORS, 'not_found'],
+  },
+  {
+    method: 'get',
+    path: '/admin/v1/generations/{id}',
+    operationId: 'adminGetGeneration',
+    summary:
+      "Any account's generation, with `error` exactly as the GPU worker reported it (customers see the code and a fixed message).",
+    tag: 'Admin',
+    auth: 'admin',
+    response: { status: 200, schema: 'Generation' },
+    errors: [...AUTH_ERRORS, 'not_found'],
   },
   {
     method: 'delete',

@@ -27,6 +27,11 @@ export const ERROR_CODES = {
     status: 429,
     description: 'Too many queued or running jobs for this account; retry when one finishes.',
   },
+  too_many_watches: {
+    status: 429,
+    description:
+      'Too many open event streams and `Prefer: wait` requests for this account; close one or poll instead.',
+  },
   test_quota_exceeded: {
     status: 429,
     description:

@@ -29,8 +29,10 @@ const dimension = (name: 'width' | 'height') =>
 const imageInput = z
   .string()
   .min(1)
-  .max(Math.ceil((LIMITS.imageMaxBytes * 4) / 3) + 100)
-  .describe(`PNG, JPEG or WebP as a data URL or base64, at most ${LIMITS.imageMaxBytes} bytes decoded.`);
+  .max(LIMITS.imageInputMaxChars)
+  .describe(
+    `PNG, JPEG or WebP as a data URL or base64, at most ${LIMITS.imageMaxBytes} bytes decoded and ${LIMITS.inputMaxPixels} pixels.`,
+  );
 
 export const GenerationRequest = z
   .strictObject({
@@ -140,7 +142,14 @@ export const GenerationRequest = z
       ctx.addIssue({ code: 'custom', path: ['mask'], message: 'mask is only accepted for task inpaint' });
     }
   })
-  .meta({ id: 'GenerationRequest' });
+  .meta({
+    id: 'GenerationRequest',
+    description:
+      `The whole JSON body is at most ${LIMITS.bodyMaxBytes} bytes (413 payload_too_large beyond, with or ` +
+      'without Content-Length): room for an inpaint with `image` and `mask` at their limits and 64 KiB ' +
+      `for the other fields. An input image is at most ${LIMITS.imageMaxBytes} bytes decoded and ` +
+      `${LIMITS.inputMaxPixels} pixels (width x height).`,
+  });
 export type GenerationRequestInput = z.input<typeof GenerationRequest>;
 export type GenerationRequest = z.output<typeof GenerationRequest>;
 

@@ -5,6 +5,7 @@ export * from './compat/replicate';
 export * from './error-codes';
 export * from './errors';
 export * from './generation';
+export * from './generation-errors';
 export * from './limits';
 export * from './models';
 export * from './prompt-syntax';

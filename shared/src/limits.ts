@@ -2,6 +2,10 @@
  * Absolute limits of the public API. A model narrows sizes and steps further (see ModelInfo);
  * these are the ceilings no model can exceed, so validation can name them without a lookup.
  */
+const IMAGE_MAX_BYTES = 10 * 1024 * 1024;
+/** base64 is 4 characters per 3 bytes; 100 more for `data:image/webp;base64,` and the like. */
+const IMAGE_INPUT_MAX_CHARS = Math.ceil(IMAGE_MAX_BYTES / 3) * 4 + 100;
+
 export const LIMITS = {
   promptMaxChars: 2_000,
   /**
@@ -28,9 +32,22 @@ export const LIMITS = {
   numOutputsMax: 4,
   seedMax: 4_294_967_295,
   /** Decoded bytes of one input image (`image` or `mask`). */
-  imageMaxBytes: 10 * 1024 * 1024,
-  /** Whole JSON body; two base64 images fit under it. */
-  bodyMaxBytes: 30 * 1024 * 1024,
+  imageMaxBytes: IMAGE_MAX_BYTES,
+  /** Characters of one input image as sent: base64 of imageMaxBytes plus a data-URL prefix. */
+  imageInputMaxChars: IMAGE_INPUT_MAX_CHARS,
+  /**
+   * Pixels (width x height) of one input image: what the GPU worker decodes at most
+   * (gpu-worker/src/image/decode-input.ts reads this), so the edge refuses what it would.
+   */
+  inputMaxPixels: 4096 * 4096,
+  /**
+   * Whole JSON body of a submit: the largest legal request is an inpaint with an image and a mask
+   * at imageInputMaxChars each; every other field fits in 64 KiB even with each character of the
+   * prompts and the webhook URL escaped as \uXXXX.
+   */
+  bodyMaxBytes: 2 * IMAGE_INPUT_MAX_CHARS + 64 * 1024,
+  /** Most entries in an error's `details` (a body of 200k unknown keys once answered with all of them). */
+  errorDetailsMax: 20,
   webhookUrlMaxChars: 2_048,
   idempotencyKeyMaxChars: 255,
   listLimitMax: 100,

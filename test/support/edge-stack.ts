@@ -18,6 +18,8 @@ export interface EdgeStackOptions {
   verbose?: boolean;
   /** Put a counting pass-through between the edge and the bridge (see `restRequests`). */
   countRestRequests?: boolean;
+  /** Where the Worker's fetches may connect (workerd's network allow list); see EdgeRuntimeOptions. */
+  egressAllow?: string[];
 }
 
 export interface TestAccount {
@@ -78,6 +80,7 @@ export async function startEdgeStack(options: EdgeStackOptions = {}): Promise<Ed
       bundlePath,
       persistDir,
       verbose: options.verbose,
+      egressAllow: options.egressAllow,
       bindings: {
         UPSTASH_REDIS_REST_URL: proxy?.url ?? bridge.bridgeUrl,
         UPSTASH_REDIS_REST_TOKEN: bridge.token,

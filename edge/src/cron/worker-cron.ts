@@ -1,3 +1,4 @@
+import { wakeJobWatchers } from '../durable/job-watch';
 import { wakeWorkers } from '../durable/wake-workers';
 import { type Config, configFor } from '../env';
 import { redisFor } from '../store/redis';
@@ -29,7 +30,11 @@ export async function reapLeases(
     total.ended.push(...result.ended);
     if (result.scanned < REAP_BATCH) break;
   }
-  await Promise.all([...new Set(total.requeued.map((r) => r.model))].map((model) => wakeWorkers(env, model)));
+  await Promise.all([
+    ...[...new Set(total.requeued.map((r) => r.model))].map((model) => wakeWorkers(env, model)),
+    // Requeued jobs are queued again, ended ones final: whoever watches them reads them now.
+    ...[...total.requeued, ...total.ended].map((r) => wakeJobWatchers(env, r.job_id)),
+  ]);
   if (total.requeued.length || total.ended.length) {
     console.log(
       `lease reaper: ${total.requeued.length} requeued, ${total.ended.length} ended (${total.ended

@@ -1,7 +1,14 @@
-import type { FieldIssue } from '@ldm/shared';
+import { type FieldIssue, LIMITS } from '@ldm/shared';
 import type { z } from 'zod';
 
-const fieldOf = (path: readonly PropertyKey[]) => (path.length ? path.map(String).join('.') : '(body)');
+/** Longest field name echoed back: an unknown key is the caller's text and may be megabytes long. */
+const FIELD_MAX_CHARS = 100;
+
+function fieldOf(path: readonly PropertyKey[]): string {
+  if (!path.length) return '(body)';
+  const field = path.map(String).join('.');
+  return field.length > FIELD_MAX_CHARS ? `${field.slice(0, FIELD_MAX_CHARS)}...` : field;
+}
 
 function sizeNoun(origin: string | undefined): string {
   if (origin === 'string') return ' characters';
@@ -9,14 +16,23 @@ function sizeNoun(origin: string | undefined): string {
   return '';
 }
 
-/** Turns zod's issues into the API's FieldIssues: the dotted field, a readable message and the limit. */
-export function fieldIssues(error: z.ZodError): FieldIssue[] {
+/**
+ * Turns zod's issues into the API's FieldIssues: the dotted field, a readable message and the
+ * limit. At most `max` of them (LIMITS.errorDetailsMax): the caller shapes the body, and a body of
+ * 200k unknown keys once answered with a 14 MB error naming every one. The last entry then says
+ * how many more there were.
+ */
+export function fieldIssues(error: z.ZodError, max: number = LIMITS.errorDetailsMax): FieldIssue[] {
   const out: FieldIssue[] = [];
+  let total = 0;
+  for (const issue of error.issues) total += issue.code === 'unrecognized_keys' ? issue.keys.length : 1;
+  const room = total > max ? max - 1 : max;
   for (const issue of error.issues) {
+    if (out.length >= room) break;
     const field = fieldOf(issue.path);
     switch (issue.code) {
       case 'unrecognized_keys':
-        for (const key of issue.keys) {
+        for (const key of issue.keys.slice(0, room - out.length)) {
           out.push({ field: fieldOf([...issue.path, key]), message: 'unknown field' });
         }
         break;
@@ -52,6 +68,9 @@ export function fieldIssues(error: z.ZodError): FieldIssue[] {
       default:
         out.push({ field, message: issue.message });
     }
+  }
+  if (total > out.length) {
+    out.push({ field: '(body)', message: `and ${total - out.length} more issues`, limit: max });
   }
   return out;
 }

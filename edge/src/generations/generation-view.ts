@@ -1,4 +1,10 @@
-import { CONTENT_TYPES, type Generation, type GenerationOutput, type JobInput } from '@ldm/shared';
+import {
+  CONTENT_TYPES,
+  type Generation,
+  type GenerationOutput,
+  type JobInput,
+  safeGenerationError,
+} from '@ldm/shared';
 import { signPath } from '../lib/signed-url';
 
 export interface ViewOptions {
@@ -7,6 +13,8 @@ export interface ViewOptions {
   signingSecret: string;
   urlTtlSeconds: number;
   nowMs: number;
+  /** The admin API only: the stored error as the worker sent it. Customers get safeGenerationError's. */
+  rawError?: boolean;
 }
 
 /** What the job record's `request` field keeps of the request besides the input. */
@@ -91,7 +99,7 @@ export async function generationView(
     input: { ...input, ...echo },
     progress: total ? { step: int(job.progress_step) ?? 0, total } : null,
     outputs,
-    error: parse<Generation['error']>(job.error, null),
+    error: errorView(parse<Generation['error']>(job.error, null), o.rawError === true),
     cached: job.cached === '1',
     // Records written before test mode existed have no field: they were all live.
     livemode: job.livemode !== '0',
@@ -105,4 +113,9 @@ export async function generationView(
     usage: { units: Number(job.units ?? job.units_reserved ?? 0) },
     urls: { get: links, cancel: `${links}/cancel`, events: `${links}/events` },
   };
+}
+
+function errorView(error: Generation['error'], raw: boolean): Generation['error'] {
+  if (!error || raw) return error;
+  return safeGenerationError(error);
 }

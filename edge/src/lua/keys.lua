@@ -6,6 +6,7 @@ local function account_keys_key(id) return 'acct:' .. id .. ':keys' end
 local function account_active_key(id) return 'acct:' .. id .. ':active' end
 local function accounts_key() return 'accounts' end
 local function api_key_key(id) return 'apikey:' .. id end
+local function auth_failures_key(id) return 'authfail:' .. id end
 local function key_id_key(id) return 'keyid:' .. id end
 local function job_key(id) return 'job:' .. id end
 local function queue_key(id) return 'q:' .. id end

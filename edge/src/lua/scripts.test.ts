@@ -34,8 +34,8 @@ describe('the Lua script registry', () => {
     expect(readFileSync(new URL('./keys.lua', import.meta.url), 'utf8')).toBe(renderKeysLua());
   });
 
-  it('holds 28 scripts, each with every include expanded', () => {
-    expect(registry.length).toBe(28);
+  it('holds 29 scripts, each with every include expanded', () => {
+    expect(registry.length).toBe(29);
     for (const script of registry) expect(script.lua, script.name).not.toMatch(/@include/);
     // Includes reach the scripts that ask for them (directly or through the prelude).
     expect(SCRIPTS['lease-jobs'].lua).toContain('local function webhook_event(');
@@ -63,6 +63,7 @@ describe('the Lua script registry', () => {
     expect(flagged.sort()).toEqual([
       'ack-usage-events',
       'begin-flush',
+      'count-auth-failure',
       'create-api-key',
       'end-flush',
       'hold-usage-events',

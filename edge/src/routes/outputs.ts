@@ -10,6 +10,11 @@ import { keys } from '../store/keys';
 
 const FILE = /^(\d{1,2})\.(png|webp|jpeg)$/;
 
+/** Seconds a signed URL stays valid from now (its checked `expires`), at most an hour. */
+function signedMaxAge(expires: string | undefined): number {
+  return Math.max(0, Math.min(3600, Number(expires) - Math.floor(Date.now() / 1000)));
+}
+
 /**
  * GET /v1/outputs/{account}/{job}/{n}.{ext}: image bytes streamed from R2. Opened by a signed URL
  * (`expires` + `sig`, as Generation objects hand out) or by the owner's API key; any other
@@ -55,8 +60,12 @@ export function outputs(rateLimit: KeyRateLimit) {
       'Content-Type': output.content_type,
       'Content-Length': String(object.size),
       ETag: object.httpEtag,
-      // Outputs never change once written. A signed link may be shared, a key-authorised fetch may not.
-      'Cache-Control': signed ? 'public, max-age=3600, immutable' : 'private, max-age=31536000, immutable',
+      // Outputs never change once written, but a signed URL is a bearer credential: shared caches
+      // (a CDN, a corporate proxy) must not keep the image for anyone else, and no cache may serve
+      // it past the URL's own expiry (which may be revoked by rotating URL_SIGNING_SECRET).
+      'Cache-Control': signed
+        ? `private, max-age=${signedMaxAge(c.req.query('expires'))}, immutable`
+        : 'private, max-age=31536000, immutable',
       'X-Content-Type-Options': 'nosniff',
     });
     if (c.req.header('if-none-match') === object.httpEtag) {

@@ -10,6 +10,7 @@
  *                                 created on that UTC day, submit-generation.lua)
  *   apikey:{sha256(key)}          key_id, account_id, mode, created_at, revoked ("1" once revoked)
  *   keyid:{keyId}                 string -> sha256 of that key (revocation by id)
+ *   authfail:{address}            integer: failed API-key authentications from a client address (1 min)
  *   job:{jobId}                   see JOB_FIELDS in job-record.ts
  * Indexes:
  *   acct:{accountId}:jobs         zset, score = created ms, member = job id (list newest first)
@@ -73,6 +74,8 @@ export const keys = {
   accountActive: (accountId: string) => `acct:${accountId}:active`,
   accounts: () => 'accounts',
   apiKey: (keyHash: string) => `apikey:${keyHash}`,
+  /** Failed API-key authentications from one client address (count-auth-failure.lua). */
+  authFailures: (address: string) => `authfail:${address}`,
   keyId: (keyId: string) => `keyid:${keyId}`,
   job: (jobId: string) => `job:${jobId}`,
   queue: (model: string) => `q:${model}`,

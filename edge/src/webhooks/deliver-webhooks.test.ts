@@ -8,6 +8,7 @@ import { type ScriptRedisFixture, startScriptRedis } from '../store/scripts/test
 import { seedAccount, seedQueuedJob } from '../store/scripts/test-support/seed-job';
 import { readHash } from '../store/scripts/test-support/state-snapshot';
 import { deliverWebhooks } from './deliver-webhooks';
+import { startDnsJsonServer } from './test-support/dns-json-server';
 import { WebhookReceiver } from './test-support/webhook-receiver';
 
 // deliverWebhooks in Node against a real Redis and a real receiver: the paths where a delivery
@@ -72,5 +73,37 @@ describe('deliverWebhooks', () => {
     expect(log.map((l) => (typeof l === 'string' ? JSON.parse(l) : l).error)).toEqual([
       'the account no longer exists',
     ]);
+  });
+
+  it('sends nothing while DNS fails for the target, and schedules a retry (fail closed)', async () => {
+    const dns = await startDnsJsonServer({ 'flaky.example': { A: ['93.184.216.34'], AAAA: 'servfail' } });
+    try {
+      const production = { ...config, mode: 'production' as const, webhookDnsResolverUrl: dns.url };
+      const asked: string[] = [];
+      // The real fetch, recording where it goes: the resolver may be asked, the target never.
+      const recordingFetch: typeof fetch = (input, init) => {
+        asked.push(String(input instanceof Request ? input.url : input));
+        return fetch(input, init);
+      };
+      await canceledJob('gen_dns', 'https://flaky.example/hook');
+      const summary = await deliverWebhooks(
+        { redis: fx.redis as unknown as Redis, config: production, fetch: recordingFetch },
+        { mode: 'fresh' },
+      );
+      expect(summary).toEqual({ delivered: 0, retrying: 1, failed: 0 });
+      expect(asked.some((url) => url.startsWith('https://flaky.example'))).toBe(false);
+      expect(asked.some((url) => url.startsWith(dns.url))).toBe(true);
+      const delivery = await readHash(fx.redis, keys.webhookDelivery('gen_dns:completed'));
+      expect(delivery).toMatchObject({ state: 'pending' });
+      const log = await fx.redis.lrange(keys.webhookLog('gen_dns:completed'), 0, -1);
+      const entry = (typeof log[0] === 'string' ? JSON.parse(log[0]) : log[0]) as {
+        error: string;
+        next_retry_at: number;
+      };
+      expect(entry.error).toMatch(/could not be resolved/);
+      expect(entry.next_retry_at).toBeGreaterThan(0);
+    } finally {
+      await dns.stop();
+    }
   });
 });

@@ -92,6 +92,18 @@ async function attempt(deps: DeliveryDeps, d: ClaimedDelivery, now: number, toke
       resolverUrl: deps.config.webhookDnsResolverUrl,
       fetch: deps.fetch,
     });
+    if (!target.ok && target.retryable) {
+      // Fail closed, try later: DNS may answer next time (a SERVFAIL is often passing).
+      const next = nextAttemptAt(d.attempt, now, null);
+      const entry = { status_code: null, latency_ms: 0, error: target.problem };
+      if (next === null)
+        return record('failed', {
+          ...entry,
+          error: `${target.problem}; retry schedule spent`,
+          next_retry_at: null,
+        });
+      return record('retry', { ...entry, next_retry_at: next });
+    }
     if (!target.ok) return give_up(`target refused: ${target.problem}`);
 
     const baseUrl = deps.config.publicBaseUrl || job.origin || '';

@@ -9,6 +9,9 @@ import { checkTarget } from './target-guard';
  */
 export async function assertPublicWebhook(url: string, config: Config): Promise<void> {
   const result = await checkTarget(url, { mode: config.mode, resolverUrl: config.webhookDnsResolverUrl });
+  // DNS gave no answer: the URL may well be fine, and nothing is sent at submit. Every send checks
+  // again and sends nothing until DNS answers with public addresses only (retrying meanwhile).
+  if (!result.ok && result.retryable) return;
   if (!result.ok) {
     throw new ApiError('validation_error', `Invalid request: webhook: ${result.problem}`, [
       { field: 'webhook', message: result.problem, limit: 'a public https URL' },

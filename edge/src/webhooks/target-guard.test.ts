@@ -93,6 +93,9 @@ describe('webhook target guard: DNS (a DNS-over-HTTPS JSON server on 127.0.0.1)'
     'v6-loopback.example': { AAAA: ['::1'] },
     'metadata.example': { A: ['169.254.169.254'] },
     'empty.example': {},
+    // The attack: A points at the metadata service, AAAA fails; a check that let the failure
+    // through handed the name to fetch, which resolved A itself.
+    'servfail-v6.example': { A: ['93.184.216.34'], AAAA: 'servfail' },
   };
   let dns: Awaited<ReturnType<typeof startDnsJsonServer>>;
   let resolverUrl: string;
@@ -124,7 +127,7 @@ describe('webhook target guard: DNS (a DNS-over-HTTPS JSON server on 127.0.0.1)'
     expect(result.ok ? '' : result.problem).toMatch(reason);
   });
 
-  it('an unreachable resolver gives no verdict (the send-time check runs again)', async () => {
+  it('an unreachable resolver fails the check, retryable (fail closed)', async () => {
     const answer = await lookupHost('public.example', { resolverUrl: 'http://127.0.0.1:1/dns-query' });
     expect(answer.kind).toBe('unavailable');
     expect(
@@ -132,7 +135,13 @@ describe('webhook target guard: DNS (a DNS-over-HTTPS JSON server on 127.0.0.1)'
         mode: 'production',
         resolverUrl: 'http://127.0.0.1:1/x',
       }),
-    ).toMatchObject({ ok: true });
+    ).toMatchObject({ ok: false, retryable: true });
+  });
+
+  it('a SERVFAIL for one record type fails the check, retryable, whatever the other says', async () => {
+    const result = await check('https://servfail-v6.example/hook');
+    expect(result).toMatchObject({ ok: false, retryable: true });
+    expect(result.ok ? '' : result.problem).toMatch(/could not be resolved/);
   });
 
   it('does not resolve in local mode', async () => {

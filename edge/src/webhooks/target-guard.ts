@@ -51,10 +51,15 @@ export function targetProblem(text: string, mode: DeployMode): string | null {
   return null;
 }
 
-/** What the addresses a name resolves to say about it; null when all are public. */
+/**
+ * What the addresses a name resolves to say about it; null when all are public. No answer is a
+ * problem too (fail closed): a resolver an attacker runs can answer A with 169.254.169.254 and
+ * SERVFAIL for AAAA, and a check that let the failure through would hand the name to fetch, which
+ * resolves it again and connects to the metadata address.
+ */
 export function resolvedProblem(host: string, answer: DnsAnswer): string | null {
   if (answer.kind === 'nxdomain') return `host ${host} does not exist (DNS NXDOMAIN)`;
-  if (answer.kind === 'unavailable') return null;
+  if (answer.kind === 'unavailable') return `host ${host} could not be resolved (${answer.reason}); not sent`;
   if (answer.addresses.length === 0) return `host ${host} has no A or AAAA record`;
   for (const address of answer.addresses) {
     const problem = addressProblem(address);
@@ -70,20 +75,23 @@ export interface TargetCheckOptions {
   fetch?: typeof fetch;
 }
 
+export type TargetCheck =
+  | { ok: true; dns: DnsAnswer | null }
+  /** `retryable`: DNS gave no answer; the target may be fine, but nothing is sent until it does. */
+  | { ok: false; problem: string; retryable: boolean };
+
 /**
  * The full check: the URL itself, then (outside local mode, for a host name) where it resolves.
- * A resolver that cannot be reached gives no verdict here: the send-time check runs again.
+ * A resolver that cannot be reached or answers with an error fails the check (retryable).
  */
-export async function checkTarget(
-  text: string,
-  o: TargetCheckOptions,
-): Promise<{ ok: true; dns: DnsAnswer | null } | { ok: false; problem: string }> {
+export async function checkTarget(text: string, o: TargetCheckOptions): Promise<TargetCheck> {
   const problem = targetProblem(text, o.mode);
-  if (problem) return { ok: false, problem };
+  if (problem) return { ok: false, problem, retryable: false };
   if (o.mode === 'local' || !o.resolverUrl) return { ok: true, dns: null };
   const host = hostOf(new URL(text));
   if (addressProblem(host) !== undefined) return { ok: true, dns: null };
   const answer = await lookupHost(host, { resolverUrl: o.resolverUrl, fetch: o.fetch });
   const resolved = resolvedProblem(host, answer);
-  return resolved ? { ok: false, problem: resolved } : { ok: true, dns: answer };
+  if (resolved) return { ok: false, problem: resolved, retryable: answer.kind === 'unavailable' };
+  return { ok: true, dns: answer };
 }

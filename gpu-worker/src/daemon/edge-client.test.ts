@@ -145,6 +145,38 @@ describe('edge client', () => {
     await expect(refused).rejects.toThrow('draining');
   });
 
+  it('sends the worker token to the edge origin only: another origin is refused unsent', async () => {
+    let foreignCalls = 0;
+    const foreign = await serve((_req, res) => {
+      foreignCalls++;
+      res.end('x');
+    });
+    const edge = await serve((_req, res) => json(res, 200, {}));
+    const error = await client(edge)
+      .downloadInput('gen_1', `${foreign}/worker/v1/jobs/gen_1/inputs/image`, 'lt')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EdgeRequestError);
+    expect((error as EdgeRequestError).code).toBe('foreign_origin');
+    expect(foreignCalls).toBe(0);
+  });
+
+  it('does not follow a redirect (which would carry the token elsewhere)', async () => {
+    const seenElsewhere: string[] = [];
+    const elsewhere = await serve((req, res) => {
+      seenElsewhere.push(String(req.headers.authorization));
+      res.end('stolen');
+    });
+    const edge = await serve((_req, res) => {
+      res.writeHead(302, { location: `${elsewhere}/grab` }).end();
+    });
+    const error = await client(edge)
+      .downloadInput('gen_1', '/worker/v1/jobs/gen_1/inputs/image', 'lt')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EdgeRequestError);
+    expect((error as EdgeRequestError).status).toBe(302);
+    expect(seenElsewhere).toEqual([]);
+  });
+
   it('remembers an outright refusal (401, refused lease) until a call succeeds, for readiness', async () => {
     let status = 401;
     const url = await serve((_req, res) =>

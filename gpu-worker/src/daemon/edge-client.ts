@@ -201,6 +201,16 @@ export class EdgeClient {
   private async call<T>(options: CallOptions<T>): Promise<T> {
     const url = options.path.startsWith('http') ? options.path : `${this.options.baseUrl}${options.path}`;
     const route = new URL(url).pathname;
+    // The worker token goes to the edge's origin only: an absolute URL the edge handed back (an
+    // input image's URL) that names another origin is refused before anything is sent.
+    if (new URL(url).origin !== new URL(this.options.baseUrl).origin) {
+      throw new EdgeRequestError(
+        0,
+        'foreign_origin',
+        `refusing to send the worker token to ${new URL(url).origin}`,
+        route,
+      );
+    }
     for (let attempt = 0; ; attempt++) {
       if (options.signal?.aborted) throw options.signal.reason;
       if (options.stopRetrying?.aborted) throw options.stopRetrying.reason;
@@ -215,6 +225,8 @@ export class EdgeClient {
           },
           body: options.json === undefined ? options.body : JSON.stringify(options.json),
           signal: withTimeout(options.signal, options.timeoutMs),
+          // Never followed: a redirect would carry the token to wherever it points.
+          redirect: 'manual',
         });
         this.lastContactAt = Date.now();
         if (response.ok) this.refusal = undefined;
@@ -231,6 +243,14 @@ export class EdgeClient {
             options.jobId,
             jobGone ? 'not_found' : 'lease_lost',
             `${route}: ${error.message}`,
+          );
+        }
+        if (response.status >= 300 && response.status < 400) {
+          throw new EdgeRequestError(
+            response.status,
+            'redirect',
+            'redirects are not followed (the token stays with the edge)',
+            route,
           );
         }
         if (response.status !== 429 && response.status < 500) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GenerationCanceledError, PipelineInputError } from '../index';
-import { classifyFailure, InputImageError, ModelNotLoadedError } from './failure';
+import { classifyFailure, InputImageError, ModelNotLoadedError, redactPrompts } from './failure';
 
 describe('failure classification', () => {
   it.each([
@@ -25,5 +25,12 @@ describe('failure classification', () => {
     const failure = classifyFailure(new Error('x'.repeat(5_000)));
     expect(failure.message).toHaveLength(2_000);
     expect(classifyFailure(new GenerationCanceledError(3)).message).toContain('before step 4');
+  });
+
+  it("cuts the jobs' prompts out of a failure text (it goes to logs and the admin API)", () => {
+    const prompt = 'a portrait of my neighbour Alice';
+    const text = `TokenizerError: cannot encode "${prompt}" at position 12`;
+    expect(redactPrompts(text, [prompt, ''])).toBe('TokenizerError: cannot encode "[prompt]" at position 12');
+    expect(redactPrompts('model error', [prompt])).toBe('model error');
   });
 });

@@ -47,3 +47,17 @@ export class ModelNotLoadedError extends Error {
     super(`model ${model} is not loaded on this worker`);
   }
 }
+
+/**
+ * A failure's text with the jobs' prompts cut out. An exception message can quote its input (a
+ * tokenizer error, a JSON error over the request), and the text goes to the logs, to the edge's
+ * logs and to the admin API: prompts are customer content and stay out of all three.
+ */
+export function redactPrompts(text: string, prompts: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const prompt of prompts) {
+    // Very short prompts ("a") would cut ordinary words out of the message for nothing.
+    if (prompt && prompt.trim().length >= 4) out = out.split(prompt).join('[prompt]');
+  }
+  return out;
+}

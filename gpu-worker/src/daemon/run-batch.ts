@@ -2,7 +2,7 @@ import type { LeasedJob } from '@ldm/shared';
 import { CONTENT_TYPES, encodeImage, type GenerateResult, type LatentDiffusionPipeline } from '../index';
 import type { EdgeClient } from './edge-client';
 import { EdgeRequestError, isLeaseLost } from './edge-errors';
-import { classifyFailure, type Failure, InputImageError } from './failure';
+import { classifyFailure, type Failure, InputImageError, redactPrompts } from './failure';
 import type { HeldLease } from './held-lease';
 import { pipelineRequest } from './job-batches';
 import type { Logger } from './logger';
@@ -120,7 +120,11 @@ export class BatchRun {
         else if (this.deps.releaseSignal.aborted) await this.settle(w, RELEASED);
         else await this.settle(w, classifyFailure(error));
       }
-      if (!this.controller.signal.aborted) log.error('batch failed', { error });
+      if (!this.controller.signal.aborted) {
+        const prompts = running.flatMap((w) => [w.job.input.prompt, w.job.input.negative_prompt]);
+        const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        log.error('batch failed', { error: redactPrompts(text, prompts) });
+      }
       return;
     }
     unwatch();
@@ -229,7 +233,14 @@ export class BatchRun {
       this.deps.log.warn('job discarded: lease lost', { job_id: jobId });
     } else {
       const failure: Failure =
-        how === 'stopped' ? { code: 'canceled', message: 'canceled by request', retryable: false } : how;
+        how === 'stopped'
+          ? { code: 'canceled', message: 'canceled by request', retryable: false }
+          : how === RELEASED
+            ? how
+            : {
+                ...how,
+                message: redactPrompts(how.message, [w.job.input.prompt, w.job.input.negative_prompt]),
+              };
       outcome = failure.code === 'canceled' ? 'canceled' : failure === RELEASED ? 'released' : 'failed';
       code = failure.code;
       const stepFields =

@@ -1,8 +1,12 @@
+import { LIMITS } from '@ldm/shared';
 import sharp from 'sharp';
 import { PipelineInputError } from '../pipeline/pipeline-input-error';
 
-/** Largest input accepted by default: 4096 x 4096. Decoding a bigger header is refused before any pixel is decoded. */
-export const DEFAULT_MAX_INPUT_PIXELS = 4096 * 4096;
+/**
+ * Largest input accepted by default: the shared limit the edge checks too (4096 x 4096), so the
+ * edge answers 422 for any image this would refuse. A bigger header is refused before any pixel is decoded.
+ */
+export const DEFAULT_MAX_INPUT_PIXELS = LIMITS.inputMaxPixels;
 
 const ACCEPTED_FORMATS = new Set(['png', 'jpeg', 'webp']);
 

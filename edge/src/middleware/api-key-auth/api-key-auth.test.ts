@@ -31,6 +31,14 @@ describe('API-key auth and its rate limit share one REST request', () => {
     });
   });
 
+  it('looks a key new to this isolate up before its limiter runs: one more request, once', async () => {
+    const fresh = await stack.createAccount();
+    const first = await restRequestsFor(() => stack.fetch('/v1/account', { headers: fresh.headers }));
+    expect(first).toEqual({ status: 200, rest: 3 });
+    const next = await restRequestsFor(() => stack.fetch('/v1/account', { headers: fresh.headers }));
+    expect(next).toEqual({ status: 200, rest: 2 });
+  });
+
   it('submits a generation in at most two REST requests', async () => {
     const submit = () =>
       stack.fetch('/v1/generations', {
@@ -42,11 +50,11 @@ describe('API-key auth and its rate limit share one REST request', () => {
     for (let i = 0; i < 5; i++) expect(await restRequestsFor(submit)).toEqual({ status: 201, rest: 2 });
   });
 
-  it('refuses an unknown key after one REST request, and a malformed one with none', async () => {
-    const unknown = await restRequestsFor(() =>
-      stack.fetch('/v1/account', { headers: { authorization: `Bearer ldm_test_${'Z'.repeat(32)}` } }),
-    );
-    expect(unknown).toEqual({ status: 401, rest: 1 });
+  it('refuses an unknown key after two REST requests (lookup, per-address failure count), a malformed one with none', async () => {
+    const unknownKey = () =>
+      stack.fetch('/v1/account', { headers: { authorization: `Bearer ldm_test_${'Z'.repeat(32)}` } });
+    await unknownKey(); // loads the failure-count script (EVALSHA, NOSCRIPT, EVAL) once
+    expect(await restRequestsFor(unknownKey)).toEqual({ status: 401, rest: 2 });
     const malformed = await restRequestsFor(() =>
       stack.fetch('/v1/account', { headers: { authorization: 'Bearer nope' } }),
     );

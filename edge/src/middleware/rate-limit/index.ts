@@ -20,7 +20,7 @@ export interface KeyRateLimitOptions {
  * account (plan or override), which only the auth lookup reveals; waiting for it would cost a
  * second round trip. So the limit is *hinted* from what this isolate saw last for the key (the
  * plan default the first time) and the limiter's EVALSHA rides in the same auto-pipelined REST
- * request as the auth lookup. When the hint was wrong and the request was refused, it is judged
+ * request as the auth lookup, for keys this isolate has seen exist (see `knows`). When the hint was wrong and the request was refused, it is judged
  * again with the right limit; a wrong hint that allowed a request lets that one through.
  */
 export class KeyRateLimit {
@@ -59,6 +59,14 @@ export class KeyRateLimit {
       byLimit.set(rpm, limiter);
     }
     return limiter;
+  }
+
+  /**
+   * Whether this isolate has seen the key exist (its limit is remembered): only then may its
+   * limiter run before the lookup, since the limiter writes a counter for every key it is given.
+   */
+  knows(keyHash: string): boolean {
+    return this.hints.has(keyHash);
   }
 
   /** Issues the limiter's command now (same tick as the caller's auth lookup). */

@@ -4,6 +4,7 @@ import { bodyLimit } from '../../middleware/body-limit';
 import { tokenAuth } from '../../middleware/token-auth';
 import { adminBilling } from '../billing/admin-billing';
 import { adminAccounts } from './accounts';
+import { adminGenerations } from './generations';
 import { adminKeys } from './keys';
 
 /** The operator API (`/admin/v1`), behind ADMIN_TOKEN. */
@@ -12,4 +13,5 @@ export const adminApi = new Hono<AppEnv>()
   .use(bodyLimit({ maxBytes: 64 * 1024 }))
   .route('/accounts', adminAccounts)
   .route('/keys', adminKeys)
+  .route('/generations', adminGenerations)
   .route('/billing', adminBilling);

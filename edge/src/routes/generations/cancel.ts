@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../../context';
+import { wakeJobWatchers } from '../../durable/job-watch';
 import { ApiError } from '../../errors/api-error';
 import { generationView } from '../../generations/generation-view';
 import { viewOptions } from '../../generations/load-generation';
@@ -24,5 +25,6 @@ export const cancelGenerationRoute = new Hono<AppEnv>().post('/:id/cancel', asyn
     );
   }
   if (result.outcome === 'canceled') deliverSoon(c); // the completed webhook
+  c.executionCtx.waitUntil(wakeJobWatchers(c.env, id));
   return c.json(await generationView(id, result.job, viewOptions(c)));
 });

@@ -1,5 +1,6 @@
 import { GenerationRequest, type JobInput, modelEvaluations } from '@ldm/shared';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import type { z } from 'zod';
 import { priceUnits } from '../../config/models';
 import type { PlanName } from '../../config/plans';
 import type { AppEnv } from '../../context';
@@ -11,6 +12,7 @@ import { resolveGeneration } from '../../generations/resolve-request';
 import { storeInputs } from '../../generations/store-inputs';
 import { waitForResult } from '../../generations/wait-for-result';
 import { wakeAfterSubmit } from '../../generations/wake-coalescer';
+import { holdWatchSlot } from '../../generations/watch-slot';
 import { sha256Hex } from '../../lib/crypto';
 import { newJobId } from '../../lib/ids';
 import { parseJsonBody } from '../../lib/json-body';
@@ -23,12 +25,27 @@ const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
 
 /** POST /v1/generations: validate, store input images, then one EVAL decides everything else. */
 export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), async (c) => {
+  const { data } = await parseJsonBody(c, GenerationRequest);
+  const wait = preferWaitSeconds(c.req.header('prefer'));
+  // Taken before anything is created: a 429 here leaves nothing behind for a retry to duplicate.
+  const releaseWatch = wait === null ? null : await holdWatchSlot(c, wait * 1000);
+  try {
+    return await createWithin(c, data, wait);
+  } finally {
+    await releaseWatch?.();
+  }
+});
+
+async function createWithin(
+  c: Context<AppEnv>,
+  data: z.output<typeof GenerationRequest>,
+  wait: number | null,
+): Promise<Response> {
   // c.get, not c.var: Hono builds a fresh object of every variable on each c.var access.
   const config = c.get('config');
   const redis = c.get('redis');
   const caller = c.get('caller');
   const idempotencyKey = c.get('idempotency');
-  const { data } = await parseJsonBody(c, GenerationRequest);
   const resolved = resolveGeneration(data, config, caller.safetyChecker);
   if (data.webhook) await assertPublicWebhook(data.webhook, config);
   const { model, input: resolvedInput } = resolved;
@@ -98,7 +115,6 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
   if (data.webhook && (result.outcome === 'cached' || result.outcome === 'coalesced')) deliverSoon(c);
 
   let job = result.job;
-  const wait = preferWaitSeconds(c.req.header('prefer'));
   if (wait !== null) {
     job = await waitForResult(c, result.jobId, job, wait);
     c.header('Preference-Applied', `wait=${wait}`);
@@ -112,4 +128,4 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
     return c.json(view, 200);
   }
   return c.json(view, 201);
-});
+}

@@ -12,6 +12,9 @@ import { readTogether } from '../../store/read-together';
 
 type Scored = { id: string; score: number };
 
+/** Most index entries sharing one created ms that a cursor page reads (a caller cannot lengthen it). */
+const MAX_TIES_READ = 1_000;
+
 function pairs(flat: unknown[]): Scored[] {
   const out: Scored[] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) out.push({ id: String(flat[i]), score: Number(flat[i + 1]) });
@@ -39,7 +42,15 @@ export const readGenerations = new Hono<AppEnv>()
       const after = decodeCursor(cursor);
       // Ties on the created ms are ordered by id (descending under REV): both reads share one request.
       const [sameScore, older] = (await readTogether(redis, [
-        (p) => p.zrange(index, after.score, after.score, { byScore: true, rev: true }),
+        // Bounded: ties are submits of one account within one millisecond; a page needs at most
+        // limit + 1 of them, but the ids below the cursor's come after the ones above it.
+        (p) =>
+          p.zrange(index, after.score, after.score, {
+            byScore: true,
+            rev: true,
+            offset: 0,
+            count: MAX_TIES_READ,
+          }),
         (p) =>
           p.zrange(index, `(${after.score}`, '-inf', {
             byScore: true,

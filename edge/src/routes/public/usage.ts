@@ -1,6 +1,6 @@
 import { UsageQuery } from '@ldm/shared';
 import { Hono } from 'hono';
-import { daysBetween, usageReport } from '../../billing/usage-report';
+import { dayCount, usageReport } from '../../billing/usage-report';
 import type { AppEnv } from '../../context';
 import { ApiError, fieldError } from '../../errors/api-error';
 import { fieldIssues } from '../../errors/zod-issues';
@@ -29,14 +29,20 @@ export const usage = new Hono<AppEnv>().get('/', async (c) => {
   const to = parsed.data.to ?? utcDay(Date.now());
   const from = parsed.data.from ?? utcDay(Date.parse(`${to}T00:00:00Z`) - (DEFAULT_DAYS - 1) * 86_400_000);
   if (from > to) throw fieldError('from', `must not be after to (${to})`, to);
-  if (daysBetween(from, to).length > MAX_USAGE_DAYS) {
+  // Counted from the two dates, before anything is built per day.
+  if (dayCount(from, to) > MAX_USAGE_DAYS) {
     throw fieldError('to', `the period may span at most ${MAX_USAGE_DAYS} days`, MAX_USAGE_DAYS);
   }
   return c.json(
-    await usageReport(c.get('redis'), c.get('caller').accountId, {
-      from,
-      to,
-      group_by: parsed.data.group_by,
-    }),
+    await usageReport(
+      c.get('redis'),
+      c.get('caller').accountId,
+      {
+        from,
+        to,
+        group_by: parsed.data.group_by,
+      },
+      MAX_USAGE_DAYS,
+    ),
   );
 });

@@ -1,10 +1,12 @@
 import type { WebhookDelivery, WebhookDeliveryList } from '@ldm/shared';
+import { WEBHOOK_EVENTS } from '@ldm/shared';
 import { Hono } from 'hono';
 import type { AppEnv } from '../../context';
 import { loadOwnJob } from '../../generations/load-generation';
 import { hashFromReply } from '../../store/hash-reply';
 import { keys } from '../../store/keys';
 import { type ReadInPipeline, readTogether } from '../../store/read-together';
+import { MAX_ATTEMPTS } from '../../webhooks/retry-schedule';
 import type { AttemptEntry } from '../../webhooks/scripts/record-webhook-attempt';
 
 const iso = (ms: number | string | null | undefined) =>
@@ -15,13 +17,15 @@ export const webhookDeliveries = new Hono<AppEnv>().get('/:id/webhooks', async (
   const jobId = c.req.param('id');
   await loadOwnJob(c, jobId); // 404 for a missing job or another account's
   const redis = c.get('redis');
-  const ids = (await redis.lrange(keys.jobWebhooks(jobId), 0, -1)).map(String);
+  // Both reads are bounded by what the scripts can write (one delivery per event, one log line
+  // per attempt), so a list that somehow grew could never make this answer grow with it.
+  const ids = (await redis.lrange(keys.jobWebhooks(jobId), 0, WEBHOOK_EVENTS.length - 1)).map(String);
   // Each delivery's record and attempt log, all in one REST request.
   const replies = await readTogether(
     redis,
     ids.flatMap((id): ReadInPipeline[] => [
       (p) => p.hgetall(keys.webhookDelivery(id)),
-      (p) => p.lrange(keys.webhookLog(id), 0, -1),
+      (p) => p.lrange(keys.webhookLog(id), 0, MAX_ATTEMPTS - 1),
     ]),
   );
   const data = ids.map((_id, i): WebhookDelivery | null => {

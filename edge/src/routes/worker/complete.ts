@@ -1,6 +1,7 @@
 import { CONTENT_TYPES, CompleteRequest, type FieldIssue, type WorkerJobStatus } from '@ldm/shared';
 import { type Context, Hono } from 'hono';
 import type { AppEnv } from '../../context';
+import { wakeJobWatchers } from '../../durable/job-watch';
 import { ApiError, fieldError } from '../../errors/api-error';
 import { parseJsonBody } from '../../lib/json-body';
 import { completeJob, type StoredOutput } from '../../store/scripts/complete-job';
@@ -81,6 +82,7 @@ export const completeRoute = new Hono<AppEnv>().post('/:id/complete', async (c) 
   });
   if (result.outcome !== 'ok') throw refusalError(result, jobId);
   deliverSoon(c); // the completed webhooks of the job and of its coalesced followers
+  c.executionCtx.waitUntil(wakeJobWatchers(c.env, jobId)); // followers' watchers watch this id too
   const body: WorkerJobStatus = { job_id: jobId, status: 'succeeded', units: result.units };
   return c.json(body);
 });

@@ -1,6 +1,7 @@
 import { FailRequest, ReleaseRequest, type WorkerJobStatus } from '@ldm/shared';
 import { type Context, Hono } from 'hono';
 import type { AppEnv } from '../../context';
+import { wakeJobWatchers } from '../../durable/job-watch';
 import { wakeWorkers } from '../../durable/wake-workers';
 import { ApiError } from '../../errors/api-error';
 import { parseJsonBody } from '../../lib/json-body';
@@ -37,6 +38,15 @@ export const failRoutes = new Hono<AppEnv>()
       if (result.outcome !== 'ok') throw refusalError(result, jobId);
       return answer(c, jobId, result.status, result.promoted ? result.model : null);
     }
+    // The worker's own text goes to the logs (and the admin API), never to the customer.
+    console.warn(
+      JSON.stringify({
+        event: 'job_failed',
+        job_id: jobId,
+        code: data.error.code,
+        message: data.error.message,
+      }),
+    );
     const result = await failJob(redis, {
       jobId,
       leaseToken: data.lease_token,
@@ -68,6 +78,7 @@ function answer(
   wakeModel: string | null,
 ) {
   if (wakeModel) c.executionCtx.waitUntil(wakeWorkers(c.env, wakeModel));
+  c.executionCtx.waitUntil(wakeJobWatchers(c.env, jobId)); // its status changed
   if (status === 'failed' || status === 'canceled') deliverSoon(c); // the completed webhook
   const body: WorkerJobStatus = { job_id: jobId, status };
   return c.json(body);

@@ -1,6 +1,7 @@
 import { type JobInput, type LeasedJob, LeaseRequest, type LeaseResponse } from '@ldm/shared';
 import { type Context, Hono } from 'hono';
 import type { AppEnv } from '../../context';
+import { wakeJobWatchers } from '../../durable/job-watch';
 import { type SeenWakes, waitForWork, wakeWorkers } from '../../durable/wake-workers';
 import { fieldError } from '../../errors/api-error';
 import { parseJsonBody } from '../../lib/json-body';
@@ -43,6 +44,10 @@ export const leaseRoute = new Hono<AppEnv>().post('/', async (c) => {
     });
     // Start webhooks of first attempts; completed ones of jobs a reclaim ended (attempts spent).
     if (jobs.length > 0 || ended.length > 0) deliverSoon(c);
+    // Leased jobs are running now, reclaimed ones ended: their watchers read them now.
+    for (const id of [...jobs.map((j) => j.job_id), ...ended.map((e) => e.job_id)]) {
+      c.executionCtx.waitUntil(wakeJobWatchers(c.env, id));
+    }
     if (jobs.length > 0 && c.req.raw.signal?.aborted) return giveBack(c, jobs);
     const remaining = deadline - Date.now();
     if (jobs.length > 0 || remaining <= 0) {

@@ -18,7 +18,8 @@ export function workerClient(stack: EdgeStack) {
         ...(body !== undefined && !isBytes ? { 'content-type': 'application/json' } : {}),
         ...headers,
       },
-      body: body === undefined ? undefined : isBytes ? body : JSON.stringify(body),
+      body:
+        body === undefined ? undefined : isBytes ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body),
     });
     const type = res.headers.get('content-type') ?? '';
     const payload = type.includes('json')

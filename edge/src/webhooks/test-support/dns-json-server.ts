@@ -2,7 +2,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Zone = Record<string, { A?: string[]; AAAA?: string[] }>;
+/** Per name and type: the addresses, or 'servfail' to answer that query with DNS status 2. */
+export type Zone = Record<string, { A?: string[] | 'servfail'; AAAA?: string[] | 'servfail' }>;
 
 /**
  * A DNS-over-HTTPS JSON endpoint (the format of cloudflare-dns.com/dns-query) on 127.0.0.1 serving
@@ -16,12 +17,20 @@ export async function startDnsJsonServer(zone: Zone) {
     const type = url.searchParams.get('type') === 'AAAA' ? 'AAAA' : 'A';
     asked.push(`${name}/${type}`);
     const records = zone[name];
-    const body = records
-      ? {
-          Status: 0,
-          Answer: (records[type] ?? []).map((data) => ({ name, type: type === 'A' ? 1 : 28, data })),
-        }
-      : { Status: 3 };
+    const answer = records?.[type];
+    const body =
+      answer === 'servfail'
+        ? { Status: 2 }
+        : records
+          ? {
+              Status: 0,
+              Answer: ((answer as string[] | undefined) ?? []).map((data) => ({
+                name,
+                type: type === 'A' ? 1 : 28,
+                data,
+              })),
+            }
+          : { Status: 3 };
     res.writeHead(200, { 'content-type': 'application/dns-json' }).end(JSON.stringify(body));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
