@@ -1,8 +1,8 @@
 import { request } from 'node:http';
 import { LIMITS } from '@ldm/shared';
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
+import { peakResidentGrowth } from '@ldm/test/support/process-memory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../test/support/edge-stack';
-import { peakResidentGrowth } from '../../test/support/process-memory';
 import { findPid } from '../bench/process-cpu';
 
 let stack: EdgeStack;

@@ -1,5 +1,5 @@
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../test/support/edge-stack';
 
 // Every loop whose length a caller picks is bounded before it runs: these requests would each
 // cost seconds of the isolate's CPU (and stall every other request on it) if it were not.

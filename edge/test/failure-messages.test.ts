@@ -1,6 +1,6 @@
 import { GENERATION_ERROR_MESSAGES, type Generation } from '@ldm/shared';
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../test/support/edge-stack';
 import { leaseOne } from './fake-worker';
 
 // A GPU worker's error text (an exception message, a path, a stack line) is the operator's, not

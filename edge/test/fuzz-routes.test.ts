@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../test/support/edge-stack';
 
 // Malformed and hostile requests against every route of the OpenAPI document, through the real
 // bundle in workerd: whatever comes in, the answer is a 4xx with `{error: {code}}` (or the error

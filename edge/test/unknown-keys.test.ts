@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../test/support/edge-stack';
 
 // Unknown API keys must cost no per-key state: random well-formed keys once each created a
 // rate-limit counter in Redis (the limiter ran before the key was known).

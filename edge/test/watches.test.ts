@@ -1,6 +1,6 @@
 import type { Generation } from '@ldm/shared';
+import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeStack, startEdgeStack, type TestAccount } from '../../test/support/edge-stack';
 import { submit, workerClient } from '../src/routes/worker/worker-test-client';
 
 // `/events` streams and `Prefer: wait` requests: bounded per account and woken by the job's
