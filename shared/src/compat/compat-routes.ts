@@ -10,6 +10,32 @@ const REPLICATE = { tag: 'Replicate', auth: 'api_key', errorSchema: 'ReplicateEr
 const HOLD =
   'The request is held until the images exist (up to 540 s); answers carry `x-should-retry: false` once work was queued, so the `openai` client never re-POSTs it. Invalid fields are 400 with `param` naming the field.';
 
+/** What each OpenAI image route answers: the images, or one of these errors (in OpenAI's shape). */
+const OPENAI_IMAGES_ANSWER: Pick<ApiRoute, 'response' | 'errors'> = {
+  response: { status: 200, schema: 'OpenAIImagesResponse' },
+  errors: [
+    'invalid_json',
+    'unauthorized',
+    'insufficient_credits',
+    'not_found',
+    'rate_limited',
+    'internal_error',
+  ],
+};
+
+/** What both prediction-creating routes of a named model answer (the model and deployment routes). */
+const REPLICATE_CREATED_ANSWER: Pick<ApiRoute, 'response' | 'errors'> = {
+  response: { status: 201, schema: 'ReplicatePrediction' },
+  errors: [
+    'invalid_json',
+    'validation_error',
+    'unauthorized',
+    'not_found',
+    'insufficient_credits',
+    'rate_limited',
+  ],
+};
+
 export const COMPAT_ROUTES: ApiRoute[] = [
   {
     ...OPENAI,
@@ -18,15 +44,7 @@ export const COMPAT_ROUTES: ApiRoute[] = [
     operationId: 'openaiImagesGenerate',
     summary: `OpenAI \`images.generate\`. \`size\` maps to the model's nearest supported size (same aspect ratio, scaled down to its limits, multiples of 8). ${HOLD}`,
     body: 'OpenAIImageGenerateRequest',
-    response: { status: 200, schema: 'OpenAIImagesResponse' },
-    errors: [
-      'invalid_json',
-      'unauthorized',
-      'insufficient_credits',
-      'not_found',
-      'rate_limited',
-      'internal_error',
-    ],
+    ...OPENAI_IMAGES_ANSWER,
   },
   {
     ...OPENAI,
@@ -36,15 +54,7 @@ export const COMPAT_ROUTES: ApiRoute[] = [
     summary: `OpenAI \`images.edit\` (multipart: \`image\` or \`image[]\`, optional \`mask\` PNG whose fully transparent pixels mark the area to repaint; without a mask the image's own transparency, else img2img of the whole image). Pixels outside the mask come back unchanged. ${HOLD}`,
     body: 'OpenAIImageEditFields',
     bodyMediaType: 'multipart/form-data',
-    response: { status: 200, schema: 'OpenAIImagesResponse' },
-    errors: [
-      'invalid_json',
-      'unauthorized',
-      'insufficient_credits',
-      'not_found',
-      'rate_limited',
-      'internal_error',
-    ],
+    ...OPENAI_IMAGES_ANSWER,
   },
   {
     ...OPENAI,
@@ -54,15 +64,7 @@ export const COMPAT_ROUTES: ApiRoute[] = [
     summary: `OpenAI \`images.createVariation\` (multipart \`image\`): img2img of the image at strength 0.7. ${HOLD}`,
     body: 'OpenAIImageVariationFields',
     bodyMediaType: 'multipart/form-data',
-    response: { status: 200, schema: 'OpenAIImagesResponse' },
-    errors: [
-      'invalid_json',
-      'unauthorized',
-      'insufficient_credits',
-      'not_found',
-      'rate_limited',
-      'internal_error',
-    ],
+    ...OPENAI_IMAGES_ANSWER,
   },
   {
     ...REPLICATE,
@@ -72,15 +74,7 @@ export const COMPAT_ROUTES: ApiRoute[] = [
     summary:
       'Create a prediction on `ldm/<model>`. `Prefer: wait[=N]` holds the answer up to N s (max 60): finished, its `output` are data URLs (so `replicate.run()` returns FileOutput objects on any stack); not finished, the status says `starting` (the client then polls). Webhooks carry this prediction object, signed per Standard Webhooks (`Replicate.validateWebhook`); filters `start`, `output`, `logs`, `completed` (output arrives with completed, logs with start).',
     body: 'ReplicateModelPredictionRequest',
-    response: { status: 201, schema: 'ReplicatePrediction' },
-    errors: [
-      'invalid_json',
-      'validation_error',
-      'unauthorized',
-      'not_found',
-      'insufficient_credits',
-      'rate_limited',
-    ],
+    ...REPLICATE_CREATED_ANSWER,
   },
   {
     ...REPLICATE,
@@ -89,15 +83,7 @@ export const COMPAT_ROUTES: ApiRoute[] = [
     operationId: 'replicateCreateDeploymentPrediction',
     summary: 'Alias of the model route: a deployment here is the model itself.',
     body: 'ReplicateModelPredictionRequest',
-    response: { status: 201, schema: 'ReplicatePrediction' },
-    errors: [
-      'invalid_json',
-      'validation_error',
-      'unauthorized',
-      'not_found',
-      'insufficient_credits',
-      'rate_limited',
-    ],
+    ...REPLICATE_CREATED_ANSWER,
   },
   {
     ...REPLICATE,
