@@ -36,6 +36,20 @@ const REPLICATE_CREATED_ANSWER: Pick<ApiRoute, 'response' | 'errors'> = {
   ],
 };
 
+/** One prediction as the answer (reading or canceling it). */
+const REPLICATE_PREDICTION_ANSWER: Pick<ApiRoute, 'response' | 'errors'> = {
+  response: { status: 200, schema: 'ReplicatePrediction' },
+  errors: ['unauthorized', 'not_found', 'rate_limited'],
+};
+
+/** Reading the catalog as Replicate models and versions (answers without a schema of ours). */
+const REPLICATE_MODEL_READ = {
+  ...REPLICATE,
+  method: 'get',
+  response: { status: 200 },
+  errors: ['unauthorized', 'not_found'],
+} satisfies Partial<ApiRoute>;
+
 export const COMPAT_ROUTES: ApiRoute[] = [
   {
     ...OPENAI,
@@ -115,8 +129,7 @@ export const COMPAT_ROUTES: ApiRoute[] = [
     path: '/replicate/v1/predictions/{id}',
     operationId: 'replicateGetPrediction',
     summary: 'One prediction.',
-    response: { status: 200, schema: 'ReplicatePrediction' },
-    errors: ['unauthorized', 'not_found', 'rate_limited'],
+    ...REPLICATE_PREDICTION_ANSWER,
   },
   {
     ...REPLICATE,
@@ -124,8 +137,7 @@ export const COMPAT_ROUTES: ApiRoute[] = [
     path: '/replicate/v1/predictions/{id}/cancel',
     operationId: 'replicateCancelPrediction',
     summary: 'Cancel; a finished prediction is returned as it is.',
-    response: { status: 200, schema: 'ReplicatePrediction' },
-    errors: ['unauthorized', 'not_found', 'rate_limited'],
+    ...REPLICATE_PREDICTION_ANSWER,
   },
   {
     tag: 'Replicate',
@@ -140,32 +152,23 @@ export const COMPAT_ROUTES: ApiRoute[] = [
     errors: ['unauthorized', 'forbidden', 'not_found'],
   },
   {
-    ...REPLICATE,
-    method: 'get',
+    ...REPLICATE_MODEL_READ,
     path: '/replicate/v1/models/{owner}/{name}',
     operationId: 'replicateGetModel',
     summary: "A model with its `latest_version` (and that version's `openapi_schema`).",
-    response: { status: 200 },
-    errors: ['unauthorized', 'not_found'],
   },
   {
-    ...REPLICATE,
-    method: 'get',
+    ...REPLICATE_MODEL_READ,
     path: '/replicate/v1/models/{owner}/{name}/versions',
     operationId: 'replicateListModelVersions',
     summary: "The model's versions as a Replicate page (`{previous, next, results}`): its catalog version.",
-    response: { status: 200 },
-    errors: ['unauthorized', 'not_found'],
   },
   {
-    ...REPLICATE,
-    method: 'get',
+    ...REPLICATE_MODEL_READ,
     path: '/replicate/v1/models/{owner}/{name}/versions/{id}',
     operationId: 'replicateGetModelVersion',
     summary:
       "A version; `openapi_schema.components.schemas.Input` describes the inputs with the model's limits.",
-    response: { status: 200 },
-    errors: ['unauthorized', 'not_found'],
   },
   {
     ...REPLICATE,
