@@ -5,7 +5,7 @@ import { mergePlanLimits, PlanLimitsOverride } from './config/plans';
 import { objectRetentionFor } from './storage/object-retention-period';
 
 /** A JSON-valued var: parsed, then checked by `schema`; a parse failure is reported on that var. */
-const jsonVar = <T extends z.ZodType>(schema: T, fallback: string) =>
+export const jsonVar = <T extends z.ZodType>(schema: T, fallback: string) =>
   z
     .string()
     .default(fallback)

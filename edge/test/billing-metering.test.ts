@@ -1,7 +1,13 @@
 import type { Generation } from '@ldm/shared';
 import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StripeRecorder, startStripeRecorder } from '../src/billing/test-support/stripe-recorder';
+import {
+  RECORDER_METER_EVENT_NAME,
+  RECORDER_SECRET_KEY,
+  recorderEdgeVars,
+  type StripeRecorder,
+  startStripeRecorder,
+} from '../src/billing/test-support/stripe-recorder';
 import { CRON_TRIGGERS } from '../src/cron/cron-triggers';
 import { completeWithPng, leaseOne } from './fake-worker';
 
@@ -15,10 +21,7 @@ beforeAll(async () => {
   recorder = await startStripeRecorder();
   stack = await startEdgeStack({
     vars: {
-      STRIPE_SECRET_KEY: 'sk_test_edge_recorder',
-      STRIPE_API_BASE: recorder.url,
-      STRIPE_METER_EVENT_NAME: 'ldm_units_test',
-      STRIPE_TIMEOUT_MS: '1000',
+      ...recorderEdgeVars(recorder),
       BILLING_RETRY_BASE_MS: '100',
       BILLING_RETRY_MAX_MS: '400',
       // Short leases so a killed worker's job comes back within the test (the fake worker's own leases are 60 s).
@@ -104,7 +107,7 @@ describe('metering to Stripe through the edge', () => {
     for (const id of all) {
       const g = await generation(customerAccount, id);
       const event = recorder.accepted.find((e) => e.identifier === id);
-      expect(event).toMatchObject({ event_name: 'ldm_units_test', customer: 'cus_Metered1' });
+      expect(event).toMatchObject({ event_name: RECORDER_METER_EVENT_NAME, customer: 'cus_Metered1' });
       expect(Number(event?.value)).toBeCloseTo(g.usage.units, 6);
       expect(event?.timestamp).toBe(Math.floor(Date.parse(g.completed_at as string) / 1000));
     }
@@ -130,7 +133,7 @@ describe('metering to Stripe through the edge', () => {
     expect(status.outbox).toBe(6);
     expect(status.last_error).toMatch(/StripeConnectionError/);
     // The key never shows up in what the operator sees.
-    expect(JSON.stringify(status)).not.toContain('sk_test_edge_recorder');
+    expect(JSON.stringify(status)).not.toContain(RECORDER_SECRET_KEY);
     // While in backoff an unforced flush does not call Stripe.
     expect(await (await admin('/admin/v1/billing/flush', 'POST', { force: false })).json()).toMatchObject({
       outcome: 'backoff',

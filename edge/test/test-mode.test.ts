@@ -2,7 +2,11 @@ import type { Account, Generation, GenerationList, Usage } from '@ldm/shared';
 import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StripeRecorder, startStripeRecorder } from '../src/billing/test-support/stripe-recorder';
+import {
+  recorderEdgeVars,
+  type StripeRecorder,
+  startStripeRecorder,
+} from '../src/billing/test-support/stripe-recorder';
 import { CRON_TRIGGERS } from '../src/cron/cron-triggers';
 import { WebhookReceiver } from '../src/webhooks/test-support/webhook-receiver';
 import { completeWithPng, leaseOne } from './fake-worker';
@@ -20,10 +24,7 @@ beforeAll(async () => {
   [recorder, receiver] = await Promise.all([startStripeRecorder(), WebhookReceiver.start()]);
   stack = await startEdgeStack({
     vars: {
-      STRIPE_SECRET_KEY: 'sk_test_edge_recorder',
-      STRIPE_API_BASE: recorder.url,
-      STRIPE_METER_EVENT_NAME: 'ldm_units_test',
-      STRIPE_TIMEOUT_MS: '1000',
+      ...recorderEdgeVars(recorder),
     },
   });
 });

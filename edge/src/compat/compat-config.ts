@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../env';
+import { ConfigError, jsonVar } from '../env';
 
 /**
  * Settings of the compatibility surfaces, parsed once per env object like env.ts's Config. Kept
@@ -16,18 +16,7 @@ const CompatEnv = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be a lower-case name (letters, digits, - _ .)')
     .default('ldm'),
-  OPENAI_MODEL_MAP: z
-    .string()
-    .default('{}')
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'not valid JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.record(z.string(), z.string().min(1))),
+  OPENAI_MODEL_MAP: jsonVar(z.record(z.string(), z.string().min(1)), '{}'),
   OPENAI_HOLD_SECONDS: z.coerce.number().int().min(1).max(600).default(540),
 });
 

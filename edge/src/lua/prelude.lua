@@ -108,9 +108,11 @@ end
 -- (submit-generation.lua, allowance_left).
 -- `livemode` is the job record's field: "0" for a test key's job, which is free, so neither usage
 -- nor billed (DESIGN decision 4).
-local function record_usage(job_id, account_id, model, units, now, livemode)
+-- `day` is the ledger day when the caller names it (settle-follower.lua is given the reader's day);
+-- otherwise the day of `now` on Redis's clock.
+local function record_usage(job_id, account_id, model, units, now, livemode, day)
   if livemode == '0' then return end
-  local usage = key(CTX.usage_day, account_id, utc_day(now))
+  local usage = key(CTX.usage_day, account_id, day or utc_day(now))
   redis.call('HINCRBYFLOAT', usage, model .. ':units', units)
   redis.call('HINCRBY', usage, model .. ':jobs', 1)
   if units > 0 then

@@ -98,3 +98,19 @@ export function checkInferenceSteps(numInferenceSteps: number, numTrainTimesteps
     );
   }
 }
+
+/** Where the inference timesteps sit on the training grid: diffusers' timestep_spacing and steps_offset. */
+export interface TimestepPlacement {
+  spacing: TimestepSpacing;
+  stepsOffset: number;
+}
+
+export function readTimestepPlacement(
+  config: SchedulerConfigInput,
+  defaultSpacing: TimestepSpacing,
+): TimestepPlacement {
+  return {
+    spacing: readChoice(config, 'timestep_spacing', TIMESTEP_SPACINGS, defaultSpacing),
+    stepsOffset: readNumber(config, 'steps_offset', 0, { min: 0, integer: true }),
+  };
+}

@@ -1,20 +1,14 @@
-import {
-  PREDICTION_TYPES,
-  readBoolean,
-  readChoice,
-  readNumber,
-  rejectUnsupported,
-  TIMESTEP_SPACINGS,
-} from './config';
+import { PREDICTION_TYPES, readBoolean, readChoice, readNumber, readTimestepPlacement } from './config';
 import { dpmSchedule } from './dpm-solver-schedule';
 import { applyDynamicThresholding, readDynamicThresholding } from './dynamic-thresholding';
-import { SchedulerConfigError } from './errors';
+import { MultistepHistory } from './multistep-history';
 import { noiseScheduleFromConfig } from './noise-schedule';
 import { schedulerShell } from './scheduler-shell';
+import { readSigmaSpacingFlags } from './sigma-spacing-config';
 import { StepIndex } from './step-index';
 import { resultBuffer } from './tensor-ops';
 import type { Scheduler, SchedulerConfigInput } from './types';
-import { addNoiseVp, vpCoefficients } from './vp-coefficients';
+import { addNoiseVp, vpCoefficients, vpDataPrediction } from './vp-coefficients';
 
 const f32 = Math.fround;
 
@@ -37,20 +31,10 @@ export function createDeis(config: SchedulerConfigInput): Scheduler {
   readChoice(config, 'algorithm_type', ['deis', 'dpmsolver', 'dpmsolver++'] as const, 'deis');
   readChoice(config, 'solver_type', ['logrho', 'midpoint', 'heun', 'bh1', 'bh2'] as const, 'logrho');
   const lowerOrderFinal = readBoolean(config, 'lower_order_final', true);
-  const karras = readBoolean(config, 'use_karras_sigmas', false);
-  const exponential = readBoolean(config, 'use_exponential_sigmas', false);
-  rejectUnsupported(config, 'use_beta_sigmas', false, 'beta-distribution sigmas are not implemented');
-  rejectUnsupported(config, 'use_flow_sigmas', false, 'flow-matching sigmas are not implemented');
-  if (karras && exponential) {
-    throw new SchedulerConfigError(
-      'use_karras_sigmas',
-      'only one of use_karras_sigmas, use_exponential_sigmas',
-    );
-  }
+  const { karras, exponential } = readSigmaSpacingFlags(config, { rejectFlowSigmas: true });
   const thresholding = readDynamicThresholding(config);
   const scheduleOptions = {
-    spacing: readChoice(config, 'timestep_spacing', TIMESTEP_SPACINGS, 'linspace'),
-    stepsOffset: readNumber(config, 'steps_offset', 0, { min: 0, integer: true }),
+    ...readTimestepPlacement(config, 'linspace'),
     sigmaSpacing: karras ? 'karras' : exponential ? 'exponential' : 'interpolated',
     finalSigma: 'sigma_min',
     lambdaMinClipped: Number.NEGATIVE_INFINITY,
@@ -61,9 +45,8 @@ export function createDeis(config: SchedulerConfigInput): Scheduler {
   let timesteps: number[] = [];
   let sigmas: Float32Array = new Float32Array(0);
   const index = new StepIndex('last');
-  // Noise predictions of the previous steps, newest last (at most solver_order).
-  let history: Float32Array[] = [];
-  let lowerOrderNums = 0;
+  // Noise predictions of the previous steps.
+  const history = new MultistepHistory(solverOrder);
 
   return schedulerShell({
     name: 'deis',
@@ -75,8 +58,7 @@ export function createDeis(config: SchedulerConfigInput): Scheduler {
       ({ timesteps, sigmas } = dpmSchedule(alphasCumprod, n, scheduleOptions));
       // Re-spaced sigmas end by repeating their own last value rather than the table's minimum.
       if (scheduleOptions.sigmaSpacing !== 'interpolated') sigmas[n] = sigmas[n - 1];
-      history = [];
-      lowerOrderNums = 0;
+      history.reset();
       return timesteps;
     },
     scaleModelInput: (sample) => sample,
@@ -87,27 +69,14 @@ export function createDeis(config: SchedulerConfigInput): Scheduler {
       const secondLower = i === count - 2 && lowerOrderFinal && count < 15;
       const s0 = vpCoefficients(sigmas[i]);
       // The model output as a noise prediction, through x0 (where thresholding applies).
-      const recycled = history.length === solverOrder ? history.shift() : undefined;
-      const eps = recycled?.length === sample.length ? recycled : new Float32Array(sample.length);
-      for (let k = 0; k < eps.length; k++) {
-        const m = modelOutput[k];
-        const x = sample[k];
-        if (predictionType === 'epsilon') eps[k] = f32(f32(x - f32(s0.sigma * m)) / s0.alpha);
-        else if (predictionType === 'v_prediction') eps[k] = f32(f32(s0.alpha * x) - f32(s0.sigma * m));
-        else eps[k] = m;
-      }
+      const eps = vpDataPrediction(predictionType, modelOutput, sample, s0, history.recycle());
       if (thresholding) applyDynamicThresholding(eps, options.batchSize, thresholding);
       for (let k = 0; k < eps.length; k++) eps[k] = f32(f32(sample[k] - f32(s0.alpha * eps[k])) / s0.sigma);
       history.push(eps);
-      const order =
-        solverOrder === 1 || lowerOrderNums < 1 || finalLower
-          ? 1
-          : solverOrder === 2 || lowerOrderNums < 2 || secondLower
-            ? 2
-            : 3;
+      const order = history.order(finalLower, secondLower);
       const out = resultBuffer(options.out, sample.length);
       update(order, i, sample, out);
-      if (lowerOrderNums < solverOrder) lowerOrderNums++;
+      history.stepped();
       index.advance();
       return out;
     },
@@ -117,7 +86,7 @@ export function createDeis(config: SchedulerConfigInput): Scheduler {
   function update(order: number, i: number, sample: Float32Array, out: Float32Array): void {
     const t = vpCoefficients(sigmas[i + 1]);
     const s0 = vpCoefficients(sigmas[i]);
-    const m0 = history[history.length - 1];
+    const m0 = history.newest();
     if (order === 1) {
       const h = f32(t.lambda - s0.lambda);
       const sampleCoeff = f32(t.alpha / s0.alpha);
@@ -129,7 +98,7 @@ export function createDeis(config: SchedulerConfigInput): Scheduler {
     const rhoT = rho(t);
     const rho0 = rho(s0);
     const rho1 = rho(vpCoefficients(sigmas[i - 1]));
-    const m1 = history[history.length - 2];
+    const m1 = history.newest(1);
     if (order === 2) {
       const coef1 = f32(deisSecond(rhoT, rho0, rho1) - deisSecond(rho0, rho0, rho1));
       const coef2 = f32(deisSecond(rhoT, rho1, rho0) - deisSecond(rho0, rho1, rho0));
@@ -140,7 +109,7 @@ export function createDeis(config: SchedulerConfigInput): Scheduler {
       return;
     }
     const rho2 = rho(vpCoefficients(sigmas[i - 2]));
-    const m2 = history[history.length - 3];
+    const m2 = history.newest(2);
     const coef1 = f32(deisThird(rhoT, rho0, rho1, rho2) - deisThird(rho0, rho0, rho1, rho2));
     const coef2 = f32(deisThird(rhoT, rho1, rho2, rho0) - deisThird(rho0, rho1, rho2, rho0));
     const coef3 = f32(deisThird(rhoT, rho2, rho0, rho1) - deisThird(rho0, rho2, rho0, rho1));

@@ -3,20 +3,22 @@ import {
   readBoolean,
   readChoice,
   readNumber,
+  readTimestepPlacement,
   rejectUnsupported,
-  TIMESTEP_SPACINGS,
 } from './config';
 import type { DpmScheduleOptions } from './dpm-solver-schedule';
 import { dpmSchedule } from './dpm-solver-schedule';
 import { applyDynamicThresholding, readDynamicThresholding } from './dynamic-thresholding';
 import { SchedulerConfigError } from './errors';
 import { eulerAlphasCumprod } from './euler-schedule';
+import { MultistepHistory } from './multistep-history';
 import { noiseScheduleFromConfig } from './noise-schedule';
 import { schedulerShell } from './scheduler-shell';
+import { readSigmaSpacingFlags } from './sigma-spacing-config';
 import { StepIndex } from './step-index';
 import { requireNoise, resultBuffer } from './tensor-ops';
 import type { Scheduler, SchedulerConfigInput } from './types';
-import { addNoiseVp, vpCoefficients } from './vp-coefficients';
+import { addNoiseVp, vpCoefficients, vpDataPrediction } from './vp-coefficients';
 
 const f32 = Math.fround;
 
@@ -64,26 +66,16 @@ export function createDpmpp2m(
   const solverType = solverTypeKey === 'heun' ? 'heun' : 'midpoint';
   const lowerOrderFinal = readBoolean(config, 'lower_order_final', true);
   const eulerAtFinal = readBoolean(config, 'euler_at_final', false);
-  const karras = forceKarras || readBoolean(config, 'use_karras_sigmas', false);
-  const exponential = readBoolean(config, 'use_exponential_sigmas', false);
+  const { karras, exponential } = readSigmaSpacingFlags(config, { forceKarras, rejectFlowSigmas: true });
   const lu = readBoolean(config, 'use_lu_lambdas', false);
   const thresholding = readDynamicThresholding(config);
-  rejectUnsupported(config, 'use_beta_sigmas', false, 'beta-distribution sigmas are not implemented');
-  rejectUnsupported(config, 'use_flow_sigmas', false, 'flow-matching sigmas are not implemented');
   rejectUnsupported(config, 'variance_type', null, 'learned-variance UNets are not supported');
   if (algorithm === 'sde-dpmsolver++' && solverOrder === 3) {
     throw new SchedulerConfigError('solver_order', 'sde-dpmsolver++ supports orders 1 and 2', 2);
   }
-  if (karras && exponential) {
-    throw new SchedulerConfigError(
-      'use_karras_sigmas',
-      'only one of use_karras_sigmas, use_exponential_sigmas',
-    );
-  }
   const alphasCumprod = eulerAlphasCumprod(schedule, readBoolean(config, 'rescale_betas_zero_snr', false));
   const scheduleOptions: DpmScheduleOptions = {
-    spacing: readChoice(config, 'timestep_spacing', TIMESTEP_SPACINGS, 'linspace'),
-    stepsOffset: readNumber(config, 'steps_offset', 0, { min: 0, integer: true }),
+    ...readTimestepPlacement(config, 'linspace'),
     // diffusers' precedence: Karras, then Lu lambdas, then exponential.
     sigmaSpacing: karras ? 'karras' : lu ? 'lu' : exponential ? 'exponential' : 'interpolated',
     finalSigma: readChoice(config, 'final_sigmas_type', ['zero', 'sigma_min'] as const, 'zero'),
@@ -101,27 +93,8 @@ export function createDpmpp2m(
   let timesteps: number[] = [];
   let sigmas: Float32Array = new Float32Array(0);
   const index = new StepIndex('last');
-  // Data predictions x0 of the previous steps, newest last (at most solver_order of them).
-  let history: Float32Array[] = [];
-  let lowerOrderNums = 0;
-
-  function dataPrediction(
-    modelOutput: Float32Array,
-    sample: Float32Array,
-    sigma: number,
-    recycled: Float32Array | undefined,
-  ): Float32Array {
-    const { alpha, sigma: s } = vpCoefficients(sigma);
-    const x0 = recycled?.length === sample.length ? recycled : new Float32Array(sample.length);
-    for (let k = 0; k < x0.length; k++) {
-      const m = modelOutput[k];
-      const x = sample[k];
-      if (predictionType === 'epsilon') x0[k] = f32(x - f32(s * m)) / alpha;
-      else if (predictionType === 'v_prediction') x0[k] = f32(alpha * x) - f32(s * m);
-      else x0[k] = m;
-    }
-    return x0;
-  }
+  // Data predictions x0 of the previous steps.
+  const history = new MultistepHistory(solverOrder);
 
   return schedulerShell({
     name: variant,
@@ -131,8 +104,7 @@ export function createDpmpp2m(
     initNoiseSigma: () => 1,
     schedule(n) {
       ({ timesteps, sigmas } = dpmSchedule(alphasCumprod, n, scheduleOptions));
-      history = [];
-      lowerOrderNums = 0;
+      history.reset();
       return timesteps;
     },
     scaleModelInput: (sample) => sample,
@@ -146,8 +118,13 @@ export function createDpmpp2m(
         (eulerAtFinal || (lowerOrderFinal && count < 15) || scheduleOptions.finalSigma === 'zero');
       const secondLower = i === count - 2 && lowerOrderFinal && count < 15;
       // Once the history is full, the oldest prediction's buffer is reused for the newest.
-      const recycled = history.length === solverOrder ? history.shift() : undefined;
-      const x0 = dataPrediction(modelOutput, sample, sigmas[i], recycled);
+      const x0 = vpDataPrediction(
+        predictionType,
+        modelOutput,
+        sample,
+        vpCoefficients(sigmas[i]),
+        history.recycle(),
+      );
       if (thresholding) applyDynamicThresholding(x0, options.batchSize, thresholding);
       history.push(x0);
       const noise =
@@ -155,14 +132,8 @@ export function createDpmpp2m(
           ? requireNoise(options.generator, 'sde-dpmsolver++', sample.length)
           : null;
       const out = resultBuffer(options.out, sample.length);
-      const order =
-        solverOrder === 1 || lowerOrderNums < 1 || finalLower
-          ? 1
-          : solverOrder === 2 || lowerOrderNums < 2 || secondLower
-            ? 2
-            : 3;
-      update(order, i, sample, noise, out);
-      if (lowerOrderNums < solverOrder) lowerOrderNums++;
+      update(history.order(finalLower, secondLower), i, sample, noise, out);
+      history.stepped();
       index.advance();
       return out;
     },
@@ -180,7 +151,7 @@ export function createDpmpp2m(
     const s0 = vpCoefficients(sigmas[i]);
     const h = f32(t.lambda - s0.lambda);
     const expNegH = f32(Math.exp(-h));
-    const m0 = history[history.length - 1];
+    const m0 = history.newest();
     const sde = noise !== null;
     // Coefficient of x_s and of D0; the SDE form damps x_s by e^{-h} and injects sigma_t sqrt(1 - e^{-2h}) z.
     const expNeg2H = f32(Math.exp(f32(-2 * h)));
@@ -195,7 +166,7 @@ export function createDpmpp2m(
       }
       return;
     }
-    const m1 = history[history.length - 2];
+    const m1 = history.newest(1);
     const s1 = vpCoefficients(sigmas[i - 1]);
     const h0 = f32(s0.lambda - s1.lambda);
     const r0 = f32(h0 / h);
@@ -214,7 +185,7 @@ export function createDpmpp2m(
       return;
     }
     // Third order (deterministic dpmsolver++ only): D1, D2 from three data predictions.
-    const m2 = history[history.length - 3];
+    const m2 = history.newest(2);
     const s2 = vpCoefficients(sigmas[i - 2]);
     const h1 = f32(s1.lambda - s2.lambda);
     const r1 = f32(h1 / h);

@@ -1,4 +1,5 @@
-import { createEulerFamily, denoised } from './euler-family';
+import { denoised, vPredictionScales } from './denoiser';
+import { createEulerFamily } from './euler-family';
 import { requireNoise, resultBuffer } from './tensor-ops';
 import type { Scheduler, SchedulerConfigInput, StepOptions } from './types';
 
@@ -29,8 +30,7 @@ export function createEulerAncestral(config: SchedulerConfigInput): Scheduler {
         const sigmaUp = f32(Math.sqrt(f32(f32(nextSq * f32(sigmaSq - nextSq)) / sigmaSq)));
         const sigmaDown = f32(Math.sqrt(f32(nextSq - f32(sigmaUp * sigmaUp))));
         const dt = f32(sigmaDown - sigma);
-        const vScale = f32(-sigma / f32(Math.sqrt(f32(sigmaSq + 1))));
-        const vDenom = f32(sigmaSq + 1);
+        const { vScale, vDenom } = vPredictionScales(sigma);
         // diffusers draws noise on every step, the last one included, so the generator stays in step.
         const noise = requireNoise(options.generator, 'euler_ancestral', modelOutput.length);
         const out = resultBuffer(options.out, sample.length);

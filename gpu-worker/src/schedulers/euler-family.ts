@@ -7,8 +7,6 @@ import { StepIndex } from './step-index';
 import { addNoiseSigma, scaleBySigma } from './tensor-ops';
 import type { Scheduler, SchedulerConfigInput, SchedulerName } from './types';
 
-const f32 = Math.fround;
-
 /** What a step of the Euler family reads: the current sigmas and where the loop stands. */
 export interface EulerStepContext {
   predictionType: PredictionType;
@@ -65,21 +63,4 @@ export function createEulerFamily(config: SchedulerConfigInput, spec: EulerFamil
     step: spec.step({ predictionType, sigmas: () => sigmas, indexFor, advance: () => index.advance() }),
     addNoise: (original, noise, t) => addNoiseSigma(original, noise, sigmas[index.forAddNoise(t, timesteps)]),
   });
-}
-
-/**
- * The denoiser D(x; sigma) from the UNet's output `m` at one element, for each prediction type
- * (vScale = -sigma / sqrt(sigma^2 + 1), vDenom = sigma^2 + 1, both float32-rounded once per step).
- */
-export function denoised(
-  predictionType: PredictionType,
-  x: number,
-  m: number,
-  sigma: number,
-  vScale: number,
-  vDenom: number,
-): number {
-  if (predictionType === 'epsilon') return f32(x - f32(sigma * m));
-  if (predictionType === 'v_prediction') return f32(f32(m * vScale) + f32(x / vDenom));
-  return m;
 }

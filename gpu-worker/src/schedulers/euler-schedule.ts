@@ -1,14 +1,7 @@
 import type { TimestepSpacing } from './config';
-import {
-  readBoolean,
-  readChoice,
-  readNumber,
-  readOptionalNumber,
-  rejectUnsupported,
-  TIMESTEP_SPACINGS,
-} from './config';
-import { SchedulerConfigError } from './errors';
+import { readChoice, readOptionalNumber, readTimestepPlacement, rejectUnsupported } from './config';
 import type { NoiseSchedule } from './noise-schedule';
+import { readSigmaSpacingFlags } from './sigma-spacing-config';
 import {
   exponentialSigmas,
   interpOnIndexGrid,
@@ -52,21 +45,12 @@ export function readEulerScheduleOptions(
   },
 ): EulerScheduleOptions {
   const bounds = features.sigmaSpacings && features.sigmaBounds !== false;
-  const spacing = readChoice(config, 'timestep_spacing', TIMESTEP_SPACINGS, 'linspace');
-  const stepsOffset = readNumber(config, 'steps_offset', 0, { min: 0, integer: true });
+  const { spacing, stepsOffset } = readTimestepPlacement(config, 'linspace');
   let sigmaSpacing: EulerScheduleOptions['sigmaSpacing'] = 'interpolated';
   let finalSigma: EulerScheduleOptions['finalSigma'] = 'zero';
   let continuousTimesteps = false;
   if (features.sigmaSpacings) {
-    const karras = readBoolean(config, 'use_karras_sigmas', false);
-    const exponential = readBoolean(config, 'use_exponential_sigmas', false);
-    rejectUnsupported(config, 'use_beta_sigmas', false, 'beta-distribution sigmas are not implemented');
-    if (karras && exponential) {
-      throw new SchedulerConfigError(
-        'use_karras_sigmas',
-        'only one of use_karras_sigmas, use_exponential_sigmas',
-      );
-    }
+    const { karras, exponential } = readSigmaSpacingFlags(config);
     sigmaSpacing = karras ? 'karras' : exponential ? 'exponential' : 'interpolated';
   }
   if (bounds) {

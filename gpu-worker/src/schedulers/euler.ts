@@ -1,4 +1,5 @@
-import { createEulerFamily, denoised } from './euler-family';
+import { denoised, vPredictionScales } from './denoiser';
+import { createEulerFamily } from './euler-family';
 import { requireNoise, resultBuffer } from './tensor-ops';
 import type { Scheduler, SchedulerConfigInput, StepOptions } from './types';
 
@@ -39,8 +40,7 @@ export function createEuler(config: SchedulerConfigInput): Scheduler {
           x = new Float32Array(sample.length);
           for (let k = 0; k < x.length; k++) x[k] = sample[k] + f32(f32(noise[k] * sNoise) * churn);
         }
-        const vScale = f32(-sigma / f32(Math.sqrt(f32(f32(sigma * sigma) + 1))));
-        const vDenom = f32(f32(sigma * sigma) + 1);
+        const { vScale, vDenom } = vPredictionScales(sigma);
         for (let k = 0; k < out.length; k++) {
           const xk = x[k];
           const m = modelOutput[k];

@@ -1,5 +1,5 @@
 import { readBoolean, readNumber } from './config';
-import { denoised } from './euler-family';
+import { denoised, vPredictionScales } from './denoiser';
 import { eulerSchedule } from './euler-schedule';
 import { schedulerShell } from './scheduler-shell';
 import { readSigmaSchedulerConfig, sigmaInitNoise } from './sigma-scheduler-config';
@@ -58,8 +58,7 @@ export function createHeun(config: SchedulerConfigInput): Scheduler {
       const sigmaNext = firstOrder ? sigmas[i + 1] : sigmas[i];
       // The model was evaluated at sigma (first half) or at sigma_next (second half).
       const sigmaInput = firstOrder ? sigma : sigmaNext;
-      const vScale = f32(-sigmaInput / f32(Math.sqrt(f32(f32(sigmaInput * sigmaInput) + 1))));
-      const vDenom = f32(f32(sigmaInput * sigmaInput) + 1);
+      const { vScale, vDenom } = vPredictionScales(sigmaInput);
       const out = resultBuffer(options.out, sample.length);
       const slope = (k: number) => {
         const x = sample[k];

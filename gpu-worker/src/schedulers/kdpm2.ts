@@ -1,4 +1,4 @@
-import { denoised } from './euler-family';
+import { denoised, vPredictionScales } from './denoiser';
 import { eulerSchedule } from './euler-schedule';
 import { schedulerShell } from './scheduler-shell';
 import { readSigmaSchedulerConfig, sigmaInitNoise } from './sigma-scheduler-config';
@@ -79,8 +79,7 @@ export function createKdpm2(config: SchedulerConfigInput): Scheduler {
       const sigmaNext = firstOrder ? sigmas[i + 1] : sigmas[i];
       // The model was evaluated at sigma (first half) or at the midpoint (second half).
       const sigmaInput = firstOrder ? sigma : sigmaMid;
-      const vScale = f32(-sigmaInput / f32(Math.sqrt(f32(f32(sigmaInput * sigmaInput) + 1))));
-      const vDenom = f32(f32(sigmaInput * sigmaInput) + 1);
+      const { vScale, vDenom } = vPredictionScales(sigmaInput);
       const dt = firstOrder ? f32(sigmaMid - sigma) : f32(sigmaNext - sigma);
       let from: Float32Array;
       if (firstOrder) {

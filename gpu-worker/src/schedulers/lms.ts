@@ -1,4 +1,4 @@
-import { denoised } from './euler-family';
+import { denoised, vPredictionScales } from './denoiser';
 import { eulerSchedule } from './euler-schedule';
 import { schedulerShell } from './scheduler-shell';
 import { readSigmaSchedulerConfig, sigmaInitNoise } from './sigma-scheduler-config';
@@ -70,8 +70,7 @@ export function createLms(config: SchedulerConfigInput): Scheduler {
     step(modelOutput, t, sample, options) {
       const i = index.at(t, timesteps);
       const sigma = sigmas[i];
-      const vScale = f32(-sigma / f32(Math.sqrt(f32(f32(sigma * sigma) + 1))));
-      const vDenom = f32(f32(sigma * sigma) + 1);
+      const { vScale, vDenom } = vPredictionScales(sigma);
       const derivative = derivatives.length === LMS_ORDER ? (derivatives.shift() as Float32Array) : null;
       const d = derivative?.length === sample.length ? derivative : new Float32Array(sample.length);
       for (let k = 0; k < d.length; k++) {

@@ -1,4 +1,4 @@
-import { readBoolean, readChoice, readNumber, TIMESTEP_SPACINGS } from './config';
+import { readBoolean, readChoice, readTimestepPlacement } from './config';
 import { SchedulerConfigError } from './errors';
 import { noiseScheduleFromConfig } from './noise-schedule';
 import { schedulerShell } from './scheduler-shell';
@@ -35,8 +35,7 @@ export function createPndm(config: SchedulerConfigInput): Scheduler {
     ['epsilon', 'v_prediction'] as const,
     'epsilon',
   );
-  const spacing = readChoice(config, 'timestep_spacing', TIMESTEP_SPACINGS, 'leading');
-  const stepsOffset = readNumber(config, 'steps_offset', 0, { min: 0, integer: true });
+  const { spacing, stepsOffset } = readTimestepPlacement(config, 'leading');
   const finalAlphaCumprod = setAlphaToOne ? 1 : alphasCumprod[0];
   const alphaAt = (t: number) => (t >= 0 ? alphasCumprod[t] : finalAlphaCumprod);
 

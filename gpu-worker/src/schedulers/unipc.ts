@@ -4,19 +4,21 @@ import {
   readChoice,
   readNumber,
   readOptionalNumber,
+  readTimestepPlacement,
   rejectUnsupported,
-  TIMESTEP_SPACINGS,
 } from './config';
 import { dpmSchedule } from './dpm-solver-schedule';
 import { applyDynamicThresholding, readDynamicThresholding } from './dynamic-thresholding';
 import { SchedulerConfigError } from './errors';
 import { eulerAlphasCumprod } from './euler-schedule';
+import { MultistepHistory } from './multistep-history';
 import { noiseScheduleFromConfig } from './noise-schedule';
 import { schedulerShell } from './scheduler-shell';
+import { readSigmaSpacingFlags } from './sigma-spacing-config';
 import { StepIndex } from './step-index';
 import { resultBuffer } from './tensor-ops';
 import type { Scheduler, SchedulerConfigInput } from './types';
-import { addNoiseVp, vpCoefficients } from './vp-coefficients';
+import { addNoiseVp, vpCoefficients, vpDataPrediction } from './vp-coefficients';
 
 const f32 = Math.fround;
 
@@ -48,22 +50,12 @@ export function createUnipc(config: SchedulerConfigInput): Scheduler {
   const bh1 = solverType === 'bh1';
   const lowerOrderFinal = readBoolean(config, 'lower_order_final', true);
   const disableCorrector = readStepList(config, 'disable_corrector');
-  const karras = readBoolean(config, 'use_karras_sigmas', false);
-  const exponential = readBoolean(config, 'use_exponential_sigmas', false);
-  rejectUnsupported(config, 'use_beta_sigmas', false, 'beta-distribution sigmas are not implemented');
-  rejectUnsupported(config, 'use_flow_sigmas', false, 'flow-matching sigmas are not implemented');
+  const { karras, exponential } = readSigmaSpacingFlags(config, { rejectFlowSigmas: true });
   rejectUnsupported(config, 'solver_p', null, 'an external predictor scheduler is not supported');
-  if (karras && exponential) {
-    throw new SchedulerConfigError(
-      'use_karras_sigmas',
-      'only one of use_karras_sigmas, use_exponential_sigmas',
-    );
-  }
   const thresholding = readDynamicThresholding(config);
   const finalSigma = readChoice(config, 'final_sigmas_type', ['zero', 'sigma_min'] as const, 'zero');
   const scheduleOptions = {
-    spacing: readChoice(config, 'timestep_spacing', TIMESTEP_SPACINGS, 'linspace'),
-    stepsOffset: readNumber(config, 'steps_offset', 0, { min: 0, integer: true }),
+    ...readTimestepPlacement(config, 'linspace'),
     sigmaSpacing: karras ? 'karras' : exponential ? 'exponential' : 'interpolated',
     finalSigma,
     lambdaMinClipped: Number.NEGATIVE_INFINITY,
@@ -77,9 +69,8 @@ export function createUnipc(config: SchedulerConfigInput): Scheduler {
   let timesteps: number[] = [];
   let sigmas: Float32Array = new Float32Array(0);
   const index = new StepIndex('last');
-  // Converted model outputs (x0 or eps) of the previous steps, newest last (at most solver_order).
-  let history: Float32Array[] = [];
-  let lowerOrderNums = 0;
+  // Converted model outputs (x0 or eps) of the previous steps.
+  const history = new MultistepHistory(solverOrder);
   // The sample the last prediction started from, and its order: what UniC corrects.
   let lastSample: Float32Array | null = null;
   let lastOrder = 1;
@@ -96,8 +87,7 @@ export function createUnipc(config: SchedulerConfigInput): Scheduler {
       // Re-spaced sigmas end on their own last value when final_sigmas_type is sigma_min.
       if (scheduleOptions.sigmaSpacing !== 'interpolated' && finalSigma === 'sigma_min')
         sigmas[n] = sigmas[n - 1];
-      history = [];
-      lowerOrderNums = 0;
+      history.reset();
       lastSample = null;
       spare = undefined;
       return timesteps;
@@ -113,15 +103,15 @@ export function createUnipc(config: SchedulerConfigInput): Scheduler {
         biasUpdate(lastOrder, { from: i - 1, to: i, lastSample, model: converted }, x);
       }
       // The corrector has used the oldest output; its buffer takes the next step's output.
-      if (history.length === solverOrder) spare = history.shift();
+      spare = history.recycle();
       history.push(converted);
       const wanted = lowerOrderFinal ? Math.min(solverOrder, timesteps.length - i) : solverOrder;
-      lastOrder = Math.min(wanted, lowerOrderNums + 1);
+      lastOrder = Math.min(wanted, history.warmSteps + 1);
       // Kept by value: the caller may write the result over `sample`.
       lastSample = x === sample ? sample.slice() : x;
       const out = resultBuffer(options.out, sample.length);
       biasUpdate(lastOrder, { from: i, to: i + 1, lastSample, model: null }, out);
-      if (lowerOrderNums < solverOrder) lowerOrderNums++;
+      history.stepped();
       index.advance();
       return out;
     },
@@ -136,21 +126,22 @@ export function createUnipc(config: SchedulerConfigInput): Scheduler {
     batchSize: number | undefined,
     recycled: Float32Array | undefined,
   ) {
-    const { alpha, sigma } = vpCoefficients(sigmas[i]);
-    const out = recycled?.length === sample.length ? recycled : new Float32Array(sample.length);
-    for (let k = 0; k < out.length; k++) {
+    const c = vpCoefficients(sigmas[i]);
+    if (predictX0) {
+      const x0 = vpDataPrediction(predictionType, modelOutput, sample, c, recycled);
+      if (thresholding) applyDynamicThresholding(x0, batchSize, thresholding);
+      return x0;
+    }
+    const { alpha, sigma } = c;
+    const eps = recycled?.length === sample.length ? recycled : new Float32Array(sample.length);
+    for (let k = 0; k < eps.length; k++) {
       const m = modelOutput[k];
       const x = sample[k];
-      if (predictX0) {
-        if (predictionType === 'epsilon') out[k] = f32(f32(x - f32(sigma * m)) / alpha);
-        else if (predictionType === 'v_prediction') out[k] = f32(f32(alpha * x) - f32(sigma * m));
-        else out[k] = m;
-      } else if (predictionType === 'epsilon') out[k] = m;
-      else if (predictionType === 'v_prediction') out[k] = f32(f32(alpha * m) + f32(sigma * x));
-      else out[k] = f32(f32(x - f32(alpha * m)) / sigma);
+      if (predictionType === 'epsilon') eps[k] = m;
+      else if (predictionType === 'v_prediction') eps[k] = f32(f32(alpha * m) + f32(sigma * x));
+      else eps[k] = f32(f32(x - f32(alpha * m)) / sigma);
     }
-    if (predictX0 && thresholding) applyDynamicThresholding(out, batchSize, thresholding);
-    return out;
+    return eps;
   }
 
   /**
@@ -170,13 +161,13 @@ export function createUnipc(config: SchedulerConfigInput): Scheduler {
     const h = f32(t.lambda - s0.lambda);
     // The newest stored output and the older ones, history[-(k+1)] at sigma[from - k]: the
     // corrector runs before the new output is pushed, so for it these are one step further back.
-    const m0 = history[history.length - 1];
+    const m0 = history.newest();
     const ratios: number[] = [];
     const older: Float32Array[] = [];
     for (let k = 1; k < order; k++) {
       const lambdaK = vpCoefficients(sigmas[step.from - k]).lambda;
       ratios.push(f32(f32(lambdaK - s0.lambda) / h));
-      older.push(history[history.length - 1 - k]);
+      older.push(history.newest(k));
     }
     const hh = predictX0 ? -h : h;
     const hPhi1 = f32(Math.expm1(hh));

@@ -10,6 +10,46 @@ const REPLICATE = { tag: 'Replicate', auth: 'api_key', errorSchema: 'ReplicateEr
 const HOLD =
   'The request is held until the images exist (up to 540 s); answers carry `x-should-retry: false` once work was queued, so the `openai` client never re-POSTs it. Invalid fields are 400 with `param` naming the field.';
 
+/** What each OpenAI image route answers: the images, or one of these errors (in OpenAI's shape). */
+const OPENAI_IMAGES_ANSWER: Pick<ApiRoute, 'response' | 'errors'> = {
+  response: { status: 200, schema: 'OpenAIImagesResponse' },
+  errors: [
+    'invalid_json',
+    'unauthorized',
+    'insufficient_credits',
+    'not_found',
+    'rate_limited',
+    'internal_error',
+  ],
+};
+
+/** What both prediction-creating routes of a named model answer (the model and deployment routes). */
+const REPLICATE_CREATED_ANSWER: Pick<ApiRoute, 'response' | 'errors'> = {
+  response: { status: 201, schema: 'ReplicatePrediction' },
+  errors: [
+    'invalid_json',
+    'validation_error',
+    'unauthorized',
+    'not_found',
+    'insufficient_credits',
+    'rate_limited',
+  ],
+};
+
+/** One prediction as the answer (reading or canceling it). */
+const REPLICATE_PREDICTION_ANSWER: Pick<ApiRoute, 'response' | 'errors'> = {
+  response: { status: 200, schema: 'ReplicatePrediction' },
+  errors: ['unauthorized', 'not_found', 'rate_limited'],
+};
+
+/** Reading the catalog as Replicate models and versions (answers without a schema of ours). */
+const REPLICATE_MODEL_READ = {
+  ...REPLICATE,
+  method: 'get',
+  response: { status: 200 },
+  errors: ['unauthorized', 'not_found'],
+} satisfies Partial<ApiRoute>;
+
 export const COMPAT_ROUTES: ApiRoute[] = [
   {
     ...OPENAI,
@@ -18,15 +58,7 @@ export const COMPAT_ROUTES: ApiRoute[] = [
     operationId: 'openaiImagesGenerate',
     summary: `OpenAI \`images.generate\`. \`size\` maps to the model's nearest supported size (same aspect ratio, scaled down to its limits, multiples of 8). ${HOLD}`,
     body: 'OpenAIImageGenerateRequest',
-    response: { status: 200, schema: 'OpenAIImagesResponse' },
-    errors: [
-      'invalid_json',
-      'unauthorized',
-      'insufficient_credits',
-      'not_found',
-      'rate_limited',
-      'internal_error',
-    ],
+    ...OPENAI_IMAGES_ANSWER,
   },
   {
     ...OPENAI,
@@ -36,15 +68,7 @@ export const COMPAT_ROUTES: ApiRoute[] = [
     summary: `OpenAI \`images.edit\` (multipart: \`image\` or \`image[]\`, optional \`mask\` PNG whose fully transparent pixels mark the area to repaint; without a mask the image's own transparency, else img2img of the whole image). Pixels outside the mask come back unchanged. ${HOLD}`,
     body: 'OpenAIImageEditFields',
     bodyMediaType: 'multipart/form-data',
-    response: { status: 200, schema: 'OpenAIImagesResponse' },
-    errors: [
-      'invalid_json',
-      'unauthorized',
-      'insufficient_credits',
-      'not_found',
-      'rate_limited',
-      'internal_error',
-    ],
+    ...OPENAI_IMAGES_ANSWER,
   },
   {
     ...OPENAI,
@@ -54,15 +78,7 @@ export const COMPAT_ROUTES: ApiRoute[] = [
     summary: `OpenAI \`images.createVariation\` (multipart \`image\`): img2img of the image at strength 0.7. ${HOLD}`,
     body: 'OpenAIImageVariationFields',
     bodyMediaType: 'multipart/form-data',
-    response: { status: 200, schema: 'OpenAIImagesResponse' },
-    errors: [
-      'invalid_json',
-      'unauthorized',
-      'insufficient_credits',
-      'not_found',
-      'rate_limited',
-      'internal_error',
-    ],
+    ...OPENAI_IMAGES_ANSWER,
   },
   {
     ...REPLICATE,
@@ -72,15 +88,7 @@ export const COMPAT_ROUTES: ApiRoute[] = [
     summary:
       'Create a prediction on `ldm/<model>`. `Prefer: wait[=N]` holds the answer up to N s (max 60): finished, its `output` are data URLs (so `replicate.run()` returns FileOutput objects on any stack); not finished, the status says `starting` (the client then polls). Webhooks carry this prediction object, signed per Standard Webhooks (`Replicate.validateWebhook`); filters `start`, `output`, `logs`, `completed` (output arrives with completed, logs with start).',
     body: 'ReplicateModelPredictionRequest',
-    response: { status: 201, schema: 'ReplicatePrediction' },
-    errors: [
-      'invalid_json',
-      'validation_error',
-      'unauthorized',
-      'not_found',
-      'insufficient_credits',
-      'rate_limited',
-    ],
+    ...REPLICATE_CREATED_ANSWER,
   },
   {
     ...REPLICATE,
@@ -89,15 +97,7 @@ export const COMPAT_ROUTES: ApiRoute[] = [
     operationId: 'replicateCreateDeploymentPrediction',
     summary: 'Alias of the model route: a deployment here is the model itself.',
     body: 'ReplicateModelPredictionRequest',
-    response: { status: 201, schema: 'ReplicatePrediction' },
-    errors: [
-      'invalid_json',
-      'validation_error',
-      'unauthorized',
-      'not_found',
-      'insufficient_credits',
-      'rate_limited',
-    ],
+    ...REPLICATE_CREATED_ANSWER,
   },
   {
     ...REPLICATE,
@@ -129,8 +129,7 @@ export const COMPAT_ROUTES: ApiRoute[] = [
     path: '/replicate/v1/predictions/{id}',
     operationId: 'replicateGetPrediction',
     summary: 'One prediction.',
-    response: { status: 200, schema: 'ReplicatePrediction' },
-    errors: ['unauthorized', 'not_found', 'rate_limited'],
+    ...REPLICATE_PREDICTION_ANSWER,
   },
   {
     ...REPLICATE,
@@ -138,8 +137,7 @@ export const COMPAT_ROUTES: ApiRoute[] = [
     path: '/replicate/v1/predictions/{id}/cancel',
     operationId: 'replicateCancelPrediction',
     summary: 'Cancel; a finished prediction is returned as it is.',
-    response: { status: 200, schema: 'ReplicatePrediction' },
-    errors: ['unauthorized', 'not_found', 'rate_limited'],
+    ...REPLICATE_PREDICTION_ANSWER,
   },
   {
     tag: 'Replicate',
@@ -154,32 +152,23 @@ export const COMPAT_ROUTES: ApiRoute[] = [
     errors: ['unauthorized', 'forbidden', 'not_found'],
   },
   {
-    ...REPLICATE,
-    method: 'get',
+    ...REPLICATE_MODEL_READ,
     path: '/replicate/v1/models/{owner}/{name}',
     operationId: 'replicateGetModel',
     summary: "A model with its `latest_version` (and that version's `openapi_schema`).",
-    response: { status: 200 },
-    errors: ['unauthorized', 'not_found'],
   },
   {
-    ...REPLICATE,
-    method: 'get',
+    ...REPLICATE_MODEL_READ,
     path: '/replicate/v1/models/{owner}/{name}/versions',
     operationId: 'replicateListModelVersions',
     summary: "The model's versions as a Replicate page (`{previous, next, results}`): its catalog version.",
-    response: { status: 200 },
-    errors: ['unauthorized', 'not_found'],
   },
   {
-    ...REPLICATE,
-    method: 'get',
+    ...REPLICATE_MODEL_READ,
     path: '/replicate/v1/models/{owner}/{name}/versions/{id}',
     operationId: 'replicateGetModelVersion',
     summary:
       "A version; `openapi_schema.components.schemas.Input` describes the inputs with the model's limits.",
-    response: { status: 200 },
-    errors: ['unauthorized', 'not_found'],
   },
   {
     ...REPLICATE,

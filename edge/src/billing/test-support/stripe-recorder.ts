@@ -294,3 +294,18 @@ export async function startStripeRecorder(): Promise<StripeRecorder> {
   await listen();
   return recorder;
 }
+
+/** The Stripe secret key an edge pointed at a recorder uses (a test asserts it never leaks). */
+export const RECORDER_SECRET_KEY = 'sk_test_edge_recorder';
+/** The meter the edge reports usage to in these tests. */
+export const RECORDER_METER_EVENT_NAME = 'ldm_units_test';
+
+/** The edge vars that send its billing calls to `recorder`, with a short Stripe timeout. */
+export function recorderEdgeVars(recorder: StripeRecorder): Record<string, string> {
+  return {
+    STRIPE_SECRET_KEY: RECORDER_SECRET_KEY,
+    STRIPE_API_BASE: recorder.url,
+    STRIPE_METER_EVENT_NAME: RECORDER_METER_EVENT_NAME,
+    STRIPE_TIMEOUT_MS: '1000',
+  };
+}

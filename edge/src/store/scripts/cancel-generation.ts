@@ -1,19 +1,10 @@
 import { SCRIPTS } from '../../lua/scripts.generated';
 import { hashFromReply } from '../hash-reply';
-import { keys, QUEUE_GROUP } from '../keys';
+import { keys } from '../keys';
 import { type LuaScript, runScript, type ScriptRedis } from './run-script';
+import { SCRIPT_CONTEXT } from './script-context';
 
 export const CANCEL_GENERATION: LuaScript = SCRIPTS['cancel-generation'];
-
-const TEMPLATES = JSON.stringify({
-  job: keys.job('{}'),
-  followers: keys.jobFollowers('{}'),
-  account: keys.account('{}'),
-  active: keys.accountActive('{}'),
-  queue: keys.queue('{}'),
-  fp_live: keys.cacheLive('{}'),
-  group: QUEUE_GROUP,
-});
 
 export type CancelResult =
   | { outcome: 'canceled' | 'cancel_requested' | 'unchanged' | 'invalid_state'; job: Record<string, string> }
@@ -29,7 +20,7 @@ export async function cancelGeneration(
     redis,
     CANCEL_GENERATION,
     [keys.job(jobId)],
-    [TEMPLATES, accountId],
+    [SCRIPT_CONTEXT, accountId],
   );
   if (reply.outcome === 'not_found') return { outcome: 'not_found' };
   return { outcome: reply.outcome, job: hashFromReply(reply.job) ?? {} };

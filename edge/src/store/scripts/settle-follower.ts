@@ -1,21 +1,10 @@
 import { SCRIPTS } from '../../lua/scripts.generated';
 import { hashFromReply } from '../hash-reply';
-import { keys, QUEUE_GROUP } from '../keys';
+import { keys } from '../keys';
 import { type LuaScript, runScript, type ScriptRedis } from './run-script';
+import { SCRIPT_CONTEXT } from './script-context';
 
 export const SETTLE_FOLLOWER: LuaScript = SCRIPTS['settle-follower'];
-
-const TEMPLATES = JSON.stringify({
-  job: keys.job('{}'),
-  followers: keys.jobFollowers('{}'),
-  account: keys.account('{}'),
-  active: keys.accountActive('{}'),
-  queue: keys.queue('{}'),
-  fp_live: keys.cacheLive('{}'),
-  usage_day: keys.usageDay('{}', '{}'),
-  outbox: keys.usageOutbox(),
-  group: QUEUE_GROUP,
-});
 
 export type SettleOutcome = 'unchanged' | 'following' | 'succeeded' | 'failed' | 'requeued' | 'joined';
 
@@ -29,7 +18,7 @@ export async function settleFollower(
     redis,
     SETTLE_FOLLOWER,
     [keys.job(jobId)],
-    [TEMPLATES, day],
+    [SCRIPT_CONTEXT, day],
   );
   return { outcome: reply.outcome, job: hashFromReply(reply.job) };
 }
