@@ -62,6 +62,27 @@ export interface ImageSize {
   height: number;
 }
 
+/** The SDXL request fields (micro-conditioning and refiners' aesthetic scores). */
+export const SDXL_CONDITIONING_FIELDS = [
+  'original_size',
+  'crops_coords_top_left',
+  'target_size',
+  'negative_original_size',
+  'negative_crops_coords_top_left',
+  'negative_target_size',
+  'aesthetic_score',
+  'negative_aesthetic_score',
+] as const satisfies readonly (keyof ResolvedRequest)[];
+
+function pickDefined<T extends object, K extends keyof T>(
+  source: T,
+  keys: readonly K[],
+): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
+  return out;
+}
+
 function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0];
 }
@@ -110,6 +131,9 @@ export function resolveRequest(
     // Not a public request field: the edge sets it from the account or the catalog; a
     // standalone caller may name it. Absent = the worker's setting.
     ...(request.safety_checker ? { safety_checker: request.safety_checker } : {}),
+    // SDXL micro-conditioning: passed on only when given; their defaults depend on the output
+    // size and the model (refiner or base), so the SDXL pipeline fills them as diffusers does.
+    ...pickDefined(request, SDXL_CONDITIONING_FIELDS),
     scheduler: request.scheduler ?? model.default_scheduler,
     use_karras_sigmas: request.use_karras_sigmas ?? REQUEST_DEFAULTS.use_karras_sigmas,
     rng: request.rng ?? REQUEST_DEFAULTS.rng,

@@ -16,6 +16,8 @@ import { PromptEncoder } from './prompt-encoder';
 import { checkRequest, type PipelineRequest, type PipelineTask, type StandaloneRequest } from './request';
 import { applySafety } from './safety';
 import { schedulerForClass } from './scheduler-for-class';
+import { checkSdxlFields } from './sdxl-added';
+import { SdxlPromptEncoder } from './sdxl-prompt-encoder';
 import { emptyTimings, timed } from './timings';
 import type {
   GeneratedImage,
@@ -32,7 +34,7 @@ import type {
  */
 export class LatentDiffusionPipeline {
   readonly info: PipelineInfo;
-  private readonly prompts: PromptEncoder;
+  private readonly prompts: Pick<PromptEncoder, 'encode'>;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -74,12 +76,28 @@ export class LatentDiffusionPipeline {
       defaultScheduler: ownScheduler.scheduler,
       schedulerClass: ownScheduler.className,
       schedulerClassSupported: ownScheduler.equivalent,
-      clipSkipMax: model.textEncoder.clipSkipMax,
+      clipSkipMax: model.sdxl
+        ? Math.min(model.sdxl.textEncoder.clipSkipMax, model.sdxl.textEncoder2.clipSkipMax)
+        : model.textEncoder.clipSkipMax,
       hasSafetyChecker: model.safetyChecker !== undefined,
       maxPixels: options.maxPixels ?? LIMITS.dimensionMax * LIMITS.dimensionMax,
       fixedSize: fixed,
     };
-    this.prompts = new PromptEncoder(model.tokenizer, model.textEncoder, options.embeddingCacheSize ?? 64);
+    const cacheSize = options.embeddingCacheSize ?? 64;
+    this.prompts = model.sdxl
+      ? new SdxlPromptEncoder(model.tokenizer, model.sdxl, cacheSize)
+      : new PromptEncoder(model.tokenizer, model.textEncoder, cacheSize);
+    if (
+      model.sdxl?.vaeForceUpcast &&
+      model.vaeDecoder.session.inputMetadata.some((m) => m.isTensor && m.type === 'float16')
+    ) {
+      // diffusers upcasts such a VAE to float32 (the SDXL VAE overflows in float16); an ONNX
+      // graph's types are fixed at export, so the operator has to export it in float32.
+      (options.log ?? ((message: string) => console.warn(message)))(
+        'vae_decoder/model.onnx: float16, but its config says force_upcast (diffusers decodes in float32); export the VAE in float32 or use an fp16-fixed VAE, or images may be black',
+        'warn',
+      );
+    }
   }
 
   /** The ids the text encoder gets for a prompt (framed, padded), and whether it was truncated. */
@@ -123,6 +141,7 @@ export class LatentDiffusionPipeline {
   /** Checks a resolved request against this model without running anything (errors name the field). */
   check(request: PipelineRequest): void {
     checkRequest(request, this.info);
+    checkSdxlFields(this.model, request);
   }
 
   async generate(request: PipelineRequest, options: GenerateOptions = {}): Promise<GenerateResult> {

@@ -6,19 +6,21 @@ import { fixedDim } from '../model/session-metadata';
 import { createScheduler, timestepsForStrength } from '../schedulers';
 import type { InpaintOverlay } from './apply-overlay';
 import type { DenoiseSlot } from './denoise';
-import { usesGuidance } from './guidance';
 import { encodeImage } from './image-latents';
 import { binarizeMask, latentMask, maskedImage } from './inpaint-mask';
 import { noiseStream } from './noise-stream';
 import { PipelineInputError } from './pipeline-input-error';
 import { type PromptEmbedding, type PromptEncoder, padToChunks } from './prompt-encoder';
 import type { PipelineRequest } from './request';
+import { addedConditioning, classifierFreeGuidance } from './sdxl-added';
+import { zeroEmbedding } from './sdxl-prompt-encoder';
 import { type EncodedInputs, startingDraws } from './starting-noise';
 import { type Timings, timed } from './timings';
 
 export interface PrepareContext {
   model: LoadedModel;
-  prompts: PromptEncoder;
+  /** A PromptEncoder, or for SDXL exports an SdxlPromptEncoder (both encoders, pooled). */
+  prompts: Pick<PromptEncoder, 'encode'>;
   clock: RunClock;
   timings: Timings;
   maxInputPixels?: number;
@@ -41,6 +43,8 @@ export async function prepareRequest(
   const scaling = config.vaeScalingFactor;
   const plane = (request.width / config.vaeSpatialFactor) * (request.height / config.vaeSpatialFactor);
   const { cond, uncond } = await encodePrompts(ctx, request);
+  // SDXL's pooled text and time_ids, LCM's guidance embedding: the same for every image of the request.
+  const added = addedConditioning(ctx.model, request, cond, uncond);
   const inputs = request.task === 'txt2img' ? undefined : await encodeInputs(ctx, request);
   const slots: DenoiseSlot[] = [];
   let timesteps: number[] = [];
@@ -66,6 +70,7 @@ export async function prepareRequest(
       guidanceRescale: request.guidance_rescale ?? 0,
       cond,
       uncond,
+      ...(added ? { added } : {}),
     };
     if (!inputs) {
       scheduler.setTimesteps(request.steps);
@@ -107,9 +112,18 @@ async function encodePrompts(
 ): Promise<{ cond: PromptEmbedding; uncond?: PromptEmbedding }> {
   const clipSkip = request.clip_skip ?? 0;
   let cond = await ctx.prompts.encode(request.prompt, ctx.clock, ctx.timings, 'prompt', clipSkip);
-  let uncond = usesGuidance(request.guidance_scale)
-    ? await ctx.prompts.encode(request.negative_prompt, ctx.clock, ctx.timings, 'negative_prompt', clipSkip)
-    : undefined;
+  const forceZeros = ctx.model.sdxl?.forceZerosForEmptyPrompt && request.negative_prompt === '';
+  let uncond = !classifierFreeGuidance(ctx.model, request.guidance_scale)
+    ? undefined
+    : forceZeros
+      ? zeroEmbedding(cond)
+      : await ctx.prompts.encode(
+          request.negative_prompt,
+          ctx.clock,
+          ctx.timings,
+          'negative_prompt',
+          clipSkip,
+        );
   const fixed = fixedDim(ctx.model.unet.states, 1);
   if (fixed !== undefined) {
     // An export with a fixed text length (77) takes one chunk: 75 tokens.
