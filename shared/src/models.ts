@@ -35,6 +35,12 @@ export const ModelInfo = z
       .describe(
         'Largest clip_skip: the layers whose hidden states the text encoder export exposes. Absent: 0 (no clip_skip).',
       ),
+    sdxl: z
+      .enum(['base', 'refiner'])
+      .optional()
+      .describe(
+        'An SDXL-family export: base models take original_size, crops_coords_top_left, target_size and their negative_* variants; refiners (requires_aesthetics_score) also aesthetic_score and negative_aesthetic_score. Absent: none of these fields.',
+      ),
     safety_checker: z
       .enum(SAFETY_MODES)
       .optional()

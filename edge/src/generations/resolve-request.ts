@@ -6,6 +6,7 @@ import {
   type ModelInfo,
   resolveRequest,
   type SafetyMode,
+  SDXL_CONDITIONING_FIELDS,
 } from '@ldm/shared';
 import type { Config } from '../env';
 import { ApiError } from '../errors/api-error';
@@ -126,6 +127,20 @@ export function resolveGeneration(
           : `must be at most ${clipSkipMax} for ${model.name}`,
       limit: clipSkipMax,
     });
+  }
+  // SDXL conditioning fields only where the catalog says the export takes them.
+  for (const field of SDXL_CONDITIONING_FIELDS) {
+    if (resolved[field] === undefined) continue;
+    const aesthetic = field === 'aesthetic_score' || field === 'negative_aesthetic_score';
+    if (!model.sdxl || (aesthetic && model.sdxl !== 'refiner')) {
+      issues.push({
+        field,
+        message: aesthetic
+          ? `is for SDXL refiners; ${model.name} is not one`
+          : `is for SDXL models; ${model.name} is not one`,
+        limit: aesthetic ? 'an SDXL refiner' : 'an SDXL model',
+      });
+    }
   }
   if (resolved.use_karras_sigmas && !(KARRAS_SCHEDULERS as readonly string[]).includes(scheduler)) {
     issues.push({
