@@ -56,6 +56,26 @@ const sdxlFields = {
   negative_aesthetic_score: aestheticScore('aesthetic score of the unconditional pass (default 2.5).'),
 };
 
+/** SDXL base + refiner in one job (diffusers' "ensemble of expert denoisers"). */
+const refinerFields = {
+  refiner: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe(
+      "SDXL base models only: an SDXL refiner of the catalog that takes over at denoising_end (diffusers' denoising_end / denoising_start); the worker must serve both.",
+    ),
+  denoising_end: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .optional()
+    .describe(
+      'With refiner: the fraction of the noise schedule the base model denoises before the refiner continues (default 0.8).',
+    ),
+};
+
 /** A data URL (`data:image/png;base64,...`) or bare base64. Bytes and magic numbers are checked by the edge. */
 const imageInput = z
   .string()
@@ -100,6 +120,7 @@ export const GenerationRequest = z
         "Text-encoder layers to skip (diffusers' clip_skip): 1 uses the penultimate layer's output, then the final layer norm. 0 (default) is the last layer. Needs a text encoder export with hidden_states outputs.",
       ),
     ...sdxlFields,
+    ...refinerFields,
     scheduler: z.enum(SCHEDULERS).optional(),
     use_karras_sigmas: z
       .boolean()
@@ -168,6 +189,9 @@ export const GenerationRequest = z
         message: `${req.scheduler} has no Karras sigmas; use one of ${KARRAS_SCHEDULERS.join(', ')}`,
       });
     }
+    if (req.denoising_end !== undefined && req.refiner === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['denoising_end'], message: 'denoising_end needs a refiner' });
+    }
     if (req.mask && req.task !== 'inpaint') {
       ctx.addIssue({ code: 'custom', path: ['mask'], message: 'mask is only accepted for task inpaint' });
     }
@@ -196,6 +220,11 @@ export const JobInput = z
     clip_skip: z.int().optional(),
     // SDXL micro-conditioning as the caller gave it; absent = diffusers' default (the pipeline's).
     ...sdxlFields,
+    ...refinerFields,
+    refiner_version: z
+      .string()
+      .optional()
+      .describe("The refiner's catalog version (part of the cache fingerprint)."),
     safety_checker: z
       .enum(SAFETY_MODES)
       .optional()

@@ -35,6 +35,8 @@ export const REQUEST_DEFAULTS = {
   /** diffusers: guidance_rescale 0.0 (plain CFG), clip_skip None (the last layer). */
   guidance_rescale: 0,
   clip_skip: 0,
+  /** SDXL base + refiner: the base denoises the first 80 % (diffusers' documented high_noise_frac). */
+  denoising_end: 0.8,
   /** diffusers: use_karras_sigmas False; noise from torch.randn with a CPU generator per image. */
   use_karras_sigmas: false,
   rng: 'torch',
@@ -134,6 +136,14 @@ export function resolveRequest(
     // SDXL micro-conditioning: passed on only when given; their defaults depend on the output
     // size and the model (refiner or base), so the SDXL pipeline fills them as diffusers does.
     ...pickDefined(request, SDXL_CONDITIONING_FIELDS),
+    // A refiner takes over at denoising_end, diffusers' example's 0.8 unless given.
+    ...(request.refiner
+      ? {
+          refiner: request.refiner,
+          denoising_end: request.denoising_end ?? REQUEST_DEFAULTS.denoising_end,
+          ...(request.refiner_version ? { refiner_version: request.refiner_version } : {}),
+        }
+      : {}),
     scheduler: request.scheduler ?? model.default_scheduler,
     use_karras_sigmas: request.use_karras_sigmas ?? REQUEST_DEFAULTS.use_karras_sigmas,
     rng: request.rng ?? REQUEST_DEFAULTS.rng,

@@ -30,6 +30,14 @@ const SDXL: ModelInfo = {
   price: { per_image: 1, per_megapixel_step: 10, cache_hit: 0 },
 };
 
+const REFINER: ModelInfo = {
+  ...SDXL,
+  name: 'tiny-sdxl-refiner',
+  version: 'tiny-sdxl-refiner-v1',
+  description: 'Tiny SDXL refiner fixture (aesthetic-score time_ids).',
+  sdxl: 'refiner',
+};
+
 let e2e: E2eStack;
 let worker: WorkerProcess;
 let modelsDir: string;
@@ -37,8 +45,16 @@ let modelsDir: string;
 beforeAll(async () => {
   modelsDir = await mkdtemp(join(tmpdir(), 'ldm-e2e-sdxl-'));
   await writeTinySdxlModel(join(modelsDir, SDXL.name));
-  e2e = await startE2eStack({ vars: { LEASE_TTL_MS: '10000', MODELS_JSON: JSON.stringify([SDXL]) } });
-  worker = e2e.startWorker('w-sdxl', { extraModelDirs: { [SDXL.name]: join(modelsDir, SDXL.name) } });
+  await writeTinySdxlModel(join(modelsDir, REFINER.name), { refiner: true });
+  e2e = await startE2eStack({
+    vars: { LEASE_TTL_MS: '10000', MODELS_JSON: JSON.stringify([SDXL, REFINER]) },
+  });
+  worker = e2e.startWorker('w-sdxl', {
+    extraModelDirs: {
+      [SDXL.name]: join(modelsDir, SDXL.name),
+      [REFINER.name]: join(modelsDir, REFINER.name),
+    },
+  });
   await worker.waitForLog((l) => l.msg === 'worker ready', 60_000);
 });
 
@@ -70,6 +86,32 @@ describe('SDXL end to end', () => {
     const record = await e2e.get(conditioned.id);
     expect(record.input.original_size).toEqual([1024, 1024]);
     expect(record.input.crops_coords_top_left).toEqual([0, 128]);
+    expect(Buffer.compare(images[0], images[1])).not.toBe(0);
+  });
+
+  it('runs a base + refiner job on one worker; the refiner changes the image', async () => {
+    const base = {
+      model: SDXL.name,
+      prompt: 'a blue square',
+      seed: 12,
+      steps: 5,
+      scheduler: 'euler',
+    } as const;
+    const plain = await e2e.submit(base);
+    const refined = await e2e.submit({ ...base, refiner: REFINER.name, aesthetic_score: 8 });
+    const images: Buffer[] = [];
+    for (const job of [plain, refined]) {
+      const done = await e2e.waitFor(job.id, (g) => g.status === 'succeeded' || g.status === 'failed');
+      expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+      const res = await e2e.download(done.outputs[0].url);
+      images.push(
+        await sharp(Buffer.from(await res.arrayBuffer()))
+          .raw()
+          .toBuffer(),
+      );
+    }
+    const record = await e2e.get(refined.id);
+    expect([record.input.refiner, record.input.denoising_end]).toEqual([REFINER.name, 0.8]);
     expect(Buffer.compare(images[0], images[1])).not.toBe(0);
   });
 

@@ -47,6 +47,20 @@ describe('fingerprintOf: SDXL micro-conditioning', () => {
     );
     expect(new Set([plain, ...prints]).size).toBe(8);
   });
+
+  it('a base + refiner job differs by refiner, its version and denoising_end', async () => {
+    const job = { ...input, refiner: 'r', refiner_version: 'r1', denoising_end: 0.8 };
+    const prints = await Promise.all(
+      [
+        input,
+        job,
+        { ...job, refiner_version: 'r2' },
+        { ...job, denoising_end: 0.7 },
+        { ...job, refiner: 's' },
+      ].map((i) => fingerprintOf(i, {}, scope)),
+    );
+    expect(new Set(prints).size).toBe(5);
+  });
 });
 
 describe('fingerprintOf: noise source and Karras sigmas', () => {

@@ -1,8 +1,14 @@
 import type { LeasedJob } from '@ldm/shared';
-import { CONTENT_TYPES, encodeImage, type GenerateResult, type LatentDiffusionPipeline } from '../index';
+import {
+  CONTENT_TYPES,
+  encodeImage,
+  type GenerateResult,
+  generateWithRefiner,
+  type LatentDiffusionPipeline,
+} from '../index';
 import type { EdgeClient } from './edge-client';
 import { EdgeRequestError, isLeaseLost } from './edge-errors';
-import { classifyFailure, type Failure, InputImageError } from './failure';
+import { classifyFailure, type Failure, InputImageError, ModelNotLoadedError } from './failure';
 import type { HeldLease } from './held-lease';
 import { pipelineRequest } from './job-batches';
 import type { Logger } from './logger';
@@ -101,15 +107,18 @@ export class BatchRun {
     log.info('batch started', { jobs: running.length });
     let results: GenerateResult[];
     try {
-      results = await pipeline.generateBatch(
-        running.map((w) => requests.get(w) as NonNullable<ReturnType<typeof requests.get>>),
-        {
-          signal: this.controller.signal,
-          onProgress: ({ step, total }) => {
-            for (const w of running) w.lease.progress = { step, total };
-          },
+      const options = {
+        signal: this.controller.signal,
+        onProgress: ({ step, total }: { step: number; total: number }) => {
+          for (const w of running) w.lease.progress = { step, total };
         },
-      );
+      };
+      const batch = running.map((w) => requests.get(w) as NonNullable<ReturnType<typeof requests.get>>);
+      // A base + refiner job runs alone (job-batches.ts): both models of this worker, one after the other.
+      const refinerName = batch.length === 1 ? batch[0].refiner : undefined;
+      results = refinerName
+        ? [await generateWithRefiner(pipeline, this.refinerFor(refinerName), batch[0], options)]
+        : await pipeline.generateBatch(batch, options);
     } catch (error) {
       unwatch();
       this.endInference();
@@ -157,6 +166,13 @@ export class BatchRun {
         await this.settle(w, classifyFailure(error));
       }
     }
+  }
+
+  /** The refiner a base + refiner job names; a worker without it gives the job back (retryable). */
+  private refinerFor(name: string): LatentDiffusionPipeline {
+    const refiner = this.deps.pipelineFor(name);
+    if (!refiner) throw new ModelNotLoadedError(name);
+    return refiner;
   }
 
   /** Input images are fetched per job; a missing or refused one fails that job only. */

@@ -197,7 +197,18 @@ export class LatentDiffusionPipeline {
       clock,
       timings,
       maxInputPixels: this.options.maxInputPixels,
+      refineFrom: options.refineFrom,
     };
+    if (options.refineFrom) {
+      // One request at a time: latents[k] is image k of that request.
+      const wanted = resolved.length === 1 ? resolved[0].num_outputs : -1;
+      if (options.refineFrom.latents.length !== wanted) {
+        throw new PipelineInputError(
+          'refiner',
+          `got ${options.refineFrom.latents.length} latents for ${wanted} images`,
+        );
+      }
+    }
     if (options.signal?.aborted) throw new GenerationCanceledError(0);
     const perRequest: PreparedRequest[] = [];
     for (const request of resolved) perRequest.push(await prepareRequest(context, request));
@@ -225,6 +236,11 @@ export class LatentDiffusionPipeline {
     for (const [i, request] of resolved.entries()) {
       const images: GeneratedImage[] = [];
       for (const [k, slot] of perRequest[i].slots.entries()) {
+        if (options.latentsOnly) {
+          const size = { width: request.width, height: request.height };
+          images.push({ rgb: new Uint8Array(0), ...size, seed: request.seed + k, latents: slot.latents });
+          continue;
+        }
         const image = await timed(
           (ms) => {
             timings.vaeDecodeMs += ms;

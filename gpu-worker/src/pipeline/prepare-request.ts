@@ -6,6 +6,7 @@ import { fixedDim } from '../model/session-metadata';
 import { createScheduler, timestepsForStrength } from '../schedulers';
 import type { InpaintOverlay } from './apply-overlay';
 import type { DenoiseSlot } from './denoise';
+import { timestepsFrom, timestepsUntil } from './denoising-split';
 import { encodeImage } from './image-latents';
 import { binarizeMask, latentMask, maskedImage } from './inpaint-mask';
 import { noiseStream } from './noise-stream';
@@ -24,6 +25,17 @@ export interface PrepareContext {
   clock: RunClock;
   timings: Timings;
   maxInputPixels?: number;
+  /**
+   * A refiner's part of a base + refiner job: each image starts from the base's latents at
+   * `denoisingStart` (StableDiffusionXLImg2ImgPipeline with denoising_start: no VAE encode, no
+   * noise added).
+   */
+  refineFrom?: RefineFrom;
+}
+
+export interface RefineFrom {
+  latents: Float32Array[];
+  denoisingStart: number;
 }
 
 export interface PreparedRequest {
@@ -45,7 +57,12 @@ export async function prepareRequest(
   const { cond, uncond } = await encodePrompts(ctx, request);
   // SDXL's pooled text and time_ids, LCM's guidance embedding: the same for every image of the request.
   const added = addedConditioning(ctx.model, request, cond, uncond);
-  const inputs = request.task === 'txt2img' ? undefined : await encodeInputs(ctx, request);
+  const refineFrom = ctx.refineFrom;
+  const inputs = request.task === 'txt2img' || refineFrom ? undefined : await encodeInputs(ctx, request);
+  const numTrainTimesteps =
+    typeof config.schedulerConfig.num_train_timesteps === 'number'
+      ? config.schedulerConfig.num_train_timesteps
+      : 1000;
   const slots: DenoiseSlot[] = [];
   let timesteps: number[] = [];
   const schedulerConfig = request.use_karras_sigmas
@@ -56,6 +73,20 @@ export async function prepareRequest(
   for (let k = 0; k < request.num_outputs; k++) {
     const noise = noiseStream(request.seed + k, rng);
     const scheduler = createScheduler(request.scheduler, schedulerConfig);
+    if (refineFrom) {
+      timesteps = timestepsFrom(scheduler, request.steps, refineFrom.denoisingStart, numTrainTimesteps);
+      slots.push({
+        scheduler,
+        latents: refineFrom.latents[k].slice(),
+        noise,
+        guidance: request.guidance_scale,
+        guidanceRescale: request.guidance_rescale ?? 0,
+        cond,
+        uncond,
+        ...(added ? { added } : {}),
+      });
+      continue;
+    }
     const draws = startingDraws(noise, rng, inputs, {
       latentSize: 4 * plane,
       scaling,
@@ -73,8 +104,13 @@ export async function prepareRequest(
       ...(added ? { added } : {}),
     };
     if (!inputs) {
-      scheduler.setTimesteps(request.steps);
-      timesteps = scheduler.timesteps;
+      // Base of a base + refiner job: stop at denoising_end (the refiner goes on from there).
+      if (request.denoising_end !== undefined && request.refiner !== undefined) {
+        timesteps = timestepsUntil(scheduler, request.steps, request.denoising_end, numTrainTimesteps);
+      } else {
+        scheduler.setTimesteps(request.steps);
+        timesteps = scheduler.timesteps;
+      }
       slot.latents = initial.map((v) => v * scheduler.initNoiseSigma);
     } else {
       // SDEdit (Meng et al. 2021): noise the image to where the shortened schedule starts.

@@ -1,5 +1,6 @@
 import type { SafetyMode } from '@ldm/shared';
 import type { ProviderName, SessionOptions } from '../model/create-session';
+import type { RefineFrom } from './prepare-request';
 import type { PipelineRequest, PipelineTask } from './request';
 import type { Timings } from './timings';
 
@@ -53,6 +54,10 @@ export interface GenerateOptions {
   unetBatchLimit?: number;
   /** Also return each image's final latents (scaled, before VAE decode). */
   keepLatents?: boolean;
+  /** Return only the latents (no VAE decode, no safety check; `rgb` is empty): a refiner goes on from them. */
+  latentsOnly?: boolean;
+  /** Start each image from these latents at `denoisingStart` (the refiner of a base + refiner job). */
+  refineFrom?: RefineFrom;
 }
 
 export interface GeneratedImage {
