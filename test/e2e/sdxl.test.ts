@@ -58,6 +58,25 @@ beforeAll(async () => {
   await worker.waitForLog((l) => l.msg === 'worker ready', 60_000);
 });
 
+describe('SDXL worker', () => {
+  it('logs each model family and its memory plan (weights per network, text_encoder_2 included)', async () => {
+    const ready = (name: string) => worker.waitForLog((l) => l.msg === 'model ready' && l.model === name);
+    const base = await ready(SDXL.name);
+    expect(base.family).toBe('sdxl');
+    expect(Object.keys(base.weights_mib as object)).toContain('text_encoder_2');
+    expect((await ready(REFINER.name)).family).toBe('sdxl-refiner');
+    const ops = await worker.opsUrl();
+    const listed = (
+      (await (await fetch(`${ops}/models`)).json()) as {
+        data: { name: string; family: string; weights?: { total_bytes: number } }[];
+      }
+    ).data;
+    const entry = listed.find((m) => m.name === SDXL.name);
+    expect(entry?.family).toBe('sdxl');
+    expect(entry?.weights?.total_bytes).toBeGreaterThan(0);
+  });
+});
+
 afterAll(async () => {
   await e2e?.stop();
   await rm(modelsDir, { recursive: true, force: true });

@@ -71,6 +71,7 @@ export class LatentDiffusionPipeline {
       nativeHeight: fixed?.height ?? native,
       spatialFactor: f,
       unetInChannels: unet.inChannels,
+      family: model.sdxl ? (model.sdxl.requiresAestheticsScore ? 'sdxl-refiner' : 'sdxl') : 'sd',
       vaeScalingFactor: config.vaeScalingFactor,
       tasks,
       defaultScheduler: ownScheduler.scheduler,

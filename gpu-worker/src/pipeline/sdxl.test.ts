@@ -95,6 +95,16 @@ describe('SDXL generation', () => {
     expect(turbo.images[0].rgb.length).toBe(64 * 64 * 3);
   });
 
+  it('CFG as one UNet batch of 2 equals two runs of 1 (added inputs sliced per run)', async () => {
+    const request = await base.resolve({ prompt: 'a red circle', seed: 9, steps: 2, guidance_scale: 5 });
+    const together = await base.generate(request, { keepLatents: true });
+    const apart = await base.generate(request, { keepLatents: true, unetBatchLimit: 1 });
+    expect(apart.timings.unetRuns).toBe(2 * together.timings.unetRuns);
+    const a = together.images[0].latents as Float32Array;
+    const b = apart.images[0].latents as Float32Array;
+    expect(Buffer.compare(Buffer.from(a.buffer), Buffer.from(b.buffer))).toBe(0);
+  });
+
   it('the default micro-conditioning is the output size; other values change the image', async () => {
     const plain = await latentsOf(base, {});
     const explicit = await latentsOf(base, {

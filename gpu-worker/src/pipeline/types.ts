@@ -24,6 +24,8 @@ export interface PipelineInfo {
   /** Pixels per latent (VAE). Width and height must be multiples of it (and of 8). */
   spatialFactor: number;
   unetInChannels: number;
+  /** `sdxl` / `sdxl-refiner`: an SDXL-family export (two text encoders, text_embeds and time_ids). */
+  family: 'sd' | 'sdxl' | 'sdxl-refiner';
   vaeScalingFactor: number;
   tasks: readonly PipelineTask[];
   /** The export's own scheduler (scheduler_config.json's class) or, when that has no equivalent here, ddim. */
