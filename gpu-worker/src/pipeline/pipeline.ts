@@ -27,6 +27,9 @@ import type {
   PipelineInfo,
 } from './types';
 
+/** diffusers' StableDiffusionXLPipeline and its img2img/inpaint siblings: guidance_scale=5.0. */
+export const SDXL_DEFAULT_GUIDANCE_SCALE = 5;
+
 /**
  * A loaded latent diffusion model: tokenize -> text encoder -> UNet x steps with a scheduler
  * and classifier-free guidance -> VAE decode. Calls are serialised (one at a time per model),
@@ -121,6 +124,8 @@ export class LatentDiffusionPipeline {
       max_pixels: this.info.maxPixels,
       default_scheduler: this.info.defaultScheduler as (typeof SCHEDULERS)[number],
       size_multiple: multiple,
+      // StableDiffusionXL[Img2Img]Pipeline's default guidance_scale is 5.0 (SD's 7.5).
+      ...(this.info.family === 'sd' ? {} : { default_guidance_scale: SDXL_DEFAULT_GUIDANCE_SCALE }),
     };
   }
 

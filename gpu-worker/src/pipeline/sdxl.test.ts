@@ -55,6 +55,12 @@ describe('SDXL layout', () => {
     expect(base.info.tasks).toEqual(['txt2img', 'img2img', 'inpaint']);
     // Both fixture encoders have 2 layers: hidden_states[-(k + 2)] exists for k <= 1.
     expect(base.info.clipSkipMax).toBe(1);
+    // diffusers' SDXL default guidance_scale and native size (unet sample_size x VAE factor).
+    expect([base.requestDefaults.default_guidance_scale, sd.requestDefaults.default_guidance_scale]).toEqual([
+      5,
+      undefined,
+    ]);
+    expect([base.info.family, refiner.info.family, sd.info.family]).toEqual(['sdxl', 'sdxl-refiner', 'sd']);
   });
 
   it('an SDXL UNet without text_encoder_2 is a ModelFolderError naming it', async () => {
