@@ -55,6 +55,8 @@ export interface ModelDefaults {
   /** Without one, REQUEST_DEFAULTS.steps. */
   default_steps?: number;
   default_guidance_scale?: number;
+  /** Per-task strength defaults of the model's diffusers pipelines (SDXL: img2img 0.3, inpaint 0.9999). */
+  default_strength?: { img2img?: number; inpaint?: number };
   /** Width and height are multiples of this (default LIMITS.dimensionMultiple). */
   size_multiple?: number;
 }
@@ -149,6 +151,9 @@ export function resolveRequest(
     rng: request.rng ?? REQUEST_DEFAULTS.rng,
     seed: request.seed ?? randomSeed(),
     num_outputs: request.num_outputs ?? REQUEST_DEFAULTS.num_outputs,
-    strength: request.strength ?? REQUEST_DEFAULTS.strength[task],
+    strength:
+      request.strength ??
+      (task === 'img2img' || task === 'inpaint' ? model.default_strength?.[task] : undefined) ??
+      REQUEST_DEFAULTS.strength[task],
   };
 }

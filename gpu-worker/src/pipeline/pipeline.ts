@@ -29,6 +29,8 @@ import type {
 
 /** diffusers' StableDiffusionXLPipeline and its img2img/inpaint siblings: guidance_scale=5.0. */
 export const SDXL_DEFAULT_GUIDANCE_SCALE = 5;
+/** StableDiffusionXLImg2ImgPipeline strength=0.3, StableDiffusionXLInpaintPipeline strength=0.9999. */
+export const SDXL_DEFAULT_STRENGTH = { img2img: 0.3, inpaint: 0.9999 };
 
 /**
  * A loaded latent diffusion model: tokenize -> text encoder -> UNet x steps with a scheduler
@@ -125,7 +127,9 @@ export class LatentDiffusionPipeline {
       default_scheduler: this.info.defaultScheduler as (typeof SCHEDULERS)[number],
       size_multiple: multiple,
       // StableDiffusionXL[Img2Img]Pipeline's default guidance_scale is 5.0 (SD's 7.5).
-      ...(this.info.family === 'sd' ? {} : { default_guidance_scale: SDXL_DEFAULT_GUIDANCE_SCALE }),
+      ...(this.info.family === 'sd'
+        ? {}
+        : { default_guidance_scale: SDXL_DEFAULT_GUIDANCE_SCALE, default_strength: SDXL_DEFAULT_STRENGTH }),
     };
   }
 
