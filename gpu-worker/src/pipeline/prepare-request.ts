@@ -56,7 +56,9 @@ export async function prepareRequest(
   const plane = (request.width / config.vaeSpatialFactor) * (request.height / config.vaeSpatialFactor);
   const { cond, uncond } = await encodePrompts(ctx, request);
   // SDXL's pooled text and time_ids, LCM's guidance embedding: the same for every image of the request.
-  const added = addedConditioning(ctx.model, request, cond, uncond);
+  // A refiner's pass is diffusers' Img2Img pipeline (image = the base's latents).
+  const rules = request.task === 'txt2img' && !ctx.refineFrom ? 'text-to-image' : 'image-to-image';
+  const added = addedConditioning(ctx.model, request, cond, uncond, rules);
   const refineFrom = ctx.refineFrom;
   const inputs = request.task === 'txt2img' || refineFrom ? undefined : await encodeInputs(ctx, request);
   const numTrainTimesteps =

@@ -6,7 +6,7 @@ import { usesGuidance } from './guidance';
 import { PipelineInputError } from './pipeline-input-error';
 import type { PromptEmbedding } from './prompt-encoder';
 import type { PipelineRequest } from './request';
-import { addTimeIds, guidanceScaleEmbedding } from './sdxl-conditioning';
+import { addTimeIds, guidanceScaleEmbedding, type TimeIdsRules } from './sdxl-conditioning';
 
 /** One UNet row's added inputs (text_embeds, time_ids, timestep_cond). */
 export type AddedRow = Partial<Record<AddedInputName, Float32Array>>;
@@ -61,6 +61,8 @@ export function addedConditioning(
   request: PipelineRequest,
   cond: PromptEmbedding,
   uncond: PromptEmbedding | undefined,
+  /** image-to-image for img2img, inpaint and a refiner's pass (diffusers' Img2Img/Inpaint pipelines). */
+  rules: TimeIdsRules = request.task === 'txt2img' ? 'text-to-image' : 'image-to-image',
 ): AddedConditioning | undefined {
   const inputs = model.unet.added;
   if (!inputs.text_embeds && !inputs.time_ids && !inputs.timestep_cond) return undefined;
@@ -69,7 +71,7 @@ export function addedConditioning(
   if (model.sdxl) {
     if (!cond.pooled || (uncond && !uncond.pooled))
       throw new Error('SDXL prompt embedding without pooled output');
-    const ids = addTimeIds(request, request, model.sdxl.requiresAestheticsScore);
+    const ids = addTimeIds(request, request, model.sdxl.requiresAestheticsScore, rules);
     condRow.text_embeds = cond.pooled;
     condRow.time_ids = ids.cond;
     if (uncond?.pooled) {

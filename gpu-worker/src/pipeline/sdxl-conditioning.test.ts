@@ -79,38 +79,57 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
 
 describe('time_ids (_get_add_time_ids)', () => {
   it('defaults to the output size, crop (0, 0), in (height, width) order', () => {
-    const ids = addTimeIds({}, { width: 1024, height: 768 }, false);
+    const ids = addTimeIds({}, { width: 1024, height: 768 }, false, 'text-to-image');
     expect(Array.from(ids.cond)).toEqual([768, 1024, 0, 0, 768, 1024]);
     expect(Array.from(ids.uncond)).toEqual([768, 1024, 0, 0, 768, 1024]);
   });
 
-  it('takes original_size, crops_coords_top_left and target_size; negatives default to them', () => {
+  it('text-to-image: the unconditional row is the conditional one unless both negative sizes are given', () => {
     const fields = {
       original_size: [512, 640],
       crops_coords_top_left: [16, 32],
       target_size: [1024, 896],
     } as const;
-    const ids = addTimeIds(fields, { width: 896, height: 1024 }, false);
+    const out = { width: 896, height: 1024 };
+    const ids = addTimeIds(fields, out, false, 'text-to-image');
     expect(Array.from(ids.cond)).toEqual([512, 640, 16, 32, 1024, 896]);
     expect(Array.from(ids.uncond)).toEqual([512, 640, 16, 32, 1024, 896]);
-    const negative = addTimeIds(
-      { ...fields, negative_original_size: [256, 256], negative_crops_coords_top_left: [0, 8] },
-      { width: 896, height: 1024 },
+    // StableDiffusionXLPipeline: `if negative_original_size is not None and negative_target_size is not None`.
+    const one = addTimeIds({ ...fields, negative_original_size: [256, 256] }, out, false, 'text-to-image');
+    expect(Array.from(one.uncond)).toEqual([512, 640, 16, 32, 1024, 896]);
+    const both = addTimeIds(
+      { ...fields, negative_original_size: [256, 256], negative_target_size: [512, 512] },
+      out,
       false,
+      'text-to-image',
     );
-    expect(Array.from(negative.uncond)).toEqual([256, 256, 0, 8, 1024, 896]);
+    // negative_crops_coords_top_left has its own default, (0, 0).
+    expect(Array.from(both.uncond)).toEqual([256, 256, 0, 0, 512, 512]);
+  });
+
+  it('image-to-image: each negative size defaults to the positive one, the negative crop to (0, 0)', () => {
+    const fields = { original_size: [512, 640], crops_coords_top_left: [16, 32] } as const;
+    const ids = addTimeIds(
+      { ...fields, negative_original_size: [256, 256] },
+      { width: 64, height: 48 },
+      false,
+      'image-to-image',
+    );
+    expect(Array.from(ids.cond)).toEqual([512, 640, 16, 32, 48, 64]);
+    expect(Array.from(ids.uncond)).toEqual([256, 256, 0, 0, 48, 64]);
   });
 
   it('refiners (requires_aesthetics_score): original size, crop, aesthetic score 6.0 / 2.5', () => {
-    const ids = addTimeIds({}, { width: 1024, height: 1024 }, true);
+    const ids = addTimeIds({}, { width: 1024, height: 1024 }, true, 'image-to-image');
     expect(Array.from(ids.cond)).toEqual([1024, 1024, 0, 0, 6]);
     expect(Array.from(ids.uncond)).toEqual([1024, 1024, 0, 0, 2.5]);
     const scored = addTimeIds(
-      { aesthetic_score: 7.5, negative_aesthetic_score: 1 },
+      { aesthetic_score: 7.5, negative_aesthetic_score: 1, crops_coords_top_left: [8, 0] },
       { width: 64, height: 128 },
       true,
+      'image-to-image',
     );
-    expect(Array.from(scored.cond)).toEqual([128, 64, 0, 0, 7.5]);
+    expect(Array.from(scored.cond)).toEqual([128, 64, 8, 0, 7.5]);
     expect(Array.from(scored.uncond)).toEqual([128, 64, 0, 0, 1]);
   });
 });
@@ -216,7 +235,7 @@ describe('prompt embeddings of the two encoders', () => {
 
   it('force_zeros_for_empty_prompt: the UNet rows of a request without a negative prompt', async () => {
     const cond = await encoder.encode('a red circle', new RunClock(), emptyTimings());
-    const request = { width: 64, height: 48, guidance_scale: 5 } as PipelineRequest;
+    const request = { task: 'txt2img', width: 64, height: 48, guidance_scale: 5 } as PipelineRequest;
     const added = addedConditioning(model, request, cond, zeroEmbedding(cond));
     expect(Array.from(added?.cond.time_ids ?? [])).toEqual([48, 64, 0, 0, 48, 64]);
     expect(Array.from(added?.uncond?.time_ids ?? [])).toEqual([48, 64, 0, 0, 48, 64]);

@@ -17,24 +17,40 @@ export interface MicroConditioning {
 export const DEFAULT_AESTHETIC_SCORE = 6.0;
 export const DEFAULT_NEGATIVE_AESTHETIC_SCORE = 2.5;
 
+/** Which diffusers pipeline's rules: StableDiffusionXLPipeline, or its Img2Img/Inpaint siblings (and refiners). */
+export type TimeIdsRules = 'text-to-image' | 'image-to-image';
+
 /**
- * `time_ids` of the conditional and unconditional rows, as diffusers' `_get_add_time_ids`:
- * base models take original_size + crops_coords_top_left + target_size (6 values), refiners
- * (`requires_aesthetics_score`) original_size + crops_coords_top_left + aesthetic_score (5).
- * Defaults as `__call__`: original and target size = the output (height, width), crop (0, 0),
- * the negative_* ones = the positive ones, aesthetic scores 6.0 and 2.5.
+ * `time_ids` of the conditional and unconditional rows, as diffusers builds them. Defaults:
+ * original and target size = the output (height, width), crop (0, 0); the negative crop is
+ * (0, 0) too, not the positive one (its own argument's default).
+ * - text-to-image (`StableDiffusionXLPipeline`): original_size + crops_coords_top_left +
+ *   target_size; the unconditional row differs only when both negative_original_size and
+ *   negative_target_size are given, else it is the conditional row.
+ * - image-to-image (`...Img2ImgPipeline`, `...InpaintPipeline`, a refiner's pass): the
+ *   negative sizes default one by one to the positive ones; refiners
+ *   (`requires_aesthetics_score`) end both rows in the aesthetic score (6.0 / 2.5) instead
+ *   of the target size (5 values).
  */
 export function addTimeIds(
   fields: MicroConditioning,
   output: { width: number; height: number },
   requiresAestheticsScore: boolean,
+  rules: TimeIdsRules,
 ): { cond: Float32Array; uncond: Float32Array } {
   const size: Pair = [output.height, output.width];
   const original = fields.original_size ?? size;
   const crop = fields.crops_coords_top_left ?? [0, 0];
   const target = fields.target_size ?? size;
+  const negCrop = fields.negative_crops_coords_top_left ?? [0, 0];
+  if (rules === 'text-to-image' && !requiresAestheticsScore) {
+    const cond = Float32Array.from([...original, ...crop, ...target]);
+    const { negative_original_size: negOriginal, negative_target_size: negTarget } = fields;
+    const uncond =
+      negOriginal && negTarget ? Float32Array.from([...negOriginal, ...negCrop, ...negTarget]) : cond.slice();
+    return { cond, uncond };
+  }
   const negOriginal = fields.negative_original_size ?? original;
-  const negCrop = fields.negative_crops_coords_top_left ?? crop;
   const negTarget = fields.negative_target_size ?? target;
   if (requiresAestheticsScore) {
     return {

@@ -123,7 +123,7 @@ describe('SDXL generation', () => {
       { original_size: [1024, 1024] },
       { crops_coords_top_left: [0, 256] },
       { target_size: [32, 64] },
-      { negative_original_size: [512, 512] },
+      { negative_original_size: [512, 512], negative_target_size: [512, 512] },
     ]) {
       const changed = await latentsOf(base, change);
       expect(
@@ -131,6 +131,9 @@ describe('SDXL generation', () => {
         JSON.stringify(change),
       ).not.toBe(0);
     }
+    // As StableDiffusionXLPipeline: one negative size alone leaves the unconditional row as it is.
+    const alone = await latentsOf(base, { negative_original_size: [512, 512] });
+    expect(Buffer.compare(Buffer.from(plain.buffer), Buffer.from(alone.buffer))).toBe(0);
   });
 
   it('force_zeros_for_empty_prompt: without a negative prompt the unconditional row is zeros, not the encoding of ""', async () => {
