@@ -151,6 +151,9 @@ async function encodePrompts(
   const clipSkip = request.clip_skip ?? 0;
   let cond = await ctx.prompts.encode(request.prompt, ctx.clock, ctx.timings, 'prompt', clipSkip);
   const forceZeros = ctx.model.sdxl?.forceZerosForEmptyPrompt && request.negative_prompt === '';
+  // diffusers' SDXL encode_prompt applies clip_skip to the prompt only: the negative prompt
+  // always takes hidden_states[-2].
+  const negativeClipSkip = ctx.model.sdxl ? 0 : clipSkip;
   let uncond = !classifierFreeGuidance(ctx.model, request.guidance_scale)
     ? undefined
     : forceZeros
@@ -160,7 +163,7 @@ async function encodePrompts(
           ctx.clock,
           ctx.timings,
           'negative_prompt',
-          clipSkip,
+          negativeClipSkip,
         );
   const fixed = fixedDim(ctx.model.unet.states, 1);
   if (fixed !== undefined) {
@@ -181,8 +184,12 @@ async function encodePrompts(
   if (uncond && uncond.chunks !== cond.chunks) {
     const chunks = Math.max(cond.chunks, uncond.chunks);
     const empty = await ctx.prompts.encode('', ctx.clock, ctx.timings, 'negative_prompt', clipSkip);
+    const emptyNegative =
+      negativeClipSkip === clipSkip
+        ? empty
+        : await ctx.prompts.encode('', ctx.clock, ctx.timings, 'negative_prompt', negativeClipSkip);
     cond = padToChunks(cond, chunks, empty);
-    uncond = padToChunks(uncond, chunks, empty);
+    uncond = padToChunks(uncond, chunks, emptyNegative);
   }
   return { cond, uncond };
 }

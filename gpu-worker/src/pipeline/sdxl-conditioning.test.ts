@@ -6,6 +6,7 @@ import { HIDDEN, SEQ_LEN, weights } from '../../test-fixtures/tiny-models';
 import { SDXL_FIXTURE, writeTinySdxlModel } from '../../test-fixtures/tiny-sdxl';
 import { type LoadedModel, loadModel } from '../model/load-model';
 import { RunClock } from '../model/run-clock';
+import { prepareRequest } from './prepare-request';
 import type { PipelineRequest } from './request';
 import { addedConditioning } from './sdxl-added';
 import { addTimeIds, guidanceScaleEmbedding } from './sdxl-conditioning';
@@ -181,6 +182,21 @@ describe('prompt embeddings of the two encoders', () => {
     encoder = new SdxlPromptEncoder(model.tokenizer, model.sdxl);
   });
 
+  const resolveForTest = (fields: Partial<PipelineRequest>): PipelineRequest => ({
+    task: 'txt2img',
+    prompt: '',
+    negative_prompt: '',
+    width: 64,
+    height: 64,
+    steps: 2,
+    guidance_scale: 5,
+    scheduler: 'ddim',
+    seed: 1,
+    num_outputs: 1,
+    strength: 1,
+    ...fields,
+  });
+
   afterAll(async () => {
     await model?.release();
     await refinerModel?.release();
@@ -231,6 +247,19 @@ describe('prompt embeddings of the two encoders', () => {
       pen2.subarray(5 * F.hidden2, 6 * F.hidden2),
       1e-5,
     );
+  });
+
+  it("clip_skip applies to the prompt only: the negative prompt keeps hidden_states[-2] (diffusers' encode_prompt)", async () => {
+    const request = await resolveForTest({ prompt: 'a red circle', negative_prompt: 'blurry', clip_skip: 1 });
+    const clock = new RunClock();
+    const timings = emptyTimings();
+    const prepared = await prepareRequest({ model, prompts: encoder, clock, timings }, request);
+    const slot = prepared.slots[0];
+    const skipped = await encoder.encode('a red circle', clock, timings, 'prompt', 1);
+    const negative = await encoder.encode('blurry', clock, timings, 'negative_prompt', 0);
+    expect(Array.from(slot.cond.data)).toEqual(Array.from(skipped.data));
+    expect(Array.from(slot.uncond?.data ?? [])).toEqual(Array.from(negative.data));
+    expect(Array.from(slot.added?.uncond?.text_embeds ?? [])).toEqual(Array.from(negative.pooled ?? [1]));
   });
 
   it('force_zeros_for_empty_prompt: the UNet rows of a request without a negative prompt', async () => {
