@@ -8,11 +8,12 @@ import {
 } from '../index';
 import type { EdgeClient } from './edge-client';
 import { EdgeRequestError, isLeaseLost } from './edge-errors';
-import { classifyFailure, type Failure, InputImageError, ModelNotLoadedError } from './failure';
+import { classifyFailure, type Failure, InputImageError } from './failure';
 import type { HeldLease } from './held-lease';
 import { pipelineRequest } from './job-batches';
 import type { Logger } from './logger';
 import type { JobOutcome, WorkerMetrics } from './metrics';
+import { refinerFor } from './refiner-for';
 import type { OutputToSpool, Spool, SpooledResult } from './spool';
 
 /** A leased job and the lease this worker holds on it (heartbeats already running). */
@@ -117,7 +118,14 @@ export class BatchRun {
       // A base + refiner job runs alone (job-batches.ts): both models of this worker, one after the other.
       const refinerName = batch.length === 1 ? batch[0].refiner : undefined;
       results = refinerName
-        ? [await generateWithRefiner(pipeline, this.refinerFor(refinerName), batch[0], options)]
+        ? [
+            await generateWithRefiner(
+              pipeline,
+              refinerFor(refinerName, this.deps.pipelineFor),
+              batch[0],
+              options,
+            ),
+          ]
         : await pipeline.generateBatch(batch, options);
     } catch (error) {
       unwatch();
@@ -166,13 +174,6 @@ export class BatchRun {
         await this.settle(w, classifyFailure(error));
       }
     }
-  }
-
-  /** The refiner a base + refiner job names; a worker without it gives the job back (retryable). */
-  private refinerFor(name: string): LatentDiffusionPipeline {
-    const refiner = this.deps.pipelineFor(name);
-    if (!refiner) throw new ModelNotLoadedError(name);
-    return refiner;
   }
 
   /** Input images are fetched per job; a missing or refused one fails that job only. */
