@@ -1,5 +1,5 @@
 /**
- * Pipeline benchmark: `npm run bench:pipeline -- [--model <dir>] [--steps 25] [--runs 5]`.
+ * Pipeline benchmark: `npm run bench:pipeline -- [--model <dir> | --fixture sd|sdxl] [--steps 25] [--runs 5]`.
  * Times every stage of txt2img at the model's native size (tokenize, text encoder, each UNet
  * step, scheduler, VAE decode, PNG encode), images/s, peak RSS, the share of wall time spent
  * outside onnxruntime's run() (target <= 3% on the demo model), and classifier-free guidance
@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { encodeImage, type GenerateResult, loadPipeline, resolveAndGenerate } from '../src/index';
 import { exists } from '../src/model/read-config';
 import { writeTinyModel } from '../test-fixtures/tiny-sd-folder';
+import { writeTinySdxlModel } from '../test-fixtures/tiny-sdxl';
 import { median, ms, percentile, sum } from './pipeline-stats';
 
 const DEMO_MODEL = 'models/demo-shapes';
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       model: { type: 'string' },
+      /** Without --model: `sd` (default: the demo model when built, else the tiny SD fixture) or `sdxl` (the tiny SDXL fixture). */
+      fixture: { type: 'string' },
       steps: { type: 'string', default: '25' },
       runs: { type: 'string', default: '5' },
       warmup: { type: 'string', default: '3' },
@@ -47,6 +50,15 @@ async function main(): Promise<void> {
   });
   let fixtureDir: string | undefined;
   let modelDir = values.model;
+  if (!modelDir && values.fixture === 'sdxl') {
+    fixtureDir = await mkdtemp(join(tmpdir(), 'ldm-bench-'));
+    modelDir = await writeTinySdxlModel(join(fixtureDir, 'tiny-sdxl'));
+  } else if (!modelDir && values.fixture === 'sd') {
+    fixtureDir = await mkdtemp(join(tmpdir(), 'ldm-bench-'));
+    modelDir = await writeTinyModel(join(fixtureDir, 'tiny'));
+  } else if (values.fixture !== undefined && values.fixture !== 'sd' && values.fixture !== 'sdxl') {
+    throw new Error(`--fixture ${values.fixture}: expected sd or sdxl`);
+  }
   if (!modelDir) {
     if (await exists(join(DEMO_MODEL, 'model_index.json'))) modelDir = DEMO_MODEL;
     else {

@@ -23,6 +23,7 @@ export {
   probeProvider,
   selectProvider,
 } from './model/providers';
+export { generateWithRefiner } from './pipeline/base-and-refiner';
 export { batchKey } from './pipeline/batch-key';
 export { LatentDiffusionPipeline, loadPipeline } from './pipeline/pipeline';
 export { GenerationCanceledError, PipelineInputError } from './pipeline/pipeline-input-error';

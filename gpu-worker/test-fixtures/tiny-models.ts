@@ -8,7 +8,7 @@ export const VOCAB_SIZE = 49408;
 export type TimestepVariant = 'int64' | 'int32' | 'float32' | 'float32-scalar' | 'float16';
 
 /** Fixed pseudo-random weights so every fixture build is byte-identical. */
-function weights(count: number, seed: number, scale: number): Float32Array {
+export function weights(count: number, seed: number, scale: number): Float32Array {
   const out = new Float32Array(count);
   let s = seed >>> 0;
   for (let i = 0; i < count; i++) {
@@ -19,12 +19,12 @@ function weights(count: number, seed: number, scale: number): Float32Array {
 }
 
 /** Declared input: float tensors of an fp16 export are cast to float32 right away (CPU kernels). */
-function floatInput(g: OnnxGraph, name: string, io: ElementType, shape: Dim[]): string {
+export function floatInput(g: OnnxGraph, name: string, io: ElementType, shape: Dim[]): string {
   g.input(name, io, shape);
   return io === 'float16' ? g.node('Cast', [name], { to: onnxElementType('float32') }) : name;
 }
 
-function floatOutput(g: OnnxGraph, value: string, name: string, io: ElementType, shape: Dim[]): void {
+export function floatOutput(g: OnnxGraph, value: string, name: string, io: ElementType, shape: Dim[]): void {
   g.node('Cast', [value], { to: onnxElementType(io) }, name);
   g.output(name, io, shape);
 }

@@ -25,6 +25,57 @@ const dimension = (name: 'width' | 'height') =>
       `Pixels; a multiple of 8 within the model's limits. Defaults to the model's native size; for img2img and inpaint to the input image's size rounded down to a multiple of 8 (the image is resized to the output size, as diffusers does).`,
     );
 
+/** SDXL micro-conditioning: a (height, width) or (top, left) pair in pixels, diffusers' tuple order. */
+const pixelPair = (min: number, what: string) =>
+  z
+    .tuple([
+      z.int().min(min).max(LIMITS.microConditioningMax),
+      z.int().min(min).max(LIMITS.microConditioningMax),
+    ])
+    .optional()
+    .describe(`SDXL models only: ${what}`);
+
+const aestheticScore = (what: string) =>
+  z.number().min(0).max(LIMITS.aestheticScoreMax).optional().describe(`SDXL refiners only: ${what}`);
+
+/** The SDXL conditioning fields, in the request and (as given) in the job. */
+const sdxlFields = {
+  original_size: pixelPair(
+    1,
+    '[height, width] of the training image the model should imitate (diffusers original_size). Default: the output size.',
+  ),
+  crops_coords_top_left: pixelPair(0, '[top, left] crop the model should imitate. Default: [0, 0].'),
+  target_size: pixelPair(1, '[height, width] target size conditioning. Default: the output size.'),
+  negative_original_size: pixelPair(1, 'original_size of the unconditional pass. Default: original_size.'),
+  negative_crops_coords_top_left: pixelPair(
+    0,
+    'crops_coords_top_left of the unconditional pass. Default: crops_coords_top_left.',
+  ),
+  negative_target_size: pixelPair(1, 'target_size of the unconditional pass. Default: target_size.'),
+  aesthetic_score: aestheticScore('aesthetic score conditioning (diffusers default 6.0).'),
+  negative_aesthetic_score: aestheticScore('aesthetic score of the unconditional pass (default 2.5).'),
+};
+
+/** SDXL base + refiner in one job (diffusers' "ensemble of expert denoisers"). */
+const refinerFields = {
+  refiner: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe(
+      "SDXL base models only: an SDXL refiner of the catalog that takes over at denoising_end (diffusers' denoising_end / denoising_start); the worker must serve both.",
+    ),
+  denoising_end: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .optional()
+    .describe(
+      'With refiner: the fraction of the noise schedule the base model denoises before the refiner continues (default 0.8).',
+    ),
+};
+
 /** A data URL (`data:image/png;base64,...`) or bare base64. Bytes and magic numbers are checked by the edge. */
 const imageInput = z
   .string()
@@ -70,6 +121,8 @@ export const GenerationRequest = z
       .describe(
         "Text-encoder layers to skip (diffusers' clip_skip): 1 uses the penultimate layer's output, then the final layer norm. 0 (default) is the last layer. Needs a text encoder export with hidden_states outputs.",
       ),
+    ...sdxlFields,
+    ...refinerFields,
     scheduler: z.enum(SCHEDULERS).optional(),
     use_karras_sigmas: z
       .boolean()
@@ -138,6 +191,9 @@ export const GenerationRequest = z
         message: `${req.scheduler} has no Karras sigmas; use one of ${KARRAS_SCHEDULERS.join(', ')}`,
       });
     }
+    if (req.denoising_end !== undefined && req.refiner === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['denoising_end'], message: 'denoising_end needs a refiner' });
+    }
     if (req.mask && req.task !== 'inpaint') {
       ctx.addIssue({ code: 'custom', path: ['mask'], message: 'mask is only accepted for task inpaint' });
     }
@@ -171,6 +227,13 @@ export const JobInput = z
     // Optional: jobs stored before these fields existed have none (= 0, diffusers' default).
     guidance_rescale: z.number().optional(),
     clip_skip: z.int().optional(),
+    // SDXL micro-conditioning as the caller gave it; absent = diffusers' default (the pipeline's).
+    ...sdxlFields,
+    ...refinerFields,
+    refiner_version: z
+      .string()
+      .optional()
+      .describe("The refiner's catalog version (part of the cache fingerprint)."),
     safety_checker: z
       .enum(SAFETY_MODES)
       .optional()

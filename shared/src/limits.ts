@@ -30,6 +30,10 @@ export const LIMITS = {
   /** `clip_skip`: text-encoder layers skipped (diffusers: hidden_states[-(clip_skip + 1)]). */
   clipSkipMax: 12,
   numOutputsMax: 4,
+  /** SDXL micro-conditioning (`original_size`, `target_size`, crop): largest value of each side, in pixels. */
+  microConditioningMax: 16_384,
+  /** SDXL refiners' `aesthetic_score` (LAION aesthetic ratings are 0-10). */
+  aestheticScoreMax: 10,
   seedMax: 4_294_967_295,
   /** Decoded bytes of one input image (`image` or `mask`). */
   imageMaxBytes: IMAGE_MAX_BYTES,

@@ -35,6 +35,18 @@ export const ModelInfo = z
       .describe(
         'Largest clip_skip: the layers whose hidden states the text encoder export exposes. Absent: 0 (no clip_skip).',
       ),
+    default_strength: z
+      .object({ img2img: z.number().gt(0).max(1).optional(), inpaint: z.number().gt(0).max(1).optional() })
+      .optional()
+      .describe(
+        "Strength when a request names none, per task, as the model's diffusers pipelines have it (SDXL: img2img 0.3, inpaint 0.9999). Absent: 0.8 and 1.0.",
+      ),
+    sdxl: z
+      .enum(['base', 'refiner'])
+      .optional()
+      .describe(
+        'An SDXL-family export: base models take original_size, crops_coords_top_left, target_size and their negative_* variants; refiners (requires_aesthetics_score) also aesthetic_score and negative_aesthetic_score. Absent: none of these fields.',
+      ),
     safety_checker: z
       .enum(SAFETY_MODES)
       .optional()

@@ -80,6 +80,27 @@ describe('resolveRequest: one set of defaults, as diffusers', () => {
     expect(resolveRequest(given, bare, { width: 999, height: 999 })).toEqual(given);
   });
 
+  it("takes the model's per-task strength defaults (SDXL pipelines: 0.3 and 0.9999) over the shared ones", () => {
+    const sdxl = { ...bare, default_strength: { img2img: 0.3, inpaint: 0.9999 } };
+    expect(resolveRequest({ task: 'img2img' }, sdxl).strength).toBe(0.3);
+    expect(resolveRequest({ task: 'inpaint' }, sdxl).strength).toBe(0.9999);
+    expect(resolveRequest({ task: 'img2img', strength: 0.5 }, sdxl).strength).toBe(0.5);
+    expect(resolveRequest({ task: 'txt2img' }, sdxl).strength).toBe(1);
+    expect(resolveRequest({ task: 'img2img' }, bare).strength).toBe(0.8);
+  });
+
+  it('passes the SDXL fields on only when given; a refiner brings denoising_end 0.8', () => {
+    expect(resolveRequest({}, bare)).not.toHaveProperty('original_size');
+    const given = resolveRequest({ original_size: [1024, 768], aesthetic_score: 7, refiner: 'r' }, bare);
+    expect([given.original_size, given.aesthetic_score, given.refiner, given.denoising_end]).toEqual([
+      [1024, 768],
+      7,
+      'r',
+      0.8,
+    ]);
+    expect(resolveRequest({ denoising_end: 0.7 }, bare)).not.toHaveProperty('denoising_end');
+  });
+
   it('draws a seed in the API range when the request has none', () => {
     const seeds = new Set(Array.from({ length: 20 }, () => resolveRequest({}, bare).seed));
     expect(seeds.size).toBeGreaterThan(1);

@@ -35,6 +35,8 @@ export const REQUEST_DEFAULTS = {
   /** diffusers: guidance_rescale 0.0 (plain CFG), clip_skip None (the last layer). */
   guidance_rescale: 0,
   clip_skip: 0,
+  /** SDXL base + refiner: the base denoises the first 80 % (diffusers' documented high_noise_frac). */
+  denoising_end: 0.8,
   /** diffusers: use_karras_sigmas False; noise from torch.randn with a CPU generator per image. */
   use_karras_sigmas: false,
   rng: 'torch',
@@ -53,6 +55,8 @@ export interface ModelDefaults {
   /** Without one, REQUEST_DEFAULTS.steps. */
   default_steps?: number;
   default_guidance_scale?: number;
+  /** Per-task strength defaults of the model's diffusers pipelines (SDXL: img2img 0.3, inpaint 0.9999). */
+  default_strength?: { img2img?: number; inpaint?: number };
   /** Width and height are multiples of this (default LIMITS.dimensionMultiple). */
   size_multiple?: number;
 }
@@ -60,6 +64,27 @@ export interface ModelDefaults {
 export interface ImageSize {
   width: number;
   height: number;
+}
+
+/** The SDXL request fields (micro-conditioning and refiners' aesthetic scores). */
+export const SDXL_CONDITIONING_FIELDS = [
+  'original_size',
+  'crops_coords_top_left',
+  'target_size',
+  'negative_original_size',
+  'negative_crops_coords_top_left',
+  'negative_target_size',
+  'aesthetic_score',
+  'negative_aesthetic_score',
+] as const satisfies readonly (keyof ResolvedRequest)[];
+
+function pickDefined<T extends object, K extends keyof T>(
+  source: T,
+  keys: readonly K[],
+): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
+  return out;
 }
 
 function randomSeed(): number {
@@ -110,11 +135,25 @@ export function resolveRequest(
     // Not a public request field: the edge sets it from the account or the catalog; a
     // standalone caller may name it. Absent = the worker's setting.
     ...(request.safety_checker ? { safety_checker: request.safety_checker } : {}),
+    // SDXL micro-conditioning: passed on only when given; their defaults depend on the output
+    // size and the model (refiner or base), so the SDXL pipeline fills them as diffusers does.
+    ...pickDefined(request, SDXL_CONDITIONING_FIELDS),
+    // A refiner takes over at denoising_end, diffusers' example's 0.8 unless given.
+    ...(request.refiner
+      ? {
+          refiner: request.refiner,
+          denoising_end: request.denoising_end ?? REQUEST_DEFAULTS.denoising_end,
+          ...(request.refiner_version ? { refiner_version: request.refiner_version } : {}),
+        }
+      : {}),
     scheduler: request.scheduler ?? model.default_scheduler,
     use_karras_sigmas: request.use_karras_sigmas ?? REQUEST_DEFAULTS.use_karras_sigmas,
     rng: request.rng ?? REQUEST_DEFAULTS.rng,
     seed: request.seed ?? randomSeed(),
     num_outputs: request.num_outputs ?? REQUEST_DEFAULTS.num_outputs,
-    strength: request.strength ?? REQUEST_DEFAULTS.strength[task],
+    strength:
+      request.strength ??
+      (task === 'img2img' || task === 'inpaint' ? model.default_strength?.[task] : undefined) ??
+      REQUEST_DEFAULTS.strength[task],
   };
 }

@@ -31,6 +31,38 @@ describe('fingerprintOf: guidance_rescale and clip_skip', () => {
   });
 });
 
+describe('fingerprintOf: SDXL micro-conditioning', () => {
+  it('changes with each field given, and is unchanged when none is', async () => {
+    const plain = await fingerprintOf(input, {}, scope);
+    const prints = await Promise.all(
+      [
+        { original_size: [1024, 1024] },
+        { original_size: [1024, 512] },
+        { crops_coords_top_left: [0, 64] },
+        { target_size: [1024, 1024] },
+        { negative_original_size: [1024, 1024] },
+        { aesthetic_score: 6 },
+        { negative_aesthetic_score: 2.5 },
+      ].map((extra) => fingerprintOf({ ...input, ...(extra as Partial<JobInput>) }, {}, scope)),
+    );
+    expect(new Set([plain, ...prints]).size).toBe(8);
+  });
+
+  it('a base + refiner job differs by refiner, its version and denoising_end', async () => {
+    const job = { ...input, refiner: 'r', refiner_version: 'r1', denoising_end: 0.8 };
+    const prints = await Promise.all(
+      [
+        input,
+        job,
+        { ...job, refiner_version: 'r2' },
+        { ...job, denoising_end: 0.7 },
+        { ...job, refiner: 's' },
+      ].map((i) => fingerprintOf(i, {}, scope)),
+    );
+    expect(new Set(prints).size).toBe(5);
+  });
+});
+
 describe('fingerprintOf: noise source and Karras sigmas', () => {
   it('tells the noise source and Karras sigmas apart (they change the image)', async () => {
     const of = (extra: Partial<JobInput>) => fingerprintOf({ ...input, ...extra }, {}, scope);

@@ -1,4 +1,4 @@
-import type { JobInput } from '@ldm/shared';
+import { type JobInput, SDXL_CONDITIONING_FIELDS } from '@ldm/shared';
 import { sha256Hex } from '../lib/crypto';
 
 /**
@@ -57,6 +57,13 @@ export async function fingerprintOf(
     // Only when set, so fingerprints of requests without them stay what they were.
     ...(input.guidance_rescale ? { guidance_rescale: input.guidance_rescale } : {}),
     ...(input.clip_skip ? { clip_skip: input.clip_skip } : {}),
+    ...(input.refiner
+      ? { refiner: input.refiner, refiner_version: input.refiner_version, denoising_end: input.denoising_end }
+      : {}),
+    // SDXL micro-conditioning, only the fields given (absent = the model's default).
+    ...Object.fromEntries(
+      SDXL_CONDITIONING_FIELDS.filter((f) => input[f] !== undefined).map((f) => [f, input[f]]),
+    ),
     // A cached image made under another account's safety mode must not be served here.
     ...(input.safety_checker ? { safety_checker: input.safety_checker } : {}),
   };

@@ -6,6 +6,7 @@ import {
   type ModelInfo,
   resolveRequest,
   type SafetyMode,
+  SDXL_CONDITIONING_FIELDS,
 } from '@ldm/shared';
 import type { Config } from '../env';
 import { ApiError } from '../errors/api-error';
@@ -127,6 +128,47 @@ export function resolveGeneration(
       limit: clipSkipMax,
     });
   }
+  // A base + refiner job: the refiner is an SDXL refiner of the catalog, the model an SDXL base.
+  const refiner = resolved.refiner === undefined ? undefined : config.models.get(resolved.refiner);
+  if (resolved.refiner !== undefined) {
+    if (refiner?.sdxl !== 'refiner') {
+      issues.push({
+        field: 'refiner',
+        message: `${JSON.stringify(resolved.refiner)} is not an SDXL refiner of the catalog`,
+        limit: 'an SDXL refiner',
+      });
+    } else if (model.sdxl !== 'base') {
+      issues.push({
+        field: 'refiner',
+        message: `${model.name} is not an SDXL base model`,
+        limit: 'an SDXL base',
+      });
+    } else if (resolved.task !== 'txt2img') {
+      issues.push({ field: 'refiner', message: `is for txt2img, not ${resolved.task}`, limit: 'txt2img' });
+    } else if (!refiner.schedulers.includes(scheduler)) {
+      issues.push({
+        field: 'refiner',
+        message: `${refiner.name} does not support ${scheduler}`,
+        limit: scheduler,
+      });
+    }
+  }
+  // SDXL conditioning fields only where the catalog says the export takes them (the aesthetic
+  // scores: a refiner, asked for directly or as the job's refiner).
+  const takesAesthetics = model.sdxl === 'refiner' || refiner?.sdxl === 'refiner';
+  for (const field of SDXL_CONDITIONING_FIELDS) {
+    if (resolved[field] === undefined) continue;
+    const aesthetic = field === 'aesthetic_score' || field === 'negative_aesthetic_score';
+    if (!model.sdxl || (aesthetic && !takesAesthetics)) {
+      issues.push({
+        field,
+        message: aesthetic
+          ? `is for SDXL refiners; ${model.name} is not one`
+          : `is for SDXL models; ${model.name} is not one`,
+        limit: aesthetic ? 'an SDXL refiner' : 'an SDXL model',
+      });
+    }
+  }
   if (resolved.use_karras_sigmas && !(KARRAS_SCHEDULERS as readonly string[]).includes(scheduler)) {
     issues.push({
       field: 'use_karras_sigmas',
@@ -167,6 +209,8 @@ export function resolveGeneration(
       model: model.name,
       model_version: model.version,
       ...resolved,
+      // The refiner's weights shape the image too: its version is part of the cache fingerprint.
+      ...(refiner && resolved.refiner ? { refiner_version: refiner.version } : {}),
       ...(safety ? { safety_checker: safety } : {}),
       output_format: req.output_format,
     },

@@ -37,7 +37,8 @@ export function groupIntoBatches(
 }
 
 function compatibilityKey(job: LeasedJob, pipeline: LatentDiffusionPipeline | undefined): string | undefined {
-  if (!pipeline || job.input.task !== 'txt2img') return undefined;
+  // Base + refiner jobs run alone: two models, one after the other.
+  if (!pipeline || job.input.task !== 'txt2img' || job.input.refiner) return undefined;
   try {
     const request = pipelineRequest(job);
     pipeline.check(request);

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SafetyMode } from '@ldm/shared';
 import { type LatentDiffusionPipeline, loadPipeline } from '../index';
+import { type MemoryPlan, memoryPlan } from '../model/memory-plan';
 import type { ProviderName } from '../model/providers';
 import type { Logger } from './logger';
 import type { OpsModelInfo } from './ops-server';
@@ -41,7 +42,10 @@ export function discoverModels(
  * should not pay for session creation, kernel selection (cuDNN autotuning on CUDA) or allocator growth.
  */
 export class ModelRegistry {
-  private constructor(readonly pipelines: ReadonlyMap<string, LatentDiffusionPipeline>) {}
+  private constructor(
+    readonly pipelines: ReadonlyMap<string, LatentDiffusionPipeline>,
+    private readonly plans: ReadonlyMap<string, MemoryPlan>,
+  ) {}
 
   static async load(options: ModelRegistryOptions): Promise<ModelRegistry> {
     const dirs = discoverModels(options.modelsRoot, options.modelDirs);
@@ -50,6 +54,7 @@ export class ModelRegistry {
       throw new Error(`no model folders found (MODELS_ROOT=${options.modelsRoot ?? ''}, MODEL_DIRS empty)`);
     }
     const pipelines = new Map<string, LatentDiffusionPipeline>();
+    const plans = new Map<string, MemoryPlan>();
     for (const name of names) {
       const started = performance.now();
       const log = options.log.child({ model: name });
@@ -63,6 +68,8 @@ export class ModelRegistry {
         log: (message, level) => (level === 'warn' ? log.warn(message) : log.info(message)),
       });
       const loadedMs = performance.now() - started;
+      const plan = await memoryPlan(dirs[name]);
+      plans.set(name, plan);
       await warmUp(pipeline);
       log.info('model ready', {
         dir: dirs[name],
@@ -74,12 +81,21 @@ export class ModelRegistry {
         scheduler_class: pipeline.info.schedulerClass ?? null,
         scheduler_class_supported: pipeline.info.schedulerClassSupported,
         default_scheduler: pipeline.info.defaultScheduler,
+        family: pipeline.info.family,
+        // Weights each network holds (an SDXL export adds text_encoder_2 and a larger UNet).
+        weights_mib: Object.fromEntries(
+          Object.entries(plan.networks).map(([network, bytes]) => [
+            network,
+            Math.round((bytes ?? 0) / 2 ** 20),
+          ]),
+        ),
+        weights_total_mib: Math.round(plan.totalBytes / 2 ** 20),
         load_ms: Math.round(loadedMs),
         warm_ms: Math.round(performance.now() - started - loadedMs),
       });
       pipelines.set(name, pipeline);
     }
-    return new ModelRegistry(pipelines);
+    return new ModelRegistry(pipelines, plans);
   }
 
   get names(): string[] {
@@ -96,6 +112,15 @@ export class ModelRegistry {
       default_scheduler: info.defaultScheduler,
       scheduler_class: info.schedulerClass ?? null,
       scheduler_class_supported: info.schedulerClassSupported,
+      family: info.family,
+      ...(this.plans.has(name)
+        ? {
+            weights: {
+              networks: this.plans.get(name)?.networks as Record<string, number>,
+              total_bytes: this.plans.get(name)?.totalBytes ?? 0,
+            },
+          }
+        : {}),
     }));
   }
 

@@ -30,6 +30,10 @@ export interface OpsModelInfo {
   /** scheduler_config.json's class, and whether it runs as itself here (false: default_scheduler is a fallback). */
   scheduler_class: string | null;
   scheduler_class_supported: boolean;
+  /** sd, sdxl or sdxl-refiner. */
+  family?: string;
+  /** Bytes of weights per network and in all (model/memory-plan.ts). */
+  weights?: { networks: Record<string, number>; total_bytes: number };
 }
 
 export interface OpsServerOptions {

@@ -1,5 +1,11 @@
 import type { LeasedJob } from '@ldm/shared';
-import { CONTENT_TYPES, encodeImage, type GenerateResult, type LatentDiffusionPipeline } from '../index';
+import {
+  CONTENT_TYPES,
+  encodeImage,
+  type GenerateResult,
+  generateWithRefiner,
+  type LatentDiffusionPipeline,
+} from '../index';
 import type { EdgeClient } from './edge-client';
 import { EdgeRequestError, isLeaseLost } from './edge-errors';
 import { classifyFailure, type Failure, InputImageError, redactPrompts } from './failure';
@@ -7,6 +13,7 @@ import type { HeldLease } from './held-lease';
 import { pipelineRequest } from './job-batches';
 import type { Logger } from './logger';
 import type { JobOutcome, WorkerMetrics } from './metrics';
+import { refinerFor } from './refiner-for';
 import type { OutputToSpool, Spool, SpooledResult } from './spool';
 
 /** A leased job and the lease this worker holds on it (heartbeats already running). */
@@ -101,15 +108,25 @@ export class BatchRun {
     log.info('batch started', { jobs: running.length });
     let results: GenerateResult[];
     try {
-      results = await pipeline.generateBatch(
-        running.map((w) => requests.get(w) as NonNullable<ReturnType<typeof requests.get>>),
-        {
-          signal: this.controller.signal,
-          onProgress: ({ step, total }) => {
-            for (const w of running) w.lease.progress = { step, total };
-          },
+      const options = {
+        signal: this.controller.signal,
+        onProgress: ({ step, total }: { step: number; total: number }) => {
+          for (const w of running) w.lease.progress = { step, total };
         },
-      );
+      };
+      const batch = running.map((w) => requests.get(w) as NonNullable<ReturnType<typeof requests.get>>);
+      // A base + refiner job runs alone (job-batches.ts): both models of this worker, one after the other.
+      const refinerName = batch.length === 1 ? batch[0].refiner : undefined;
+      results = refinerName
+        ? [
+            await generateWithRefiner(
+              pipeline,
+              refinerFor(refinerName, this.deps.pipelineFor),
+              batch[0],
+              options,
+            ),
+          ]
+        : await pipeline.generateBatch(batch, options);
     } catch (error) {
       unwatch();
       this.endInference();

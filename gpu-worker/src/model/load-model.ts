@@ -3,6 +3,7 @@ import type * as ort from 'onnxruntime-node';
 import type { PromptTokenizer } from '../tokenizer';
 import { loadTokenizer } from '../tokenizer';
 import { type CreatedSession, createSession, type ProviderName, type SessionOptions } from './create-session';
+import { isSdxlUnet, loadSdxlParts, type SdxlParts } from './load-sdxl';
 import { type ModelConfig, readModelConfig } from './model-config';
 import { ModelFolderError } from './model-folder-error';
 import { exists, numberField, readJsonObject } from './read-config';
@@ -31,6 +32,8 @@ export interface LoadedModel {
   safetyChecker?: SafetyCheckerModel;
   /** Absent in text-to-image-only exports; img2img and inpaint need it. */
   vaeEncoder?: VaeEncoderModel;
+  /** SDXL-family exports (UNet with text_embeds and time_ids): the second encoder and the flags. */
+  sdxl?: SdxlParts;
   /** The provider every session runs on. */
   provider: ProviderName;
   release(): Promise<void>;
@@ -61,8 +64,9 @@ export async function loadModel(dir: string, options: SessionOptions = {}): Prom
   };
   try {
     const textConfig = await readJsonObject(dir, 'text_encoder/config.json', true);
+    const textSession = await open(TEXT_ENCODER_FILE);
     const textEncoder = new TextEncoderModel(
-      await open(TEXT_ENCODER_FILE),
+      textSession,
       numberField(textConfig, 'layer_norm_eps', 'text_encoder/config.json'),
     );
     const unetConfig = await readJsonObject(dir, 'unet/config.json', true);
@@ -79,6 +83,7 @@ export async function loadModel(dir: string, options: SessionOptions = {}): Prom
       );
     }
     const unet = new UnetModel(unetSession, detected?.channels);
+    const sdxl = isSdxlUnet(unet) ? await loadSdxlParts(dir, unet, textSession, open) : undefined;
     const vaeDecoder = new VaeDecoderModel(await open(VAE_DECODER_FILE));
     const vaeEncoder = (await exists(join(dir, VAE_ENCODER_FILE)))
       ? new VaeEncoderModel(await open(VAE_ENCODER_FILE), 4)
@@ -101,6 +106,7 @@ export async function loadModel(dir: string, options: SessionOptions = {}): Prom
       vaeDecoder,
       vaeEncoder,
       safetyChecker,
+      ...(sdxl ? { sdxl } : {}),
       provider,
       release: async () => {
         await Promise.all(sessions.map((s) => s.session.release()));

@@ -8,7 +8,14 @@ import { fixedDim, pickOutput, type TensorInfo, tensorInfo } from './session-met
 
 export const UNET_FILE = 'unet/model.onnx';
 
-const KNOWN_INPUTS = new Set(['sample', 'timestep', 'encoder_hidden_states']);
+/** SDXL's added conditioning (pooled text, micro-conditioning) and LCM's guidance embedding. */
+export const ADDED_INPUTS = ['text_embeds', 'time_ids', 'timestep_cond'] as const;
+export type AddedInputName = (typeof ADDED_INPUTS)[number];
+
+const KNOWN_INPUTS = new Set<string>(['sample', 'timestep', 'encoder_hidden_states', ...ADDED_INPUTS]);
+
+/** Per-row values of an added input: `width` floats for each of the batch's rows, row after row. */
+export type AddedInputs = Partial<Record<AddedInputName, { data: Float32Array; width: number }>>;
 
 /** The noise-prediction UNet, with whatever timestep and float types the export chose. */
 export class UnetModel {
@@ -25,6 +32,8 @@ export class UnetModel {
   readonly fixedBatch?: number;
   /** Set when the export fixed the latent height/width. */
   readonly fixedLatentSize?: { height: number; width: number };
+  /** The SDXL/LCM inputs this export has, with their float types. */
+  readonly added: Partial<Record<AddedInputName, TensorInfo & { floatType: FloatType }>> = {};
 
   constructor(
     readonly session: ort.InferenceSession,
@@ -35,7 +44,7 @@ export class UnetModel {
     if (extra.length > 0) {
       throw new ModelFolderError(
         UNET_FILE,
-        `needs inputs this pipeline does not provide: ${extra.join(', ')} (only SD 1.x/2.x-style UNets are supported)`,
+        `needs inputs this pipeline does not provide: ${extra.join(', ')} (SD 1.x/2.x and SDXL-style UNets are supported)`,
       );
     }
     this.sample = tensorInfo(session, 'input', 'sample', UNET_FILE);
@@ -51,6 +60,11 @@ export class UnetModel {
         UNET_FILE,
         `timestep must be 0-d or 1-d, has shape [${this.timestep.shape}]`,
       );
+    }
+    for (const name of ADDED_INPUTS) {
+      if (!session.inputNames.includes(name)) continue;
+      const info = tensorInfo(session, 'input', name, UNET_FILE);
+      this.added[name] = { ...info, floatType: asFloatType(info.type, `${UNET_FILE} ${name}`) };
     }
     this.output = pickOutput(session, ['out_sample']);
     const channels = fixedDim(this.sample, 1) ?? detectedChannels ?? 4;
@@ -76,6 +90,7 @@ export class UnetModel {
     statesDims: readonly [number, number, number],
     clock: RunClock,
     limit?: number,
+    added: AddedInputs = {},
   ): Promise<Float32Array> {
     const [batch, channels, height, width] = dims;
     const itemIn = channels * height * width;
@@ -92,6 +107,7 @@ export class UnetModel {
         ),
         timestep: this.timestepTensor(timestep, run.size),
         encoder_hidden_states: statesTensors[r],
+        ...this.addedTensors(added, run),
       };
       const result = await clock.run(this.session, feeds, [this.output]);
       const noise = readFloats(result[this.output], `${UNET_FILE} ${this.output}`);
@@ -101,6 +117,22 @@ export class UnetModel {
     }
     if (!out) throw new Error('empty batch');
     return out;
+  }
+
+  private addedTensors(added: AddedInputs, run: BatchRun): Record<string, ort.Tensor> {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const name of ADDED_INPUTS) {
+      const info = this.added[name];
+      if (!info) continue;
+      const values = added[name];
+      if (!values) throw new Error(`${UNET_FILE} needs ${name}; the pipeline did not provide it`);
+      feeds[name] = floatTensor(
+        batchSlice(values.data, values.width, run),
+        [run.size, values.width],
+        info.floatType,
+      );
+    }
+    return feeds;
   }
 
   /**

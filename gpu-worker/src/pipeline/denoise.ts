@@ -1,9 +1,10 @@
 import type { RunClock } from '../model/run-clock';
-import type { UnetModel } from '../model/unet';
+import { ADDED_INPUTS, type AddedInputs, type UnetModel } from '../model/unet';
 import type { NoiseSource, Scheduler } from '../schedulers';
 import { guide, rescaleGuidance } from './guidance';
 import { GenerationCanceledError } from './pipeline-input-error';
 import type { PromptEmbedding } from './prompt-encoder';
+import type { AddedConditioning, AddedRow } from './sdxl-added';
 import type { Timings } from './timings';
 
 /** One image being denoised. Slots of compatible requests share the UNet calls. */
@@ -19,6 +20,8 @@ export interface DenoiseSlot {
   cond: PromptEmbedding;
   /** Present when classifier-free guidance is on for this image. */
   uncond?: PromptEmbedding;
+  /** SDXL's pooled text and time_ids, LCM's guidance embedding, per row (sdxl-added.ts). */
+  added?: AddedConditioning;
   /** 9-channel inpainting UNets: mask (1 channel) + masked-image latents (4), appended to the input. */
   extraChannels?: Float32Array;
   /** 4-channel inpainting: the kept region is reset to the image's latents noised to the next timestep. */
@@ -49,9 +52,10 @@ export async function denoise(slots: DenoiseSlot[], ctx: DenoiseContext): Promis
   const plane = ctx.latentHeight * ctx.latentWidth;
   const channels = ctx.unet.inChannels;
   const rows = slots.flatMap((slot, index) => [
-    ...(slot.uncond ? [{ index, embedding: slot.uncond }] : []),
-    { index, embedding: slot.cond },
+    ...(slot.uncond ? [{ index, embedding: slot.uncond, added: slot.added?.uncond }] : []),
+    { index, embedding: slot.cond, added: slot.added?.cond },
   ]);
+  const added = stackAdded(rows.map((row) => row.added));
   const { sequence, hidden } = slots[0].cond;
   const states = new Float32Array(rows.length * sequence * hidden);
   rows.forEach((row, r) => {
@@ -84,6 +88,7 @@ export async function denoise(slots: DenoiseSlot[], ctx: DenoiseContext): Promis
       [rows.length, sequence, hidden],
       ctx.clock,
       ctx.unetBatchLimit,
+      added,
     );
     ctx.timings.unetStepMs.push(performance.now() - unetStart);
     ctx.timings.unetRuns += ctx.clock.runs - runsBefore;
@@ -108,6 +113,23 @@ export async function denoise(slots: DenoiseSlot[], ctx: DenoiseContext): Promis
     ctx.timings.schedulerMs += performance.now() - schedulerStart;
     ctx.onStep?.(step + 1, total);
   }
+}
+
+/** Each added input's rows, one after another in the batch's row order (every row has each or none has). */
+function stackAdded(rows: (AddedRow | undefined)[]): AddedInputs {
+  const out: AddedInputs = {};
+  for (const name of ADDED_INPUTS) {
+    const first = rows[0]?.[name];
+    if (!first) continue;
+    const data = new Float32Array(rows.length * first.length);
+    rows.forEach((row, r) => {
+      const values = row?.[name];
+      if (!values || values.length !== first.length) throw new Error(`UNet row ${r} lacks ${name}`);
+      data.set(values, r * first.length);
+    });
+    out[name] = { data, width: first.length };
+  }
+  return out;
 }
 
 /**

@@ -16,6 +16,8 @@ import { PromptEncoder } from './prompt-encoder';
 import { checkRequest, type PipelineRequest, type PipelineTask, type StandaloneRequest } from './request';
 import { applySafety } from './safety';
 import { schedulerForClass } from './scheduler-for-class';
+import { checkSdxlFields } from './sdxl-added';
+import { SdxlPromptEncoder } from './sdxl-prompt-encoder';
 import { emptyTimings, timed } from './timings';
 import type {
   GeneratedImage,
@@ -25,6 +27,11 @@ import type {
   PipelineInfo,
 } from './types';
 
+/** diffusers' StableDiffusionXLPipeline and its img2img/inpaint siblings: guidance_scale=5.0. */
+export const SDXL_DEFAULT_GUIDANCE_SCALE = 5;
+/** StableDiffusionXLImg2ImgPipeline strength=0.3, StableDiffusionXLInpaintPipeline strength=0.9999. */
+export const SDXL_DEFAULT_STRENGTH = { img2img: 0.3, inpaint: 0.9999 };
+
 /**
  * A loaded latent diffusion model: tokenize -> text encoder -> UNet x steps with a scheduler
  * and classifier-free guidance -> VAE decode. Calls are serialised (one at a time per model),
@@ -32,7 +39,7 @@ import type {
  */
 export class LatentDiffusionPipeline {
   readonly info: PipelineInfo;
-  private readonly prompts: PromptEncoder;
+  private readonly prompts: Pick<PromptEncoder, 'encode'>;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -69,17 +76,34 @@ export class LatentDiffusionPipeline {
       nativeHeight: fixed?.height ?? native,
       spatialFactor: f,
       unetInChannels: unet.inChannels,
+      family: model.sdxl ? (model.sdxl.requiresAestheticsScore ? 'sdxl-refiner' : 'sdxl') : 'sd',
       vaeScalingFactor: config.vaeScalingFactor,
       tasks,
       defaultScheduler: ownScheduler.scheduler,
       schedulerClass: ownScheduler.className,
       schedulerClassSupported: ownScheduler.equivalent,
-      clipSkipMax: model.textEncoder.clipSkipMax,
+      clipSkipMax: model.sdxl
+        ? Math.min(model.sdxl.textEncoder.clipSkipMax, model.sdxl.textEncoder2.clipSkipMax)
+        : model.textEncoder.clipSkipMax,
       hasSafetyChecker: model.safetyChecker !== undefined,
       maxPixels: options.maxPixels ?? LIMITS.dimensionMax * LIMITS.dimensionMax,
       fixedSize: fixed,
     };
-    this.prompts = new PromptEncoder(model.tokenizer, model.textEncoder, options.embeddingCacheSize ?? 64);
+    const cacheSize = options.embeddingCacheSize ?? 64;
+    this.prompts = model.sdxl
+      ? new SdxlPromptEncoder(model.tokenizer, model.sdxl, cacheSize)
+      : new PromptEncoder(model.tokenizer, model.textEncoder, cacheSize);
+    if (
+      model.sdxl?.vaeForceUpcast &&
+      model.vaeDecoder.session.inputMetadata.some((m) => m.isTensor && m.type === 'float16')
+    ) {
+      // diffusers upcasts such a VAE to float32 (the SDXL VAE overflows in float16); an ONNX
+      // graph's types are fixed at export, so the operator has to export it in float32.
+      (options.log ?? ((message: string) => console.warn(message)))(
+        'vae_decoder/model.onnx: float16, but its config says force_upcast (diffusers decodes in float32); export the VAE in float32 or use an fp16-fixed VAE, or images may be black',
+        'warn',
+      );
+    }
   }
 
   /** The ids the text encoder gets for a prompt (framed, padded), and whether it was truncated. */
@@ -102,6 +126,10 @@ export class LatentDiffusionPipeline {
       max_pixels: this.info.maxPixels,
       default_scheduler: this.info.defaultScheduler as (typeof SCHEDULERS)[number],
       size_multiple: multiple,
+      // StableDiffusionXL[Img2Img]Pipeline's default guidance_scale is 5.0 (SD's 7.5).
+      ...(this.info.family === 'sd'
+        ? {}
+        : { default_guidance_scale: SDXL_DEFAULT_GUIDANCE_SCALE, default_strength: SDXL_DEFAULT_STRENGTH }),
     };
   }
 
@@ -123,6 +151,7 @@ export class LatentDiffusionPipeline {
   /** Checks a resolved request against this model without running anything (errors name the field). */
   check(request: PipelineRequest): void {
     checkRequest(request, this.info);
+    checkSdxlFields(this.model, request);
   }
 
   async generate(request: PipelineRequest, options: GenerateOptions = {}): Promise<GenerateResult> {
@@ -178,7 +207,18 @@ export class LatentDiffusionPipeline {
       clock,
       timings,
       maxInputPixels: this.options.maxInputPixels,
+      refineFrom: options.refineFrom,
     };
+    if (options.refineFrom) {
+      // One request at a time: latents[k] is image k of that request.
+      const wanted = resolved.length === 1 ? resolved[0].num_outputs : -1;
+      if (options.refineFrom.latents.length !== wanted) {
+        throw new PipelineInputError(
+          'refiner',
+          `got ${options.refineFrom.latents.length} latents for ${wanted} images`,
+        );
+      }
+    }
     if (options.signal?.aborted) throw new GenerationCanceledError(0);
     const perRequest: PreparedRequest[] = [];
     for (const request of resolved) perRequest.push(await prepareRequest(context, request));
@@ -206,6 +246,11 @@ export class LatentDiffusionPipeline {
     for (const [i, request] of resolved.entries()) {
       const images: GeneratedImage[] = [];
       for (const [k, slot] of perRequest[i].slots.entries()) {
+        if (options.latentsOnly) {
+          const size = { width: request.width, height: request.height };
+          images.push({ rgb: new Uint8Array(0), ...size, seed: request.seed + k, latents: slot.latents });
+          continue;
+        }
         const image = await timed(
           (ms) => {
             timings.vaeDecodeMs += ms;

@@ -6,22 +6,36 @@ import { fixedDim } from '../model/session-metadata';
 import { createScheduler, timestepsForStrength } from '../schedulers';
 import type { InpaintOverlay } from './apply-overlay';
 import type { DenoiseSlot } from './denoise';
-import { usesGuidance } from './guidance';
+import { timestepsFrom, timestepsUntil } from './denoising-split';
 import { encodeImage } from './image-latents';
 import { binarizeMask, latentMask, maskedImage } from './inpaint-mask';
 import { noiseStream } from './noise-stream';
 import { PipelineInputError } from './pipeline-input-error';
 import { type PromptEmbedding, type PromptEncoder, padToChunks } from './prompt-encoder';
 import type { PipelineRequest } from './request';
+import { addedConditioning, classifierFreeGuidance } from './sdxl-added';
+import { zeroEmbedding } from './sdxl-prompt-encoder';
 import { type EncodedInputs, startingDraws } from './starting-noise';
 import { type Timings, timed } from './timings';
 
 export interface PrepareContext {
   model: LoadedModel;
-  prompts: PromptEncoder;
+  /** A PromptEncoder, or for SDXL exports an SdxlPromptEncoder (both encoders, pooled). */
+  prompts: Pick<PromptEncoder, 'encode'>;
   clock: RunClock;
   timings: Timings;
   maxInputPixels?: number;
+  /**
+   * A refiner's part of a base + refiner job: each image starts from the base's latents at
+   * `denoisingStart` (StableDiffusionXLImg2ImgPipeline with denoising_start: no VAE encode, no
+   * noise added).
+   */
+  refineFrom?: RefineFrom;
+}
+
+export interface RefineFrom {
+  latents: Float32Array[];
+  denoisingStart: number;
 }
 
 export interface PreparedRequest {
@@ -41,7 +55,16 @@ export async function prepareRequest(
   const scaling = config.vaeScalingFactor;
   const plane = (request.width / config.vaeSpatialFactor) * (request.height / config.vaeSpatialFactor);
   const { cond, uncond } = await encodePrompts(ctx, request);
-  const inputs = request.task === 'txt2img' ? undefined : await encodeInputs(ctx, request);
+  // SDXL's pooled text and time_ids, LCM's guidance embedding: the same for every image of the request.
+  // A refiner's pass is diffusers' Img2Img pipeline (image = the base's latents).
+  const rules = request.task === 'txt2img' && !ctx.refineFrom ? 'text-to-image' : 'image-to-image';
+  const added = addedConditioning(ctx.model, request, cond, uncond, rules);
+  const refineFrom = ctx.refineFrom;
+  const inputs = request.task === 'txt2img' || refineFrom ? undefined : await encodeInputs(ctx, request);
+  const numTrainTimesteps =
+    typeof config.schedulerConfig.num_train_timesteps === 'number'
+      ? config.schedulerConfig.num_train_timesteps
+      : 1000;
   const slots: DenoiseSlot[] = [];
   let timesteps: number[] = [];
   const schedulerConfig = request.use_karras_sigmas
@@ -52,6 +75,20 @@ export async function prepareRequest(
   for (let k = 0; k < request.num_outputs; k++) {
     const noise = noiseStream(request.seed + k, rng);
     const scheduler = createScheduler(request.scheduler, schedulerConfig);
+    if (refineFrom) {
+      timesteps = timestepsFrom(scheduler, request.steps, refineFrom.denoisingStart, numTrainTimesteps);
+      slots.push({
+        scheduler,
+        latents: refineFrom.latents[k].slice(),
+        noise,
+        guidance: request.guidance_scale,
+        guidanceRescale: request.guidance_rescale ?? 0,
+        cond,
+        uncond,
+        ...(added ? { added } : {}),
+      });
+      continue;
+    }
     const draws = startingDraws(noise, rng, inputs, {
       latentSize: 4 * plane,
       scaling,
@@ -66,10 +103,16 @@ export async function prepareRequest(
       guidanceRescale: request.guidance_rescale ?? 0,
       cond,
       uncond,
+      ...(added ? { added } : {}),
     };
     if (!inputs) {
-      scheduler.setTimesteps(request.steps);
-      timesteps = scheduler.timesteps;
+      // Base of a base + refiner job: stop at denoising_end (the refiner goes on from there).
+      if (request.denoising_end !== undefined && request.refiner !== undefined) {
+        timesteps = timestepsUntil(scheduler, request.steps, request.denoising_end, numTrainTimesteps);
+      } else {
+        scheduler.setTimesteps(request.steps);
+        timesteps = scheduler.timesteps;
+      }
       slot.latents = initial.map((v) => v * scheduler.initNoiseSigma);
     } else {
       // SDEdit (Meng et al. 2021): noise the image to where the shortened schedule starts.
@@ -107,9 +150,21 @@ async function encodePrompts(
 ): Promise<{ cond: PromptEmbedding; uncond?: PromptEmbedding }> {
   const clipSkip = request.clip_skip ?? 0;
   let cond = await ctx.prompts.encode(request.prompt, ctx.clock, ctx.timings, 'prompt', clipSkip);
-  let uncond = usesGuidance(request.guidance_scale)
-    ? await ctx.prompts.encode(request.negative_prompt, ctx.clock, ctx.timings, 'negative_prompt', clipSkip)
-    : undefined;
+  const forceZeros = ctx.model.sdxl?.forceZerosForEmptyPrompt && request.negative_prompt === '';
+  // diffusers' SDXL encode_prompt applies clip_skip to the prompt only: the negative prompt
+  // always takes hidden_states[-2].
+  const negativeClipSkip = ctx.model.sdxl ? 0 : clipSkip;
+  let uncond = !classifierFreeGuidance(ctx.model, request.guidance_scale)
+    ? undefined
+    : forceZeros
+      ? zeroEmbedding(cond)
+      : await ctx.prompts.encode(
+          request.negative_prompt,
+          ctx.clock,
+          ctx.timings,
+          'negative_prompt',
+          negativeClipSkip,
+        );
   const fixed = fixedDim(ctx.model.unet.states, 1);
   if (fixed !== undefined) {
     // An export with a fixed text length (77) takes one chunk: 75 tokens.
@@ -129,8 +184,12 @@ async function encodePrompts(
   if (uncond && uncond.chunks !== cond.chunks) {
     const chunks = Math.max(cond.chunks, uncond.chunks);
     const empty = await ctx.prompts.encode('', ctx.clock, ctx.timings, 'negative_prompt', clipSkip);
+    const emptyNegative =
+      negativeClipSkip === clipSkip
+        ? empty
+        : await ctx.prompts.encode('', ctx.clock, ctx.timings, 'negative_prompt', negativeClipSkip);
     cond = padToChunks(cond, chunks, empty);
-    uncond = padToChunks(uncond, chunks, empty);
+    uncond = padToChunks(uncond, chunks, emptyNegative);
   }
   return { cond, uncond };
 }

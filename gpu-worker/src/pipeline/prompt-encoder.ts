@@ -1,6 +1,6 @@
 import { LIMITS, PromptSyntaxError, parsePromptWeights } from '@ldm/shared';
 import type { RunClock } from '../model/run-clock';
-import type { TextEncoderModel } from '../model/text-encoder';
+import type { EncodedChunk } from '../model/sdxl-text-encoder';
 import type { PromptTokenizer } from '../tokenizer';
 import { PipelineInputError } from './pipeline-input-error';
 import { applyChunkWeights } from './prompt-weighting';
@@ -17,6 +17,13 @@ export interface PromptEmbedding {
   /** Always false now that long prompts are chunked; kept for the API's `truncated` flags. */
   truncated: boolean;
   tokenCount: number;
+  /** SDXL's second encoder: the pooled `text_embeds` of the first chunk (as Compel does for long prompts). */
+  pooled?: Float32Array;
+}
+
+/** A text encoder as the prompt encoder uses it: one framed, padded chunk of ids at a time. */
+export interface ChunkEncoder {
+  encode(ids: readonly number[], clock: RunClock, clipSkip?: number): Promise<EncodedChunk>;
 }
 
 export type PromptField = 'prompt' | 'negative_prompt';
@@ -37,7 +44,7 @@ export class PromptEncoder {
 
   constructor(
     private readonly tokenizer: PromptTokenizer,
-    private readonly encoder: TextEncoderModel,
+    private readonly encoder: ChunkEncoder,
     private readonly capacity = 64,
   ) {}
 
@@ -96,6 +103,7 @@ export class PromptEncoder {
       chunks: encoded.length,
       truncated: false,
       tokenCount: tokens.ids.length,
+      ...(encoded[0].pooled ? { pooled: encoded[0].pooled } : {}),
     };
     if (this.capacity > 0) {
       this.cache.set(key, embedding);

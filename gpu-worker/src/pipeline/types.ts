@@ -1,5 +1,6 @@
 import type { SafetyMode } from '@ldm/shared';
 import type { ProviderName, SessionOptions } from '../model/create-session';
+import type { RefineFrom } from './prepare-request';
 import type { PipelineRequest, PipelineTask } from './request';
 import type { Timings } from './timings';
 
@@ -23,6 +24,8 @@ export interface PipelineInfo {
   /** Pixels per latent (VAE). Width and height must be multiples of it (and of 8). */
   spatialFactor: number;
   unetInChannels: number;
+  /** `sdxl` / `sdxl-refiner`: an SDXL-family export (two text encoders, text_embeds and time_ids). */
+  family: 'sd' | 'sdxl' | 'sdxl-refiner';
   vaeScalingFactor: number;
   tasks: readonly PipelineTask[];
   /** The export's own scheduler (scheduler_config.json's class) or, when that has no equivalent here, ddim. */
@@ -53,6 +56,10 @@ export interface GenerateOptions {
   unetBatchLimit?: number;
   /** Also return each image's final latents (scaled, before VAE decode). */
   keepLatents?: boolean;
+  /** Return only the latents (no VAE decode, no safety check; `rgb` is empty): a refiner goes on from them. */
+  latentsOnly?: boolean;
+  /** Start each image from these latents at `denoisingStart` (the refiner of a base + refiner job). */
+  refineFrom?: RefineFrom;
 }
 
 export interface GeneratedImage {

@@ -24,33 +24,38 @@ function tokenText(value: unknown): string | undefined {
  * (SD 1.x pads with <|endoftext|>, SD 2.x with "!"); `lengthOverride` is the text
  * encoder's fixed sequence length, which wins when the export fixed one.
  */
-export async function loadTokenizer(modelDir: string, lengthOverride?: number): Promise<PromptTokenizer> {
-  const dir = join(modelDir, 'tokenizer');
-  const configFile = 'tokenizer/tokenizer_config.json';
+export async function loadTokenizer(
+  modelDir: string,
+  lengthOverride?: number,
+  /** SDXL exports have a second one, `tokenizer_2/`. */
+  folder = 'tokenizer',
+): Promise<PromptTokenizer> {
+  const dir = join(modelDir, folder);
+  const configFile = `${folder}/tokenizer_config.json`;
   const config = (await readJsonObject(modelDir, configFile, true)) ?? {};
   let inner: BareTokenizer;
   let lookup: (token: string) => number | undefined;
   if (await exists(join(dir, 'tokenizer.json'))) {
-    const json = await readJsonObject(modelDir, 'tokenizer/tokenizer.json');
+    const json = await readJsonObject(modelDir, `${folder}/tokenizer.json`);
     let hf: HfJsonTokenizer;
     try {
       hf = new HfJsonTokenizer(json ?? {}, config);
     } catch (error) {
       throw new ModelFolderError(
-        'tokenizer/tokenizer.json',
+        `${folder}/tokenizer.json`,
         `not a usable tokenizer (${(error as Error).message})`,
       );
     }
     inner = hf;
     lookup = (t) => hf.tokenId(t);
   } else {
-    const vocab = await readJsonObject(modelDir, 'tokenizer/vocab.json');
+    const vocab = await readJsonObject(modelDir, `${folder}/vocab.json`);
     let merges: string;
     try {
       merges = await readFile(join(dir, 'merges.txt'), 'utf8');
     } catch {
       throw new ModelFolderError(
-        'tokenizer/merges.txt',
+        `${folder}/merges.txt`,
         'missing (needed with vocab.json when there is no tokenizer.json)',
       );
     }
