@@ -22,8 +22,10 @@ beforeAll(async () => {
   stack = await startEdgeStack({
     vars: {
       ...recorderEdgeVars(recorder),
-      BILLING_RETRY_BASE_MS: '100',
-      BILLING_RETRY_MAX_MS: '400',
+      // Long enough that a loaded machine's next request still lands inside the backoff (the
+      // outage test reads it), short enough to wait out after recovery.
+      BILLING_RETRY_BASE_MS: '1000',
+      BILLING_RETRY_MAX_MS: '2000',
       // Short leases so a killed worker's job comes back within the test (the fake worker's own leases are 60 s).
       LEASE_TTL_MS: '2000',
     },
@@ -140,7 +142,7 @@ describe('metering to Stripe through the edge', () => {
     });
 
     await recorder.up();
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 2_100));
     const recovered = (await (
       await admin('/admin/v1/billing/flush', 'POST', { force: false })
     ).json()) as object;
