@@ -1,38 +1,8 @@
+import type { ApiRoute } from './api-route';
 import { COMPAT_ROUTES } from './compat/compat-routes';
 import type { ErrorCode } from './error-codes';
 
-/**
- * Every public operation, once. The OpenAPI document is generated from this table and the zod
- * schemas (shared/scripts/generate-openapi.ts); names refer to schemas' `meta({ id })`.
- */
-export interface ApiRoute {
-  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
-  path: string;
-  operationId: string;
-  summary: string;
-  tag:
-    | 'Generations'
-    | 'Outputs'
-    | 'Models'
-    | 'Account'
-    | 'Webhooks'
-    | 'Admin'
-    | 'Worker'
-    | 'Billing'
-    | 'System'
-    | 'OpenAI Images'
-    | 'Replicate';
-  auth: 'api_key' | 'admin' | 'worker' | 'none' | 'api_key_or_signature' | 'stripe_signature';
-  body?: string;
-  /** Media type of the body; JSON when omitted. */
-  bodyMediaType?: 'multipart/form-data';
-  /** Schema of error bodies; the platform's `Error` when omitted (compatibility surfaces differ). */
-  errorSchema?: string;
-  /** Success status and response schema id (or a media type for binary bodies). */
-  response: { status: number; schema?: string; mediaType?: string };
-  query?: Record<string, { type: 'string' | 'integer'; description: string }>;
-  errors: ErrorCode[];
-}
+export type { ApiRoute } from './api-route';
 
 const AUTH_ERRORS: ErrorCode[] = ['unauthorized'];
 const BODY_ERRORS: ErrorCode[] = [
@@ -42,6 +12,10 @@ const BODY_ERRORS: ErrorCode[] = [
   'unsupported_media_type',
 ];
 
+/**
+ * Every public operation, once. The OpenAPI document is generated from this table and the zod
+ * schemas (shared/scripts/generate-openapi.ts); names refer to schemas' `meta({ id })`.
+ */
 export const API_ROUTES: ApiRoute[] = [
   {
     method: 'post',

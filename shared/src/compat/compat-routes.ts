@@ -1,4 +1,4 @@
-import type { ApiRoute } from '../api-routes';
+import type { ApiRoute } from '../api-route';
 
 /**
  * The compatibility surfaces in the OpenAPI document (DESIGN.md decision 13). Their errors have
