@@ -189,7 +189,11 @@ let stack: EdgeStack;
 let account: TestAccount;
 
 beforeAll(async () => {
-  stack = await startEdgeStack({ vars: { STRIPE_WEBHOOK_SECRET: 'whsec_fuzz_test_secret' } });
+  stack = await startEdgeStack({
+    // No worker runs here: a valid OpenAI image request is held this long, then answered 504
+    // timeout (its documented answer), instead of outliving REQUEST_TIMEOUT_MS.
+    vars: { STRIPE_WEBHOOK_SECRET: 'whsec_fuzz_test_secret', OPENAI_HOLD_SECONDS: '1' },
+  });
   account = await stack.createAccount({ limits: { requests_per_minute: 100_000, concurrent_jobs: 1_000 } });
 });
 afterAll(async () => {
@@ -322,7 +326,10 @@ describe('fuzzing every route of the OpenAPI document', () => {
             continue;
           }
           statuses[result.status] = (statuses[result.status] ?? 0) + 1;
-          if (result.status >= 500)
+          // The one 5xx a request may earn here: OpenAI's synchronous answer when no image came (no worker).
+          const noWorkerTimeout =
+            result.status === 504 && c.path.startsWith('/openai/') && result.text.includes('"timeout"');
+          if (result.status >= 500 && !noWorkerTimeout)
             problems.push(`${c.name} ${c.path.slice(0, 120)}: ${result.status} ${result.text.slice(0, 200)}`);
           if (result.status >= 400 && result.status < 500) {
             if (!hasErrorShape(c.path, result.status, result.text))

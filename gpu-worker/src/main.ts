@@ -10,6 +10,7 @@ import { createLogger } from './daemon/logger';
 import { createWorkerMetrics } from './daemon/metrics';
 import { discoverModels, ModelRegistry } from './daemon/model-registry';
 import { startOpsServer } from './daemon/ops-server';
+import { reportModelExports } from './daemon/report-exports';
 import { Spool } from './daemon/spool';
 import { WorkerDaemon } from './daemon/worker-daemon';
 import {
@@ -147,6 +148,9 @@ async function main(): Promise<void> {
   if (stopping) return;
   daemon = new WorkerDaemon({ config, client, models, spool: new Spool(config.spoolDir), metrics, log });
   await daemon.start();
+  // What each export turned out to be (an unimplemented scheduler class above all), for /v1/models;
+  // after start, so a slow edge answer never delays leasing.
+  await reportModelExports(client, models.info(), log);
   log.info('worker ready', {
     models: models.names,
     provider: provider.provider,

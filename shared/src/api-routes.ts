@@ -107,7 +107,8 @@ export const API_ROUTES: ApiRoute[] = [
     method: 'get',
     path: '/v1/models',
     operationId: 'listModels',
-    summary: 'Models with their tasks, sizes, schedulers and prices.',
+    summary:
+      'Models with their tasks, sizes, schedulers and prices, and what workers read from each export (`export`).',
     tag: 'Models',
     auth: 'none',
     response: { status: 200, schema: 'ModelList' },
@@ -367,6 +368,18 @@ export const API_ROUTES: ApiRoute[] = [
     auth: 'worker',
     response: { status: 200, schema: 'WorkerCatalog' },
     errors: AUTH_ERRORS,
+  },
+  {
+    method: 'put',
+    path: '/worker/v1/models/{name}/export',
+    operationId: 'workerReportModelExport',
+    summary:
+      "What a worker read from a served model's export (scheduler class, whether it runs as itself); GET /v1/models shows it.",
+    tag: 'Worker',
+    auth: 'worker',
+    body: 'ModelExportReport',
+    response: { status: 200, schema: 'ModelExport' },
+    errors: [...AUTH_ERRORS, ...BODY_ERRORS, 'not_found'],
   },
   {
     method: 'post',

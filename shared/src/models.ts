@@ -58,4 +58,42 @@ export const ModelInfo = z
   .meta({ id: 'Model' });
 export type ModelInfo = z.infer<typeof ModelInfo>;
 
-export const ModelList = z.object({ data: z.array(ModelInfo) }).meta({ id: 'ModelList' });
+/** Bounds of what a worker reports of an export: a diffusers class name is short and plain. */
+export const SCHEDULER_CLASS_MAX_LENGTH = 100;
+
+/** What a worker read from a model's export (its `scheduler/scheduler_config.json`). */
+export const ModelExportFields = {
+  scheduler_class: z
+    .string()
+    .min(1)
+    .max(SCHEDULER_CLASS_MAX_LENGTH)
+    .regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'a Python class name')
+    .nullable()
+    .describe("`_class_name` of the export's scheduler_config.json; null when it names none."),
+  scheduler_class_supported: z
+    .boolean()
+    .describe(
+      'Whether that class runs as itself here. False: the project does not implement it and default_scheduler is a fallback, not what diffusers would run.',
+    ),
+  default_scheduler: z
+    .enum(SCHEDULERS)
+    .describe('The scheduler a request naming none runs with, as the worker derived it from the export.'),
+};
+
+export const ModelExport = z
+  .object({
+    ...ModelExportFields,
+    reported_at: z.iso.datetime().describe('When a worker last reported it (each worker reports at start).'),
+  })
+  .meta({ id: 'ModelExport' });
+export type ModelExport = z.infer<typeof ModelExport>;
+
+/** A catalog entry as GET /v1/models lists it: the catalog plus what workers read from the export. */
+export const ListedModel = ModelInfo.extend({
+  export: ModelExport.nullable().describe(
+    'What the last worker serving this model reported from its export; null until one has, after 30 days without a report, or while the edge cannot reach its store (the catalog is served regardless).',
+  ),
+}).meta({ id: 'ListedModel' });
+export type ListedModel = z.infer<typeof ListedModel>;
+
+export const ModelList = z.object({ data: z.array(ListedModel) }).meta({ id: 'ModelList' });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JobInput } from './generation';
+import { ModelExportFields } from './models';
 
 /**
  * The worker protocol (`/worker/v1`, WORKER_TOKEN). A GPU worker holds no credentials but its
@@ -164,3 +165,7 @@ export const WorkerCatalog = z
   })
   .meta({ id: 'WorkerCatalog' });
 export type WorkerCatalog = z.infer<typeof WorkerCatalog>;
+
+/** PUT /worker/v1/models/{name}/export: what a worker read from a served model's export, at start. */
+export const ModelExportReport = z.strictObject(ModelExportFields).meta({ id: 'ModelExportReport' });
+export type ModelExportReport = z.infer<typeof ModelExportReport>;

@@ -13,6 +13,7 @@ local function queue_key(id) return 'q:' .. id end
 local function leases_key() return 'leases' end
 local function queued_models_key() return 'models:queued' end
 local function models_seen_key() return 'models:seen' end
+local function model_export_key(id) return 'model:' .. id .. ':export' end
 local function cache_done_key(id) return 'fp:done:' .. id end
 local function cache_live_key(id) return 'fp:live:' .. id end
 local function job_followers_key(id) return 'job:' .. id .. ':followers' end

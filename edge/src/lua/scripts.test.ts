@@ -34,8 +34,8 @@ describe('the Lua script registry', () => {
     expect(readFileSync(new URL('./keys.lua', import.meta.url), 'utf8')).toBe(renderKeysLua());
   });
 
-  it('holds 29 scripts, each with every include expanded', () => {
-    expect(registry.length).toBe(29);
+  it('holds 30 scripts, each with every include expanded', () => {
+    expect(registry.length).toBe(30);
     for (const script of registry) expect(script.lua, script.name).not.toMatch(/@include/);
     // Includes reach the scripts that ask for them (directly or through the prelude).
     expect(SCRIPTS['lease-jobs'].lua).toContain('local function webhook_event(');
@@ -67,6 +67,7 @@ describe('the Lua script registry', () => {
       'create-api-key',
       'end-flush',
       'hold-usage-events',
+      'record-model-export',
       'record-webhook-attempt',
       'replay-held-usage',
       'rotate-webhook-secret',

@@ -23,6 +23,9 @@
  *   leases                        zset, score = lease expiry ms, member = job id (reaper)
  *   models:queued                 set of model names that have a stream (queue metrics)
  *   models:seen                   hash model -> ms a worker last asked to lease it (which queues drive scaling)
+ *   model:{name}:export           hash: what a worker read from that catalog model's export (scheduler_class,
+ *                                 scheduler_class_supported, default_scheduler, reported_at), 30-day TTL
+ *                                 renewed by every report (record-model-export.lua)
  *   reaper:active_cursor          SSCAN cursor over `accounts` of the active recount (recount-active.lua)
  * Cache and dedup (DESIGN decision 6); the fingerprint covers the account and the key's mode
  * (generations/fingerprint.ts), so neither key is ever reached from another account or mode:
@@ -82,6 +85,7 @@ export const keys = {
   leases: () => 'leases',
   queuedModels: () => 'models:queued',
   modelsSeen: () => 'models:seen',
+  modelExport: (model: string) => `model:${model}:export`,
   cacheDone: (fingerprint: string) => `fp:done:${fingerprint}`,
   cacheLive: (fingerprint: string) => `fp:live:${fingerprint}`,
   jobFollowers: (leaderId: string) => `job:${leaderId}:followers`,

@@ -6,6 +6,8 @@ import {
   LEASE_TOKEN_HEADER,
   type LeaseRequest,
   LeaseResponse,
+  ModelExport,
+  type ModelExportReport,
   QueueStats,
   type ReleaseRequest,
   UploadedOutput,
@@ -182,6 +184,22 @@ export class EdgeClient {
       path: '/worker/v1/models',
       schema: WorkerCatalog,
       attempts: Number.POSITIVE_INFINITY,
+      timeoutMs: 10_000,
+      signal,
+    });
+  }
+
+  /**
+   * What this worker read from a served model's export, shown by the edge's GET /v1/models. A few
+   * attempts: the report is informational and must not hold a worker back from serving.
+   */
+  reportModelExport(model: string, report: ModelExportReport, signal?: AbortSignal): Promise<ModelExport> {
+    return this.call({
+      method: 'PUT',
+      path: `/worker/v1/models/${encodeURIComponent(model)}/export`,
+      json: report,
+      schema: ModelExport,
+      attempts: 3,
       timeoutMs: 10_000,
       signal,
     });
