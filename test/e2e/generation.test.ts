@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type E2eStack, startE2eStack } from './support/e2e-stack';
@@ -31,6 +33,19 @@ describe('worker end to end', () => {
       expect([meta.format, meta.width, meta.height]).toEqual(['png', 64, 64]);
     }
     expect(done.metrics.inference_ms).toBeGreaterThan(0);
+
+    // The worker told the edge what it read from the export (reported before 'worker ready'):
+    // the served model's own scheduler class, which runs as itself here.
+    const schedulerConfig = JSON.parse(
+      readFileSync(join(e2e.modelDir, 'scheduler/scheduler_config.json'), 'utf8'),
+    ) as { _class_name: string };
+    const listed = (await (await e2e.stack.fetch('/v1/models')).json()) as {
+      data: { name: string; export: Record<string, unknown> | null }[];
+    };
+    expect(listed.data.find((m) => m.name === 'demo-shapes')?.export).toMatchObject({
+      scheduler_class: schedulerConfig._class_name,
+      scheduler_class_supported: true,
+    });
 
     const ops = await worker.opsUrl();
     expect((await fetch(`${ops}/readyz`)).status).toBe(200);
