@@ -4,7 +4,7 @@ import type {
   GenerationList,
   GenerationOutput,
   GenerationRequestInput,
-  ModelInfo,
+  ListedModel,
   Usage,
 } from '@ldm/shared';
 import { LdmApiError, LdmGenerationError } from './errors';
@@ -218,8 +218,9 @@ export class LdmClient {
     });
   }
 
-  async models(options: CallOptions = {}): Promise<ModelInfo[]> {
-    const list = await this.http.json<{ data: ModelInfo[] }>({
+  /** The catalog, each model with `export`: what workers read from its export (null until reported). */
+  async models(options: CallOptions = {}): Promise<ListedModel[]> {
+    const list = await this.http.json<{ data: ListedModel[] }>({
       method: 'GET',
       path: '/v1/models',
       signal: options.signal,

@@ -4,6 +4,8 @@ export type {
   GenerationList,
   GenerationOutput,
   GenerationRequestInput,
+  ListedModel,
+  ModelExport,
   ModelInfo,
   Usage,
 } from '@ldm/shared';

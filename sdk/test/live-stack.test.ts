@@ -113,6 +113,13 @@ describe('LdmClient against the local stack', () => {
     expect(account.credits).toBeGreaterThan(0);
   });
 
+  it('lists the models with what the running worker read from each export', async () => {
+    const models = await client.models();
+    const served = models.find((m) => m.name === 'demo-shapes');
+    expect(served?.export).toMatchObject({ scheduler_class_supported: true });
+    expect(served?.export?.scheduler_class).toMatch(/Scheduler$/);
+  });
+
   it('reads usage by model', async () => {
     const usage = await client.usage({ groupBy: 'model' });
     expect(usage.group_by).toBe('model');
