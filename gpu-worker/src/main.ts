@@ -10,7 +10,7 @@ import { createLogger } from './daemon/logger';
 import { createWorkerMetrics } from './daemon/metrics';
 import { discoverModels, ModelRegistry } from './daemon/model-registry';
 import { startOpsServer } from './daemon/ops-server';
-import { reportModelExports } from './daemon/report-exports';
+import { keepReportingModelExports } from './daemon/report-exports';
 import { Spool } from './daemon/spool';
 import { WorkerDaemon } from './daemon/worker-daemon';
 import {
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
   let daemon: WorkerDaemon | undefined;
   let registry: ModelRegistry | undefined;
   let stopping: Promise<void> | undefined;
+  let stopExportReports: (() => void) | undefined;
   let provider: ProviderSelection | undefined;
   // Until the daemon runs there is nothing in hand: a drain request is simply "stop".
   const drain = () => daemon?.drain() ?? Promise.resolve();
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     stopping ??= (async () => {
       log.info('signal received, draining', { signal });
+      stopExportReports?.();
       await drain();
       await ops.close();
       log.info('worker stopped');
@@ -150,7 +152,8 @@ async function main(): Promise<void> {
   await daemon.start();
   // What each export turned out to be (an unimplemented scheduler class above all), for /v1/models;
   // after start, so a slow edge answer never delays leasing.
-  await reportModelExports(client, models.info(), log);
+  stopExportReports = await keepReportingModelExports(client, models.info(), log);
+  if (stopping) stopExportReports();
   log.info('worker ready', {
     models: models.names,
     provider: provider.provider,

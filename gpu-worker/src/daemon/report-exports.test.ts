@@ -4,11 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EdgeClient } from './edge-client';
 import { createLogger } from './logger';
 import type { OpsModelInfo } from './ops-server';
-import { reportModelExports } from './report-exports';
+import { keepReportingModelExports, reportModelExports } from './report-exports';
 
 // The real edge (workerd + Redis through the Upstash bridge): the report goes over the worker
 // protocol exactly as the daemon sends it, and GET /v1/models shows what the edge kept.
 let stack: EdgeStack;
+const exportKey = 'model:demo-shapes:export';
 beforeAll(async () => {
   stack = await startEdgeStack();
 });
@@ -68,5 +69,33 @@ describe('reportModelExports', () => {
       reported: [],
       failed: ['demo-shapes'],
     });
+  });
+});
+
+describe('keepReportingModelExports', () => {
+  it('reports again on its interval (the edge keeps a report 30 days) until stopped', async () => {
+    const log = createLogger({ write: () => {} });
+    const client = new EdgeClient({
+      baseUrl: stack.baseUrl,
+      token: stack.workerToken,
+      log,
+      retryMaxDelayMs: 50,
+    });
+    await stack.redis.del(exportKey);
+    const stop = await keepReportingModelExports(client, [loaded('demo-shapes')], log, 100);
+    expect(await stack.redis.exists(exportKey)).toBe(1);
+
+    await stack.redis.del(exportKey);
+    const deadline = Date.now() + 10_000;
+    while ((await stack.redis.exists(exportKey)) === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await stack.redis.exists(exportKey)).toBe(1);
+
+    stop();
+    // A report already in flight when stopped may still land: let it, then clear and watch.
+    await new Promise((r) => setTimeout(r, 500));
+    await stack.redis.del(exportKey);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await stack.redis.exists(exportKey)).toBe(0);
   });
 });

@@ -37,3 +37,30 @@ export async function reportModelExports(
   }
   return { reported, failed };
 }
+
+/** Every day: well inside the edge's 30-day keep, so a worker that runs for months stays listed. */
+export const EXPORT_REPORT_INTERVAL_MS = 24 * 3600 * 1000;
+
+/**
+ * Reports now, then again every `intervalMs` for as long as the worker runs (the edge keeps a
+ * report 30 days). The timer never keeps the process alive; the returned function stops it.
+ */
+export async function keepReportingModelExports(
+  client: Pick<EdgeClient, 'reportModelExport'>,
+  models: readonly OpsModelInfo[],
+  log: Logger,
+  intervalMs = EXPORT_REPORT_INTERVAL_MS,
+): Promise<() => void> {
+  await reportModelExports(client, models, log);
+  let running = false;
+  const timer = setInterval(() => {
+    // A report still retrying when the next is due is not doubled.
+    if (running) return;
+    running = true;
+    reportModelExports(client, models, log).finally(() => {
+      running = false;
+    });
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
