@@ -26,6 +26,17 @@ export async function fingerprintOf(
     strength: input.task === 'txt2img' ? null : input.strength,
     image_sha256: images.image_sha256 ?? null,
     mask_sha256: images.mask_sha256 ?? null,
+    // Upscaling fields only when set, so the fingerprints of other requests stay what they were.
+    ...(input.noise_level === undefined ? {} : { noise_level: input.noise_level }),
+    ...(input.upscale === undefined
+      ? {}
+      : {
+          upscale: input.upscale,
+          upscaler: input.upscaler ?? null,
+          upscaler_version: input.upscaler_version ?? null,
+          upscaler_steps: input.upscaler_steps ?? null,
+          upscaler_guidance_scale: input.upscaler_guidance_scale ?? null,
+        }),
   };
   return sha256Hex(JSON.stringify(canonical));
 }

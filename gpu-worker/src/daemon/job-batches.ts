@@ -37,7 +37,8 @@ export function groupIntoBatches(
 }
 
 function compatibilityKey(job: LeasedJob, pipeline: LatentDiffusionPipeline | undefined): string | undefined {
-  if (!pipeline || job.input.task !== 'txt2img') return undefined;
+  // Upscaling jobs run alone (each is two pipelines or its own image).
+  if (!pipeline || job.input.task !== 'txt2img' || job.input.upscale !== undefined) return undefined;
   try {
     const request = pipelineRequest(job);
     pipeline.check(request);

@@ -1,6 +1,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type LatentDiffusionPipeline, loadPipeline } from '../index';
+import sharp from 'sharp';
+import {
+  isUpscaleExport,
+  type LatentDiffusionPipeline,
+  loadPipeline,
+  loadUpscalePipeline,
+  type UpscalePipeline,
+} from '../index';
 import type { Logger } from './logger';
 
 export interface ModelRegistryOptions {
@@ -33,7 +40,10 @@ export function discoverModels(
  * should not pay for session creation, kernel selection (cuDNN autotuning on CUDA) or allocator growth.
  */
 export class ModelRegistry {
-  private constructor(readonly pipelines: ReadonlyMap<string, LatentDiffusionPipeline>) {}
+  private constructor(
+    readonly pipelines: ReadonlyMap<string, LatentDiffusionPipeline>,
+    readonly upscalers: ReadonlyMap<string, UpscalePipeline> = new Map(),
+  ) {}
 
   static async load(options: ModelRegistryOptions): Promise<ModelRegistry> {
     const dirs = discoverModels(options.modelsRoot, options.modelDirs);
@@ -42,9 +52,14 @@ export class ModelRegistry {
       throw new Error(`no model folders found (MODELS_ROOT=${options.modelsRoot ?? ''}, MODEL_DIRS empty)`);
     }
     const pipelines = new Map<string, LatentDiffusionPipeline>();
+    const upscalers = new Map<string, UpscalePipeline>();
     for (const name of names) {
       const started = performance.now();
       const log = options.log.child({ model: name });
+      if (await isUpscaleExport(dirs[name])) {
+        upscalers.set(name, await loadUpscaler(dirs[name], options, log));
+        continue;
+      }
       const pipeline = await loadPipeline(dirs[name], {
         provider: options.provider,
         deviceId: options.deviceId,
@@ -62,11 +77,15 @@ export class ModelRegistry {
       });
       pipelines.set(name, pipeline);
     }
-    return new ModelRegistry(pipelines);
+    return new ModelRegistry(pipelines, upscalers);
   }
 
   get names(): string[] {
-    return [...this.pipelines.keys()];
+    return [...this.pipelines.keys(), ...this.upscalers.keys()];
+  }
+
+  getUpscaler(model: string): UpscalePipeline | undefined {
+    return this.upscalers.get(model);
   }
 
   get(model: string): LatentDiffusionPipeline | undefined {
@@ -75,6 +94,7 @@ export class ModelRegistry {
 
   async close(): Promise<void> {
     for (const pipeline of this.pipelines.values()) await pipeline.release();
+    for (const upscaler of this.upscalers.values()) await upscaler.release();
   }
 }
 
@@ -90,4 +110,38 @@ async function warmUp(pipeline: LatentDiffusionPipeline): Promise<void> {
       height: pipeline.info.nativeHeight,
     }),
   );
+}
+
+/** An x4-upscaler export, warmed with one step on a 16 x 16 grey input (text encoder, UNet with CFG, VAE). */
+async function loadUpscaler(
+  dir: string,
+  options: ModelRegistryOptions,
+  log: Logger,
+): Promise<UpscalePipeline> {
+  const started = performance.now();
+  const upscaler = await loadUpscalePipeline(dir, {
+    provider: options.provider,
+    deviceId: options.deviceId,
+    threads: options.threads,
+    log: (message) => log.info(message),
+  });
+  const grey = await sharp(Buffer.alloc(16 * 16 * 3, 128), { raw: { width: 16, height: 16, channels: 3 } })
+    .png()
+    .toBuffer();
+  await upscaler.upscale(
+    upscaler.resolve({
+      image: new Uint8Array(grey),
+      prompt: 'warm-up',
+      steps: 1,
+      guidance_scale: 2,
+      seed: 0,
+    }),
+  );
+  log.info('model ready', {
+    dir,
+    provider: upscaler.info.provider,
+    task: 'upscale',
+    ready_ms: Math.round(performance.now() - started),
+  });
+  return upscaler;
 }

@@ -1,6 +1,6 @@
 import { GenerationRequest, type JobInput } from '@ldm/shared';
 import { Hono } from 'hono';
-import { priceUnits } from '../../config/models';
+import { jobUnits } from '../../config/job-units';
 import type { PlanName } from '../../config/plans';
 import type { AppEnv } from '../../context';
 import { fingerprintOf } from '../../generations/fingerprint';
@@ -41,7 +41,7 @@ export const createGeneration = new Hono<AppEnv>().post('/', idempotency(), asyn
   const fingerprint = resolved.seeded ? await fingerprintOf(resolvedInput, digests) : '';
   const stored = await storeInputs(c.env.OUTPUTS, caller.accountId, jobId, resolved);
   const input: JobInput = { ...resolvedInput, ...stored };
-  const units = priceUnits(model, input.width, input.height, input.steps, input.num_outputs);
+  const units = jobUnits(model, input, resolved.upscaler);
 
   const result = await submitGeneration(redis, {
     accountId: caller.accountId,
