@@ -70,8 +70,8 @@ describe('upscale through the API', () => {
     const res = await post({ ...base, model: MODEL, upscale: 4, seed: 11 });
     expect(res.status, await res.clone().text()).toBe(201);
     const created = (await res.json()) as { id: string; usage: { units: number } };
-    // demo-shapes at 64x64 x 2 steps, then demo-upscaler at 256x256 x its 20 default steps, per image.
-    const units = 2 * (1 + 10 * ((64 * 64) / 1e6) * 2) + 2 * (1 + 10 * ((256 * 256) / 1e6) * 20);
+    // demo-shapes at 64x64 x 2 steps, then demo-upscaler at 256x256 x its 3 default steps, per image.
+    const units = 2 * (1 + 10 * ((64 * 64) / 1e6) * 2) + 2 * (1 + 10 * ((256 * 256) / 1e6) * 3);
     expect(created.usage.units).toBeCloseTo(units, 5);
     const done = await e2e.waitFor(created.id, (g) => g.status === 'succeeded' || g.status === 'failed');
     expect(done.status, JSON.stringify(done.error)).toBe('succeeded');

@@ -24,8 +24,11 @@ if [ ! -f "$WORK/denoiser.pt" ]; then
   $PY -m ldm_upscaler.finetune_decoder --work "$WORK" &
   DECODER=$!
   $PY -m ldm_upscaler.train --work "$WORK" --stage unet
-  # Stage 2b: 2,000 more steps from stage 2's EMA weights, a new one-cycle schedule.
-  $PY -m ldm_upscaler.train --work "$WORK" --stage unet --resume --unet-steps 2000
+  # Stages 2b-2d: 2,000 more steps each from the previous EMA weights, each a new one-cycle
+  # schedule (new crops and noise), the last at a lower peak rate.
+  $PY -m ldm_upscaler.train --work "$WORK" --stage unet --resume --unet-steps 2000 --seed 12
+  $PY -m ldm_upscaler.train --work "$WORK" --stage unet --resume --unet-steps 2000 --seed 22
+  $PY -m ldm_upscaler.train --work "$WORK" --stage unet --resume --unet-steps 2000 --seed 32 --max-lr 3e-4
   wait $DECODER
 fi
 rm -rf "$NEXT"

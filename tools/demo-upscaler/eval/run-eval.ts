@@ -4,7 +4,7 @@
 // 256 px truth and how often the shape's colour reads right (the demo eval's scorer), writes a
 // grid (input, bicubic, model, truth). Exits 1 unless model PSNR >= bicubic + 1.5 dB and colour >= 98%.
 //
-// Options: --model DIR (models/demo-upscaler) --scenes N (60) --steps N (20) --guidance G (1)
+// Options: --model DIR (models/demo-upscaler) --scenes N (60) --steps N (3, the catalog default) --guidance G (1)
 //          --noise-level N (20) --prompt caption|empty (empty) --grid FILE (docs/upscaler-grid.png)
 //          --json FILE
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     options: {
       model: { type: 'string', default: resolve(ROOT, 'models/demo-upscaler') },
       scenes: { type: 'string', default: '60' },
-      steps: { type: 'string', default: '20' },
+      steps: { type: 'string', default: '3' },
       guidance: { type: 'string', default: '1' },
       'noise-level': { type: 'string', default: '20' },
       prompt: { type: 'string', default: 'empty' },

@@ -83,7 +83,9 @@ def configs(scaling, te, unet):
         },
         'scheduler/scheduler_config.json': {
             '_class_name': 'DDIMScheduler', **scheduler_common(), 'prediction_type': 'v_prediction',
-            'set_alpha_to_one': False, 'steps_offset': 1, 'timestep_spacing': 'leading',
+            # 'trailing' (Lin et al. 2024) starts at t = 999 whatever the step count: with 'leading', 5
+            # steps would start at t = 801 from pure noise. The demo upscaler runs 3 steps by default.
+            'set_alpha_to_one': False, 'steps_offset': 1, 'timestep_spacing': 'trailing',
         },
         'low_res_scheduler/scheduler_config.json': {
             '_class_name': 'DDPMScheduler', **scheduler_common(), 'prediction_type': 'epsilon',

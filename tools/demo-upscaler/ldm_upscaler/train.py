@@ -68,13 +68,13 @@ def encode_all(ae, high):
     return torch.cat(out)
 
 
-def train_unet(latents, low, captions, steps, batch, log, start_from=None, seed=2):
+def train_unet(latents, low, captions, steps, batch, log, start_from=None, seed=2, max_lr=1e-3):
     unet, te = (start_from['unet'], start_from['text_encoder']) if start_from else (UpscaleUNet(), TextEncoder())
     unet.train()
     te.train()
     params = list(unet.parameters()) + list(te.parameters())
     opt = torch.optim.AdamW(params, lr=5e-4, weight_decay=0.0)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-3, total_steps=steps, pct_start=0.1)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=steps, pct_start=0.1)
     ema_unet, ema_te = copy.deepcopy(unet), copy.deepcopy(te)
     ema_params = list(ema_unet.parameters()) + list(ema_te.parameters())
     ac = alphas_cumprod()
@@ -136,6 +136,7 @@ def main():
     # Stage 2b: continue from denoiser.pt (its EMA weights) with a new one-cycle schedule.
     parser.add_argument('--resume', action='store_true')
     parser.add_argument('--seed', type=int, default=None, help='crop/noise stream (default 2, resumed 12)')
+    parser.add_argument('--max-lr', type=float, default=1e-3)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -180,7 +181,8 @@ def main():
             scaling = json.load(f)['scaling_factor']  # the latents stage 2 saw, whatever latents.pt holds
     unet, te = train_unet(latents[: args.unet_scenes] * scaling, low[: args.unet_scenes],
                           captions[: args.unet_scenes], args.unet_steps, args.unet_batch, log,
-                          start_from=start_from, seed=args.seed if args.seed is not None else 12 if args.resume else 2)
+                          start_from=start_from, seed=args.seed if args.seed is not None else 12 if args.resume else 2,
+                          max_lr=args.max_lr)
     timings['unet_s'] = time.time() - t0
     torch.save({'unet': unet, 'text_encoder': te}, den_file)
     timings['total_s'] = time.time() - start
