@@ -44,7 +44,7 @@ async function main(): Promise<void> {
       spinning: { type: 'boolean', default: false },
       batch: { type: 'string', default: '4' },
       upscaler: { type: 'string' },
-      'upscale-steps': { type: 'string', default: '20' },
+      'upscale-steps': { type: 'string', default: '3' },
       'large-steps': { type: 'string', default: '2' },
     },
   });

@@ -48,6 +48,14 @@ export async function tiledDecode(
   const tileW = Math.min(options.tile, latentWidth);
   const ys = tileStarts(latentHeight, tileH, options.overlap);
   const xs = tileStarts(latentWidth, tileW, options.overlap);
+  if (ys.length === 1 && xs.length === 1) {
+    // One tile is the whole image: no blending, the decoder's output as it is.
+    const out = await vae.decode(latents, [1, 4, latentHeight, latentWidth], clock);
+    if (out.dims[1] !== 3 || out.dims[2] !== height || out.dims[3] !== width) {
+      throw new Error(`vae decoder returned [${out.dims}] for ${latentHeight}x${latentWidth} latents`);
+    }
+    return { planes: out.data, width, height, tiles: 1 };
+  }
   const planes = new Float32Array(3 * height * width);
   const weights = new Float32Array(height * width);
   const blend = options.overlap * factor;
