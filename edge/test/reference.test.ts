@@ -35,7 +35,7 @@ describe('public reference endpoints', () => {
     expect(res.status).toBe(200);
     const { data } = (await res.json()) as { data: unknown[] };
     const models = data.map((m) => ModelInfo.parse(m));
-    expect(models.map((m) => m.name)).toEqual(['demo-shapes', 'tiny-sd']);
+    expect(models.map((m) => m.name)).toEqual(['demo-shapes', 'demo-upscaler', 'tiny-sd']);
     expect(models[0]).toMatchObject({
       native_width: 64,
       min_size: 64,
@@ -44,6 +44,8 @@ describe('public reference endpoints', () => {
       default_steps: 20,
       tasks: ['txt2img', 'img2img', 'inpaint'],
     });
+    // Which tasks each model serves: the upscaler only upscales (sizes are its output's).
+    expect(models[1]).toMatchObject({ tasks: ['upscale'], native_width: 256, max_size: 2048 });
   });
 
   it('applies an added model’s own limits and defaults', async () => {

@@ -16,8 +16,10 @@ import { exists } from '../src/model/read-config';
 import { writeTinyModel } from '../test-fixtures/tiny-sd-folder';
 import { writeTinySdxlModel } from '../test-fixtures/tiny-sdxl';
 import { median, ms, percentile, sum } from './pipeline-stats';
+import { benchUpscaler, upscaleLines } from './upscale-bench';
 
 const DEMO_MODEL = 'models/demo-shapes';
+const DEMO_UPSCALER = 'models/demo-upscaler';
 const ENCODER_WARMUP = 300;
 /** Alternating rounds of the sequential and the overlapped image stream. */
 const STREAM_ROUNDS = 3;
@@ -46,6 +48,9 @@ async function main(): Promise<void> {
       batch: { type: 'string', default: '4' },
       /** Another prompt, e.g. one of several chunks or with weights (a long prompt costs text-encoder runs and attention). */
       prompt: { type: 'string' },
+      upscaler: { type: 'string' },
+      'upscale-steps': { type: 'string', default: '3' },
+      'large-steps': { type: 'string', default: '2' },
     },
   });
   let fixtureDir: string | undefined;
@@ -206,8 +211,20 @@ async function main(): Promise<void> {
     cfgSpeedup: stepSeparate / stepBatched,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
+  // The x4 upscaler beside txt2img, when one is there (models/demo-upscaler or --upscaler).
+  const upscalerDir =
+    values.upscaler ?? ((await exists(join(DEMO_UPSCALER, 'model_index.json'))) ? DEMO_UPSCALER : undefined);
+  const upscaler = upscalerDir
+    ? await benchUpscaler(upscalerDir, {
+        steps: Number(values['upscale-steps']),
+        runs,
+        warmup,
+        largeSteps: Number(values['large-steps']),
+        largeSide: 512,
+      })
+    : undefined;
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...report, upscaler }, null, 2)}\n`);
     return;
   }
   const lines = [
@@ -233,6 +250,9 @@ async function main(): Promise<void> {
       `only for the share above)`,
     `  CFG per step        one batch of 2: ${ms(report.cfgBatchOf2StepMs)}, two runs: ${ms(report.cfgTwoRunsStepMs)} (x${report.cfgSpeedup.toFixed(2)})`,
     `  peak RSS            ${report.peakRssMiB.toFixed(0)} MiB`,
+    ...(upscaler
+      ? upscaleLines(upscaler)
+      : ['upscaler: none (build tools/demo-upscaler or pass --upscaler DIR)']),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -40,3 +40,4 @@ export type {
 } from './pipeline/types';
 export { SCHEDULER_NAMES, SchedulerConfigError } from './schedulers';
 export type { TokenizedPrompt } from './tokenizer';
+export * from './upscale';

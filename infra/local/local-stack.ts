@@ -19,6 +19,8 @@ export interface LocalStackOptions {
   port: number;
   workers: number;
   modelDir: string;
+  /** The x4 upscaler every worker also loads (task upscale, txt2img with upscale); none when unset. */
+  upscalerDir?: string;
   /** Use this Redis instead of starting redis-server (else chooseRedis: PATH, then a managed build). */
   redisUrl?: string;
   /** Reports each start-up step and its time (`npm start` prints them). Default: silent. */
@@ -131,7 +133,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           EDGE_URL: baseUrl,
           WORKER_TOKEN: secrets.worker_token,
           WORKER_ID: `local-${i + 1}`,
-          MODEL_DIRS: `demo-shapes=${options.modelDir}`,
+          MODEL_DIRS: [
+            `demo-shapes=${options.modelDir}`,
+            ...(options.upscalerDir ? [`demo-upscaler=${options.upscalerDir}`] : []),
+          ].join(','),
           PROVIDER: 'cpu',
           // A draining worker waits for its parked lease call; keep that short so Ctrl-C is quick.
           LEASE_WAIT_MS: '5000',

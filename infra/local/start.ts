@@ -18,6 +18,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1' },
     port: { type: 'string', default: process.env.PORT ?? '8787' },
     model: { type: 'string', default: 'models/demo-shapes' },
+    upscaler: { type: 'string', default: 'models/demo-upscaler' },
     'data-dir': { type: 'string', default: process.env.LDM_DATA_DIR ?? '.data' },
     help: { type: 'boolean', default: false },
   },
@@ -25,7 +26,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(
-    'usage: npm start -- [--workers N] [--port 8787] [--model models/demo-shapes] [--data-dir .data]',
+    'usage: npm start -- [--workers N] [--port 8787] [--model models/demo-shapes] [--upscaler models/demo-upscaler] [--data-dir .data]',
   );
   process.exit(0);
 }
@@ -55,6 +56,10 @@ try {
     port,
     workers,
     modelDir,
+    // Both demo models: upscale requests and "upscale": 4 run on every worker.
+    upscalerDir: existsSync(resolve(values.upscaler, 'model_index.json'))
+      ? resolve(values.upscaler)
+      : undefined,
     redisUrl: process.env.REDIS_URL,
   });
   let stopping = false;

@@ -156,6 +156,20 @@ export const GenerationRequest = z
       .describe(
         'img2img/inpaint: how much of the image to repaint. Defaults as diffusers: 0.8 for img2img, 1.0 for inpaint.',
       ),
+    noise_level: z
+      .int()
+      .min(0)
+      .max(LIMITS.noiseLevelMax)
+      .optional()
+      .describe(
+        "upscale: how much noise is added to the low-resolution input before upscaling (the x4 upscaler's class label). Default 20.",
+      ),
+    upscale: z
+      .literal(LIMITS.upscaleFactor)
+      .optional()
+      .describe(
+        'txt2img: also upscale x4 with the default upscaler in the same job (one generation, one bill, outputs 4x the size).',
+      ),
     webhook: z
       .url({ protocol: /^https?$/ })
       .max(LIMITS.webhookUrlMaxChars)
@@ -193,6 +207,20 @@ export const GenerationRequest = z
     }
     if (req.denoising_end !== undefined && req.refiner === undefined) {
       ctx.addIssue({ code: 'custom', path: ['denoising_end'], message: 'denoising_end needs a refiner' });
+    }
+    if (req.noise_level !== undefined && req.task !== 'upscale' && req.upscale === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['noise_level'],
+        message: 'noise_level is only accepted when upscaling',
+      });
+    }
+    if (req.upscale !== undefined && req.task !== 'txt2img') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['upscale'],
+        message: 'upscale is only accepted for task txt2img',
+      });
     }
     if (req.mask && req.task !== 'inpaint') {
       ctx.addIssue({ code: 'custom', path: ['mask'], message: 'mask is only accepted for task inpaint' });
@@ -245,6 +273,15 @@ export const JobInput = z
     num_outputs: z.int(),
     output_format: z.enum(OUTPUT_FORMATS),
     strength: z.number(),
+    noise_level: z
+      .int()
+      .optional()
+      .describe('upscale (and txt2img with upscale): the low-resolution noise level.'),
+    upscale: z.literal(LIMITS.upscaleFactor).optional(),
+    upscaler: z.string().optional().describe('txt2img with upscale: the upscaler model that runs after it.'),
+    upscaler_version: z.string().optional(),
+    upscaler_steps: z.int().optional(),
+    upscaler_guidance_scale: z.number().optional(),
     image_key: z.string().optional().describe('Object-store key of the uploaded input image.'),
     mask_key: z.string().optional(),
   })

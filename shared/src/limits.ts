@@ -55,6 +55,10 @@ export const LIMITS = {
   webhookUrlMaxChars: 2_048,
   idempotencyKeyMaxChars: 255,
   listLimitMax: 100,
+  /** Highest `noise_level` of an upscale (diffusers' StableDiffusionUpscalePipeline max_noise_level). */
+  noiseLevelMax: 350,
+  /** The only upscale factor (Stable Diffusion's x4 upscaler layout). */
+  upscaleFactor: 4,
   /** Longest `Prefer: wait=N` honoured, in seconds. */
   preferWaitMaxSeconds: 60,
 } as const;

@@ -11,12 +11,31 @@ type Scheduler = (typeof SCHEDULERS)[number];
  */
 export type ResolvedRequest = Omit<
   JobInput,
-  'model' | 'model_version' | 'output_format' | 'image_key' | 'mask_key'
+  | 'model'
+  | 'model_version'
+  | 'output_format'
+  | 'image_key'
+  | 'mask_key'
+  | 'upscaler'
+  | 'upscaler_version'
+  | 'upscaler_steps'
+  | 'upscaler_guidance_scale'
 >;
 
 /** The generation part of a stored job's input: what a worker hands its pipeline. */
 export function resolvedRequestOf(input: JobInput): ResolvedRequest {
-  const { model, model_version, output_format, image_key, mask_key, ...resolved } = input;
+  const {
+    model,
+    model_version,
+    output_format,
+    image_key,
+    mask_key,
+    upscaler,
+    upscaler_version,
+    upscaler_steps,
+    upscaler_guidance_scale,
+    ...resolved
+  } = input;
   return resolved;
 }
 
@@ -42,6 +61,8 @@ export const REQUEST_DEFAULTS = {
   rng: 'torch',
   /** diffusers: img2img 0.8, inpainting 1.0 (pure noise under the mask); text-to-image has no strength. */
   strength: { txt2img: 1, img2img: 0.8, inpaint: 1, upscale: 1 } satisfies Record<Task, number>,
+  /** diffusers' StableDiffusionUpscalePipeline default. */
+  noise_level: 20,
 } as const;
 
 /** What the resolver needs to know of a model: its defaults and size limits. `ModelInfo` is one. */
@@ -87,6 +108,16 @@ function pickDefined<T extends object, K extends keyof T>(
   return out;
 }
 
+/**
+ * upscale: the output is 4x the input, whose sides are first rounded down to a multiple of 8 (the
+ * x4 upscaler's UNet halves its latents); never clamped, so a too large input fails the model's checks.
+ */
+export function upscaledSize(image: ImageSize): ImageSize {
+  const side = (v: number) =>
+    Math.floor(v / LIMITS.dimensionMultiple) * LIMITS.dimensionMultiple * LIMITS.upscaleFactor;
+  return { width: side(image.width), height: side(image.height) };
+}
+
 function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0];
 }
@@ -121,7 +152,12 @@ export function resolveRequest(
   image?: ImageSize,
 ): ResolvedRequest {
   const task: Task = request.task ?? (request.mask ? 'inpaint' : request.image ? 'img2img' : 'txt2img');
-  const fromImage = image && task !== 'txt2img' ? sizeFromImage(image, model) : undefined;
+  const fromImage =
+    image && task === 'upscale'
+      ? upscaledSize(image)
+      : image && task !== 'txt2img'
+        ? sizeFromImage(image, model)
+        : undefined;
   return {
     task,
     prompt: request.prompt ?? '',
@@ -155,5 +191,9 @@ export function resolveRequest(
       request.strength ??
       (task === 'img2img' || task === 'inpaint' ? model.default_strength?.[task] : undefined) ??
       REQUEST_DEFAULTS.strength[task],
+    ...(task === 'upscale' || request.upscale !== undefined
+      ? { noise_level: request.noise_level ?? REQUEST_DEFAULTS.noise_level }
+      : {}),
+    ...(request.upscale !== undefined && task === 'txt2img' ? { upscale: request.upscale } : {}),
   };
 }

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WebhookReceiver } from '@ldm/edge/webhooks/test-support/webhook-receiver';
 import { type LocalStack, startLocalStack } from '@ldm/infra/local/local-stack';
 import type { Generation } from '@ldm/shared';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebhookReceiver } from '@ldm/edge/webhooks/test-support/webhook-receiver';
 
 // The stack `npm start` runs (startLocalStack, its cron timer included) and nothing driving the
 // cron by hand: a webhook whose first attempt got a 500 must still be retried, by the Worker's

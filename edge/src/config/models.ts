@@ -23,7 +23,33 @@ export const BUILTIN_MODELS: ModelInfo[] = [
     schedulers: [...SCHEDULERS],
     price: { per_image: 1, per_megapixel_step: 10, cache_hit: 0 },
   },
+  {
+    // tools/demo-upscaler: Stable Diffusion's x4-upscaler layout, trained on the demo scenes.
+    // Sizes are the output's (4x the input image): 64 px -> 256 px natively, inputs up to 512 x 512.
+    name: 'demo-upscaler',
+    version: 'demo-upscaler-v1',
+    description:
+      'x4 super-resolution latent diffusion model (64 px -> 256 px native) trained on the demo scenes.',
+    tasks: ['upscale'],
+    native_width: 256,
+    native_height: 256,
+    min_size: 64,
+    max_size: 2048,
+    max_pixels: 2048 * 2048,
+    // 3 DDIM steps (trailing spacing): the eval's best PSNR/sharpness trade (tools/demo-upscaler/README.md).
+    default_steps: 3,
+    max_steps: 150,
+    default_guidance_scale: 1,
+    default_scheduler: 'ddim',
+    schedulers: [...SCHEDULERS],
+    price: { per_image: 1, per_megapixel_step: 10, cache_hit: 0 },
+  },
 ];
+
+/** Models that serve `task`, in catalog order: the first is that task's default (e.g. the upscaler). */
+export function modelsFor(models: Iterable<ModelInfo>, task: ModelInfo['tasks'][number]): ModelInfo[] {
+  return [...models].filter((m) => m.tasks.includes(task));
+}
 
 /** Compute units for one job: per output, a fixed part plus one proportional to megapixels x steps. */
 export function priceUnits(

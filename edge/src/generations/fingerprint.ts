@@ -66,6 +66,17 @@ export async function fingerprintOf(
     ),
     // A cached image made under another account's safety mode must not be served here.
     ...(input.safety_checker ? { safety_checker: input.safety_checker } : {}),
+    // Upscaling fields only when set, so the fingerprints of other requests stay what they were.
+    ...(input.noise_level === undefined ? {} : { noise_level: input.noise_level }),
+    ...(input.upscale === undefined
+      ? {}
+      : {
+          upscale: input.upscale,
+          upscaler: input.upscaler ?? null,
+          upscaler_version: input.upscaler_version ?? null,
+          upscaler_steps: input.upscaler_steps ?? null,
+          upscaler_guidance_scale: input.upscaler_guidance_scale ?? null,
+        }),
   };
   return sha256Hex(JSON.stringify(canonical));
 }

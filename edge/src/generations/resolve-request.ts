@@ -3,11 +3,13 @@ import {
   type GenerationRequest,
   type JobInput,
   KARRAS_SCHEDULERS,
+  LIMITS,
   type ModelInfo,
   resolveRequest,
   type SafetyMode,
   SDXL_CONDITIONING_FIELDS,
 } from '@ldm/shared';
+import { modelsFor } from '../config/models';
 import type { Config } from '../env';
 import { ApiError } from '../errors/api-error';
 import { type DecodedImage, decodeImageInput } from '../lib/image-input';
@@ -16,6 +18,8 @@ import { targetProblem } from '../webhooks/target-guard';
 /** A generation request checked against its model, its defaults filled (shared `resolveRequest`). */
 export interface ResolvedGeneration {
   model: ModelInfo;
+  /** txt2img with `upscale`: the catalog's upscaler that runs after it in the same job. */
+  upscaler?: ModelInfo;
   /** Every default resolved against the model; image keys are added once the images are stored. */
   input: JobInput;
   /** The caller fixed the seed: the request is deterministic, so cacheable and coalescable. */
@@ -38,7 +42,11 @@ export function resolveGeneration(
   accountSafety: SafetyMode | null = null,
 ): ResolvedGeneration {
   const issues: FieldIssue[] = [];
-  const modelName = req.model ?? config.defaultModel;
+  // With no model, an upscale runs on the catalog's first upscaler, anything else on the default model.
+  const modelName =
+    req.model ??
+    (req.task === 'upscale' ? modelsFor(config.models.values(), 'upscale')[0]?.name : undefined) ??
+    config.defaultModel;
   const model = config.models.get(modelName);
   if (!model) {
     const names = [...config.models.keys()].join(', ');
@@ -52,10 +60,11 @@ export function resolveGeneration(
   }
   if (!model.tasks.includes(req.task)) {
     const tasks = model.tasks.join(', ');
+    const able = modelsFor(config.models.values(), req.task).map((m) => m.name);
     issues.push({
       field: 'task',
-      message: `${model.name} does not support ${req.task}; it supports: ${tasks}`,
-      limit: tasks,
+      message: `${model.name} does not support ${req.task}; it supports: ${tasks}. Models that serve ${req.task}: ${able.join(', ') || 'none'}`,
+      limit: able.join(', ') || tasks,
     });
   }
   let image: DecodedImage | undefined;
@@ -73,13 +82,65 @@ export function resolveGeneration(
     }
   }
 
-  // img2img/inpaint without a size take the input image's (rounded down to a multiple of 8).
-  const resolved = resolveRequest(req, model, image);
+  // img2img/inpaint without a size take the input image's (rounded down to a multiple of 8); an
+  // upscale's output is 4x its input image.
+  const upscaling = req.task === 'upscale';
+  if (upscaling) {
+    for (const field of ['width', 'height'] as const) {
+      if (req[field] !== undefined) {
+        issues.push({
+          field,
+          message: 'is not accepted for upscale: the output is 4x the input image',
+          limit: 'none',
+        });
+      }
+    }
+  }
+  const resolved = resolveRequest(
+    upscaling ? { ...req, width: undefined, height: undefined } : req,
+    model,
+    image,
+  );
   const { width, height, steps, scheduler } = resolved;
-  for (const [field, value] of [
-    ['width', width],
-    ['height', height],
-  ] as const) {
+  if (upscaling && image) {
+    const f = LIMITS.upscaleFactor;
+    const maxInput = Math.floor(model.max_pixels / (f * f));
+    if (width * height > model.max_pixels || width > model.max_size || height > model.max_size) {
+      issues.push({
+        field: 'image',
+        message: `is ${image.width}x${image.height}; ${model.name} upscales at most ${maxInput} input pixels and ${model.max_size / f} px a side (output ${model.max_size}x${model.max_size})`,
+        limit: maxInput,
+      });
+    } else if (width < model.min_size || height < model.min_size) {
+      issues.push({
+        field: 'image',
+        message: `is ${image.width}x${image.height}; ${model.name} needs at least ${model.min_size / f} px a side`,
+        limit: model.min_size / f,
+      });
+    }
+  }
+  const upscaler = req.upscale === undefined ? undefined : modelsFor(config.models.values(), 'upscale')[0];
+  if (req.upscale !== undefined) {
+    const f = LIMITS.upscaleFactor;
+    if (!upscaler) {
+      issues.push({ field: 'upscale', message: 'no model in this deployment serves upscale', limit: 'none' });
+    } else if (
+      width * f * height * f > upscaler.max_pixels ||
+      Math.max(width, height) * f > upscaler.max_size
+    ) {
+      issues.push({
+        field: 'upscale',
+        message: `${width}x${height} x${f} is more than ${upscaler.name} outputs (${upscaler.max_size} px a side, ${upscaler.max_pixels} pixels)`,
+        limit: upscaler.max_pixels,
+      });
+    }
+  }
+  for (const [field, value] of upscaling
+    ? []
+    : ([
+        ['width', width],
+        ['height', height],
+      ] as const)) {
     if (value < model.min_size) {
       issues.push({
         field,
@@ -94,7 +155,7 @@ export function resolveGeneration(
       });
     }
   }
-  if (width * height > model.max_pixels) {
+  if (!upscaling && width * height > model.max_pixels) {
     issues.push({
       field: 'width',
       message: `width x height (${width * height}) must be at most ${model.max_pixels} pixels for ${model.name}`,
@@ -202,6 +263,7 @@ export function resolveGeneration(
   const safety = accountSafety ?? model.safety_checker;
   return {
     model,
+    upscaler,
     seeded,
     image,
     mask,
@@ -213,6 +275,14 @@ export function resolveGeneration(
       ...(refiner && resolved.refiner ? { refiner_version: refiner.version } : {}),
       ...(safety ? { safety_checker: safety } : {}),
       output_format: req.output_format,
+      ...(upscaler
+        ? {
+            upscaler: upscaler.name,
+            upscaler_version: upscaler.version,
+            upscaler_steps: upscaler.default_steps,
+            upscaler_guidance_scale: upscaler.default_guidance_scale,
+          }
+        : {}),
     },
     echo: {
       ...(req.webhook ? { webhook: req.webhook } : {}),

@@ -37,8 +37,9 @@ export function groupIntoBatches(
 }
 
 function compatibilityKey(job: LeasedJob, pipeline: LatentDiffusionPipeline | undefined): string | undefined {
-  // Base + refiner jobs run alone: two models, one after the other.
-  if (!pipeline || job.input.task !== 'txt2img' || job.input.refiner) return undefined;
+  // Base + refiner jobs and upscaling jobs run alone (two models one after the other, or their own image).
+  if (!pipeline || job.input.task !== 'txt2img' || job.input.refiner || job.input.upscale !== undefined)
+    return undefined;
   try {
     const request = pipelineRequest(job);
     pipeline.check(request);

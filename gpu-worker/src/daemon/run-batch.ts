@@ -5,10 +5,12 @@ import {
   type GenerateResult,
   generateWithRefiner,
   type LatentDiffusionPipeline,
+  type UpscalePipeline,
 } from '../index';
 import type { EdgeClient } from './edge-client';
 import { EdgeRequestError, isLeaseLost } from './edge-errors';
 import { classifyFailure, type Failure, InputImageError, redactPrompts } from './failure';
+import { generateOrUpscale, missingModels } from './generate-or-upscale';
 import type { HeldLease } from './held-lease';
 import { pipelineRequest } from './job-batches';
 import type { Logger } from './logger';
@@ -28,6 +30,8 @@ export interface BatchRunnerDeps {
   metrics: WorkerMetrics;
   log: Logger;
   pipelineFor(model: string): LatentDiffusionPipeline | undefined;
+  /** x4 upscalers this worker loaded (upscale jobs; txt2img jobs with `upscale` need one too). */
+  upscalerFor?(model: string): UpscalePipeline | undefined;
   /** Aborts when the drain grace period is over: unfinished work goes back to the queue. */
   releaseSignal: AbortSignal;
   /** How long a fail call may keep retrying (past it, the lease expires and the edge re-queues anyway). */
@@ -78,11 +82,21 @@ export class BatchRun {
     for (const w of this.work) this.pending.add(w);
     const model = this.work[0].job.input.model;
     const log = this.deps.log.child({ model, batch: this.work.map((w) => w.job.job_id) });
-    const pipeline = this.deps.pipelineFor(model);
-    if (!pipeline) {
+    const input0 = this.work[0].job.input;
+    const pipelines = {
+      pipeline: input0.task === 'upscale' ? undefined : this.deps.pipelineFor(model),
+      upscaler:
+        input0.task === 'upscale'
+          ? this.deps.upscalerFor?.(model)
+          : input0.upscale !== undefined
+            ? this.deps.upscalerFor?.(input0.upscaler ?? '')
+            : undefined,
+    };
+    const missing = missingModels(input0, pipelines);
+    if (missing.length > 0) {
       await this.settleAll({
         code: 'model_not_loaded',
-        message: `model ${model} is not loaded here`,
+        message: `model ${missing.join(' and ')} is not loaded here`,
         retryable: true,
       });
       return;
@@ -117,16 +131,22 @@ export class BatchRun {
       const batch = running.map((w) => requests.get(w) as NonNullable<ReturnType<typeof requests.get>>);
       // A base + refiner job runs alone (job-batches.ts): both models of this worker, one after the other.
       const refinerName = batch.length === 1 ? batch[0].refiner : undefined;
-      results = refinerName
-        ? [
-            await generateWithRefiner(
-              pipeline,
-              refinerFor(refinerName, this.deps.pipelineFor),
-              batch[0],
+      results =
+        refinerName && pipelines.pipeline
+          ? [
+              await generateWithRefiner(
+                pipelines.pipeline,
+                refinerFor(refinerName, this.deps.pipelineFor),
+                batch[0],
+                options,
+              ),
+            ]
+          : await generateOrUpscale(
+              pipelines,
+              batch,
+              running.map((w) => w.job.input),
               options,
-            ),
-          ]
-        : await pipeline.generateBatch(batch, options);
+            );
     } catch (error) {
       unwatch();
       this.endInference();

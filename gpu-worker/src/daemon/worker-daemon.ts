@@ -161,6 +161,7 @@ export class WorkerDaemon {
             metrics,
             log,
             pipelineFor: (m) => models.get(m),
+            upscalerFor: (m) => models.getUpscaler(m),
             releaseSignal: this.release.signal,
             failDeadlineMs: () => (this.release.signal.aborted ? SHUTDOWN_CALL_MS : this.leaseTtlMs),
             deliver: (result, w) => this.deliver(result, w),

@@ -8,12 +8,14 @@ import { generateCommand } from './commands/generate';
 import { getCommand } from './commands/get';
 import { listCommand } from './commands/list';
 import { modelsCommand } from './commands/models';
+import { upscaleCommand } from './commands/upscale';
 import { usageCommand } from './commands/usage';
 import { formatError } from './format-error';
 import { type Connection, ConnectionError, resolveConnection } from './resolve-connection';
 
 const COMMANDS: Command[] = [
   generateCommand,
+  upscaleCommand,
   getCommand,
   listCommand,
   cancelCommand,

@@ -1,11 +1,13 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { writeTinyUpscaler } from '@ldm/gpu-worker/test-fixtures/tiny-upscaler-folder';
 import { type LocalStack, startLocalStack } from '@ldm/infra/local/local-stack';
 import { writeSlowFixtureModel } from '@ldm/test/e2e/support/fixture-model';
 import { LdmClient } from '../../src/index';
 
 export const DEMO_MODEL_DIR = resolve(import.meta.dirname, '../../../models/demo-shapes');
+export const DEMO_UPSCALER_DIR = resolve(import.meta.dirname, '../../../models/demo-upscaler');
 
 export interface LiveStack {
   stack: LocalStack;
@@ -39,6 +41,10 @@ export async function startLiveStack(): Promise<LiveStack> {
       port: 0,
       workers: 1,
       modelDir,
+      // As npm start: both demo models (the upscaler's tiny fixture until it is built).
+      upscalerDir: existsSync(join(DEMO_UPSCALER_DIR, 'unet/model.onnx'))
+        ? DEMO_UPSCALER_DIR
+        : await writeTinyUpscaler(join(dir, 'models', 'demo-upscaler')),
       quiet: process.env.LDM_TEST_VERBOSE !== '1',
       edgeVars: { LEASE_TTL_MS: '3000', POLL_INTERVAL_MS: '100' },
     });

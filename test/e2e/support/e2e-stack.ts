@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureEdgeBundle } from '@ldm/edge/scripts/ensure-bundle';
+import { writeTinyUpscaler } from '@ldm/gpu-worker/test-fixtures/tiny-upscaler-folder';
 import { type EdgeRuntime, startEdgeRuntime } from '@ldm/infra/local/edge-runtime';
 import type { Generation, GenerationRequestInput } from '@ldm/shared';
 import { type EdgeStack, startEdgeStack, type TestAccount } from '../../support/edge-stack';
@@ -55,7 +56,12 @@ export interface E2eStackOptions {
    * the slow fixture, whose step cost the timing-sensitive tests rely on.
    */
   model?: 'demo' | 'fixture';
+  /** Also serve `demo-upscaler` on every worker: the tiny hand-computable x4 fixture (fast). */
+  upscaler?: boolean;
 }
+
+/** The catalog's built-in upscaler; the fixture is served under this name. */
+export const UPSCALER = 'demo-upscaler';
 
 export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eStack> {
   // E2E_VERBOSE=1 echoes the edge's and the workers' logs while debugging a test.
@@ -66,6 +72,7 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
     options.model === 'demo' && demoModelAvailable()
       ? DEMO_MODEL_DIR
       : await writeSlowFixtureModel(join(tmp, 'models', MODEL));
+  const upscalerDir = options.upscaler ? await writeTinyUpscaler(join(tmp, 'models', UPSCALER)) : undefined;
   const vars = { LEASE_TTL_MS: '3000', ...options.vars };
   const stack = await startEdgeStack({ vars, persistDir, verbose });
   let runtime: EdgeRuntime = stack.runtime;
@@ -95,7 +102,11 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
         name,
         edgeUrl: baseUrl,
         workerToken: stack.workerToken,
-        modelDirs: { [MODEL]: modelDir, ...o.extraModelDirs },
+        modelDirs: {
+          [MODEL]: modelDir,
+          ...(upscalerDir ? { [UPSCALER]: upscalerDir } : {}),
+          ...o.extraModelDirs,
+        },
         spoolDir: o.spoolDir ?? join(tmp, `spool-${name}`),
         env: o.env,
         verbose,

@@ -1,7 +1,7 @@
-import { GenerationRequest, type JobInput, modelEvaluations } from '@ldm/shared';
+import { GenerationRequest, type JobInput } from '@ldm/shared';
 import { type Context, Hono } from 'hono';
 import type { z } from 'zod';
-import { priceUnits } from '../../config/models';
+import { jobUnits } from '../../config/job-units';
 import type { PlanName } from '../../config/plans';
 import type { AppEnv } from '../../context';
 import { fingerprintOf } from '../../generations/fingerprint';
@@ -63,9 +63,7 @@ async function createWithin(
   const input: JobInput = { ...resolvedInput, ...stored };
   // A test key's generation is free (DESIGN decision 4): nothing is held, charged or metered, so
   // every settling script moves 0 units and the billing outbox never hears of it.
-  // Heun and KDPM2 run the UNet twice per step: priced by evaluations, so a step costs what it computes.
-  const evaluations = modelEvaluations(input.scheduler, input.steps);
-  const units = livemode ? priceUnits(model, input.width, input.height, evaluations, input.num_outputs) : 0;
+  const units = livemode ? jobUnits(model, input, resolved.upscaler) : 0;
   const plan = config.plans[caller.plan as PlanName] ?? config.plans.free;
   const cacheHitUnits = livemode ? round6(model.price.cache_hit * input.num_outputs) : 0;
 

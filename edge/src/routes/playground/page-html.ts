@@ -45,6 +45,7 @@ export function pageHtml(style: string, script: string): string {
       <div class="field"><label for="guidance">Guidance</label><input id="guidance" name="guidance" type="number" min="0" max="30" step="0.5" inputmode="decimal"></div>
       <div class="field"><label for="seed">Seed</label><input id="seed" name="seed" type="number" min="0" max="4294967295" step="1" inputmode="numeric" placeholder="random"></div>
       <div class="field"><label for="num-outputs">Images</label><select id="num-outputs" name="num-outputs"><option>1</option><option>2</option><option>3</option><option>4</option></select></div>
+      <div class="field check"><label for="upscale"><input id="upscale" name="upscale" type="checkbox"> Upscale x4 <span class="hint">(same job)</span></label></div>
     </fieldset>
     <div class="actions">
       <button type="submit" class="primary" id="submit">Generate</button>

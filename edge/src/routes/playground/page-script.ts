@@ -13,6 +13,9 @@ export const PAGE_SCRIPT = `
   var progressBar = $('progress'), statusText = $('status'), errorText = $('error'), jobMeta = $('job-meta');
   var images = $('images'), recentList = $('recent-list'), recentEmpty = $('recent-empty'), credits = $('credits');
   var models = [];
+  var upscaler = null; // the catalog's first model serving task upscale
+  // The shipped demo model draws 64 px images: they are shown upscaled x4 unless unticked.
+  var UPSCALE_BY_DEFAULT = { 'demo-shapes': true };
   var current = null; // { id } of the job being followed
 
   function apiKey() { return keyInput.value.trim(); }
@@ -70,10 +73,12 @@ export const PAGE_SCRIPT = `
   }
 
   function fillModels(list) {
-    models = list;
+    upscaler = list.filter(function (m) { return m.tasks.indexOf('upscale') >= 0; })[0] || null;
+    // The form generates from a prompt: upscalers are reached through "Upscale x4" instead.
+    models = list.filter(function (m) { return m.tasks.indexOf('txt2img') >= 0; });
     var modelSelect = $('model');
     modelSelect.textContent = '';
-    list.forEach(function (m) {
+    models.forEach(function (m) {
       var option = document.createElement('option');
       option.value = m.name; option.textContent = m.name;
       modelSelect.appendChild(option);
@@ -95,6 +100,8 @@ export const PAGE_SCRIPT = `
     $('width').min = $('height').min = m.min_size; $('width').max = $('height').max = m.max_size;
     $('steps').value = m.default_steps; $('steps').max = m.max_steps;
     $('guidance').value = m.default_guidance_scale;
+    $('upscale').disabled = !upscaler;
+    $('upscale').checked = !!upscaler && !!UPSCALE_BY_DEFAULT[m.name];
   }
 
   function numberField(id) { var v = $(id).value.trim(); return v === '' ? undefined : Number(v); }
@@ -107,7 +114,8 @@ export const PAGE_SCRIPT = `
       scheduler: $('scheduler').value || undefined,
       width: numberField('width'), height: numberField('height'),
       steps: numberField('steps'), guidance_scale: numberField('guidance'),
-      seed: numberField('seed'), num_outputs: numberField('num-outputs')
+      seed: numberField('seed'), num_outputs: numberField('num-outputs'),
+      upscale: $('upscale').checked && upscaler ? 4 : undefined
     };
     Object.keys(body).forEach(function (k) { if (body[k] === undefined || body[k] === '') delete body[k]; });
     return body;
@@ -198,6 +206,14 @@ export const PAGE_SCRIPT = `
       link.textContent = 'Download';
       link.setAttribute('aria-label', 'Download image ' + (i + 1));
       caption.appendChild(info); caption.appendChild(link);
+      if (upscaler && o.width * 4 <= upscaler.max_size && o.height * 4 <= upscaler.max_size) {
+        var more = document.createElement('button');
+        more.type = 'button'; more.className = 'upscale';
+        more.textContent = 'Upscale x4';
+        more.setAttribute('aria-label', 'Upscale x4 image ' + (i + 1));
+        more.addEventListener('click', function () { upscaleOutput(g, o); });
+        caption.appendChild(more);
+      }
       figure.appendChild(img); figure.appendChild(caption);
       images.appendChild(figure);
     });
@@ -235,8 +251,35 @@ export const PAGE_SCRIPT = `
     form.setAttribute('aria-busy', busy ? 'true' : 'false');
   }
 
+  // An output as a data URL: the input of an upscale request.
+  function imageDataUrl(url) {
+    return fetch(url).then(function (res) {
+      if (!res.ok) throw new Error('could not read the image (HTTP ' + res.status + ')');
+      return res.blob();
+    }).then(function (blob) {
+      return new Promise(function (resolve, reject) {
+        var reader = new FileReader();
+        reader.onload = function () { resolve(reader.result); };
+        reader.onerror = function () { reject(new Error('could not read the image')); };
+        reader.readAsDataURL(blob);
+      });
+    });
+  }
+
+  function upscaleOutput(g, o) {
+    if (current) return;
+    imageDataUrl(o.url).then(function (image) {
+      run({ task: 'upscale', model: upscaler.name, image: image, prompt: g.input.prompt, seed: o.seed });
+    }, function (e) { showError(e.message); });
+  }
+
   form.addEventListener('submit', function (event) {
     event.preventDefault();
+    if (current) return;
+    run(requestBody());
+  });
+
+  function run(body) {
     if (current) return;
     if (!apiKey()) { showError('Enter your API key first.'); keyInput.focus(); return; }
     localStorage.setItem(KEY_STORE, apiKey());
@@ -246,7 +289,7 @@ export const PAGE_SCRIPT = `
     setBusy(true);
     // On a phone the form fills the screen: bring the progress (and any error) into view.
     $('result').scrollIntoView({ block: 'nearest' });
-    api('/v1/generations', { method: 'POST', body: JSON.stringify(requestBody()) })
+    api('/v1/generations', { method: 'POST', body: JSON.stringify(body) })
       .then(function (job) {
         current = { id: job.id };
         refreshRecent();
@@ -261,7 +304,7 @@ export const PAGE_SCRIPT = `
         if (!current) progressBar.value = 0;
       })
       .then(function () { current = null; setBusy(false); });
-  });
+  }
 
   cancelButton.addEventListener('click', function () {
     if (!current) return;

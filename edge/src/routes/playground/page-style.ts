@@ -32,6 +32,8 @@ textarea { resize: vertical; min-height: 4.5rem; }
 fieldset { border: 0; padding: 0; margin: 0; display: grid; gap: 0 .75rem; grid-template-columns: repeat(2, minmax(0, 1fr)); }
 legend { font-weight: 600; font-size: .85rem; margin-bottom: .5rem; padding: 0; }
 .key-row { display: flex; gap: .5rem; }
+.check { align-self: end; }
+.check input { width: auto; margin: 0 .35rem 0 0; vertical-align: middle; }
 .key-row input { flex: 1; min-width: 0; }
 button { padding: .5rem .9rem; border-radius: 6px; border: 1px solid var(--line); background: var(--bg); cursor: pointer; }
 button.primary { background: var(--accent); color: var(--accent-text); border-color: var(--accent); font-weight: 600; }

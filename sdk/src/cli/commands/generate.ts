@@ -60,6 +60,8 @@ export function requestFromFlags(values: Values, prompt: string): GenerationRequ
     image: image ? imageFileToDataUrl(image, '--image') : undefined,
     mask: mask ? imageFileToDataUrl(mask, '--mask') : undefined,
     strength: numberFlag(values, 'strength'),
+    noise_level: intFlag(values, 'noise-level'),
+    upscale: intFlag(values, 'upscale') as GenerationRequestInput['upscale'],
     webhook: stringFlag(values, 'webhook'),
     webhook_events_filter: listFlag(values, 'webhook-events', WEBHOOK_EVENTS),
   };
@@ -143,6 +145,7 @@ export const generateCommand: Command = {
       --negative TEXT     negative prompt
       --model NAME --task txt2img|img2img|inpaint|upscale
       --image FILE --mask FILE --strength X   img2img / inpaint inputs
+      --upscale 4         txt2img: also upscale x4 in the same job (--noise-level N, default 20)
       --webhook URL       notify this URL (Standard Webhooks signed)
       --webhook-events E  start,completed (default both)
       --no-wait           print the id and return at once
@@ -163,6 +166,8 @@ export const generateCommand: Command = {
     image: { type: 'string' },
     mask: { type: 'string' },
     strength: { type: 'string' },
+    upscale: { type: 'string' },
+    'noise-level': { type: 'string' },
     webhook: { type: 'string' },
     'webhook-events': { type: 'string' },
     'no-wait': { type: 'boolean' },

@@ -1,0 +1,95 @@
+import type { RunClock } from '../model/run-clock';
+import type { VaeDecoderModel } from '../model/vae';
+
+export interface TileOptions {
+  /** Latent pixels per tile side (default 64: a 256 px tile for a factor-4 VAE). */
+  tile: number;
+  /** Latent pixels two neighbouring tiles share; blended linearly across (default 8). */
+  overlap: number;
+}
+
+export const DEFAULT_TILES: TileOptions = { tile: 64, overlap: 8 };
+
+/** Start offsets covering `size` with tiles of `tile` advancing by tile - overlap, the last flush with the end. */
+export function tileStarts(size: number, tile: number, overlap: number): number[] {
+  if (size <= tile) return [0];
+  const stride = tile - overlap;
+  const starts: number[] = [];
+  for (let s = 0; s + tile < size; s += stride) starts.push(s);
+  starts.push(size - tile);
+  return starts;
+}
+
+/** Weight of a tile pixel: ramps 0 -> 1 across the overlap on every side that has a neighbour. */
+function ramp(pos: number, length: number, blend: number, before: boolean, after: boolean): number {
+  let w = 1;
+  if (before && pos < blend) w = Math.min(w, (pos + 0.5) / blend);
+  if (after && length - 1 - pos < blend) w = Math.min(w, (length - 1 - pos + 0.5) / blend);
+  return w;
+}
+
+/**
+ * VAE decode in overlapping tiles (as diffusers' AutoencoderKL.tiled_decode, with a normalised
+ * linear blend), so memory is one tile's activations plus the output, whatever the image size.
+ * Latents are already divided by the scaling factor; returns RGB planes in [-1, 1], [3, H, W].
+ */
+export async function tiledDecode(
+  vae: VaeDecoderModel,
+  latents: Float32Array,
+  latentHeight: number,
+  latentWidth: number,
+  factor: number,
+  clock: RunClock,
+  options: TileOptions = DEFAULT_TILES,
+): Promise<{ planes: Float32Array; width: number; height: number; tiles: number }> {
+  const height = latentHeight * factor;
+  const width = latentWidth * factor;
+  const tileH = Math.min(options.tile, latentHeight);
+  const tileW = Math.min(options.tile, latentWidth);
+  const ys = tileStarts(latentHeight, tileH, options.overlap);
+  const xs = tileStarts(latentWidth, tileW, options.overlap);
+  if (ys.length === 1 && xs.length === 1) {
+    // One tile is the whole image: no blending, the decoder's output as it is.
+    const out = await vae.decode(latents, [1, 4, latentHeight, latentWidth], clock);
+    if (out.dims[1] !== 3 || out.dims[2] !== height || out.dims[3] !== width) {
+      throw new Error(`vae decoder returned [${out.dims}] for ${latentHeight}x${latentWidth} latents`);
+    }
+    return { planes: out.data, width, height, tiles: 1 };
+  }
+  const planes = new Float32Array(3 * height * width);
+  const weights = new Float32Array(height * width);
+  const blend = options.overlap * factor;
+  const tileLatents = new Float32Array(4 * tileH * tileW);
+  for (const [yi, y0] of ys.entries()) {
+    for (const [xi, x0] of xs.entries()) {
+      for (let c = 0; c < 4; c++) {
+        for (let y = 0; y < tileH; y++) {
+          const from = (c * latentHeight + y0 + y) * latentWidth + x0;
+          tileLatents.set(latents.subarray(from, from + tileW), (c * tileH + y) * tileW);
+        }
+      }
+      const out = await vae.decode(tileLatents, [1, 4, tileH, tileW], clock);
+      const th = tileH * factor;
+      const tw = tileW * factor;
+      if (out.dims[1] !== 3 || out.dims[2] !== th || out.dims[3] !== tw) {
+        throw new Error(`vae decoder returned [${out.dims}] for a ${tileH}x${tileW} latent tile`);
+      }
+      for (let y = 0; y < th; y++) {
+        const wy = ramp(y, th, blend, yi > 0, yi < ys.length - 1);
+        const row = (y0 * factor + y) * width + x0 * factor;
+        for (let x = 0; x < tw; x++) {
+          const w = wy * ramp(x, tw, blend, xi > 0, xi < xs.length - 1);
+          weights[row + x] += w;
+          for (let c = 0; c < 3; c++)
+            planes[c * height * width + row + x] += w * out.data[(c * th + y) * tw + x];
+        }
+      }
+    }
+  }
+  const plane = height * width;
+  for (let i = 0; i < plane; i++) {
+    const w = weights[i];
+    for (let c = 0; c < 3; c++) planes[c * plane + i] /= w;
+  }
+  return { planes, width, height, tiles: ys.length * xs.length };
+}
