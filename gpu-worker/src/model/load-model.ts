@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { PromptTokenizer } from '../tokenizer';
 import { loadTokenizer } from '../tokenizer';
-import { type CreatedSession, createSession, type ProviderName, type SessionOptions } from './create-session';
+import type { ProviderName, SessionOptions } from './create-session';
 import { isSdxlUnet, loadSdxlParts, type SdxlParts } from './load-sdxl';
 import { type ModelConfig, readModelConfig } from './model-config';
 import { ModelFolderError } from './model-folder-error';
+import { openSessions } from './open-sessions';
 import { exists, numberField, readJsonObject } from './read-config';
 import {
   clipPreprocessing,
@@ -56,13 +57,7 @@ export async function loadModel(dir: string, options: SessionOptions = {}): Prom
     if (!(await exists(join(dir, file)))) throw new ModelFolderError(file, 'missing');
   }
   const config = await readModelConfig(dir);
-  const sessions: CreatedSession[] = [];
-  const open = async (file: string) => {
-    const created = await createSession(join(dir, file), dir, options);
-    sessions.push(created);
-    return created.session;
-  };
-  try {
+  return openSessions(dir, options, async (open) => {
     const textConfig = await readJsonObject(dir, 'text_encoder/config.json', true);
     const textSession = await open(TEXT_ENCODER_FILE);
     const textEncoder = new TextEncoderModel(
@@ -108,12 +103,6 @@ export async function loadModel(dir: string, options: SessionOptions = {}): Prom
       safetyChecker,
       ...(sdxl ? { sdxl } : {}),
       provider,
-      release: async () => {
-        await Promise.all(sessions.map((s) => s.session.release()));
-      },
     };
-  } catch (error) {
-    await Promise.all(sessions.map((s) => s.session.release().catch(() => {})));
-    throw error;
-  }
+  });
 }

@@ -1,11 +1,7 @@
 import { join } from 'node:path';
-import {
-  type CreatedSession,
-  createSession,
-  type ProviderName,
-  type SessionOptions,
-} from '../model/create-session';
+import type { ProviderName, SessionOptions } from '../model/create-session';
 import { ModelFolderError } from '../model/model-folder-error';
+import { openSessions } from '../model/open-sessions';
 import { exists, numberField, readJsonObject } from '../model/read-config';
 import { fixedDim } from '../model/session-metadata';
 import { TEXT_ENCODER_FILE, TextEncoderModel } from '../model/text-encoder';
@@ -92,13 +88,7 @@ export async function loadUpscaleModel(
     if (!(await exists(join(dir, file)))) throw new ModelFolderError(file, 'missing');
   }
   const config = await readUpscaleConfig(dir, vaeDir);
-  const sessions: CreatedSession[] = [];
-  const open = async (file: string) => {
-    const created = await createSession(join(dir, file), dir, options);
-    sessions.push(created);
-    return created.session;
-  };
-  try {
+  return openSessions(dir, options, async (open) => {
     const textEncoder = new TextEncoderModel(await open(TEXT_ENCODER_FILE));
     const unetConfig = await readJsonObject(dir, 'unet/config.json', true);
     const channels = numberField(unetConfig, 'in_channels', 'unet/config.json');
@@ -120,12 +110,6 @@ export async function loadUpscaleModel(
       unet,
       vaeDecoder,
       provider,
-      release: async () => {
-        await Promise.all(sessions.map((s) => s.session.release()));
-      },
     };
-  } catch (error) {
-    await Promise.all(sessions.map((s) => s.session.release().catch(() => {})));
-    throw error;
-  }
+  });
 }
