@@ -1,10 +1,10 @@
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { type BatchRun, batchSlice, planBatches } from './batch-plan';
-import { toHalfBits } from './float16';
 import { ModelFolderError } from './model-folder-error';
 import { asFloatType, type FloatType, floatTensor, readFloats } from './onnx-tensors';
 import type { RunClock } from './run-clock';
 import { fixedDim, pickOutput, type TensorInfo, tensorInfo } from './session-metadata';
+import { timestepTensor } from './timestep-tensor';
 
 export const UNET_FILE = 'unet/model.onnx';
 
@@ -105,7 +105,7 @@ export class UnetModel {
           [run.size, channels, height, width],
           this.sampleType,
         ),
-        timestep: this.timestepTensor(timestep, run.size),
+        timestep: timestepTensor(this.timestep, timestep, run.size),
         encoder_hidden_states: statesTensors[r],
         ...this.addedTensors(added, run),
       };
@@ -152,25 +152,5 @@ export class UnetModel {
     );
     this.statesCache = { source: states, key, tensors };
     return tensors;
-  }
-
-  /**
-   * diffusers' ONNX pipeline casts the scheduler's timestep to the input's dtype with numpy
-   * (float -> int truncates); the shape is 0-d, [1] or one entry per batch item.
-   */
-  private timestepTensor(t: number, batch: number): ort.Tensor {
-    const shape = this.timestep.shape;
-    const count = shape.length === 0 ? 1 : (fixedDim(this.timestep, 0) ?? batch);
-    const dims = shape.length === 0 ? [] : [count];
-    switch (this.timestep.type) {
-      case 'int64':
-        return new ort.Tensor('int64', new BigInt64Array(count).fill(BigInt(Math.trunc(t))), dims);
-      case 'int32':
-        return new ort.Tensor('int32', new Int32Array(count).fill(Math.trunc(t)), dims);
-      case 'float16':
-        return new ort.Tensor('float16', new Uint16Array(count).fill(toHalfBits(t)), dims);
-      default:
-        return new ort.Tensor('float32', new Float32Array(count).fill(t), dims);
-    }
   }
 }

@@ -1,9 +1,9 @@
-import * as ort from 'onnxruntime-node';
-import { toHalfBits } from '../model/float16';
+import type * as ort from 'onnxruntime-node';
 import { ModelFolderError } from '../model/model-folder-error';
 import { asFloatType, type FloatType, floatTensor, intTensor, readFloats } from '../model/onnx-tensors';
 import type { RunClock } from '../model/run-clock';
 import { fixedDim, pickOutput, type TensorInfo, tensorInfo } from '../model/session-metadata';
+import { timestepTensor } from '../model/timestep-tensor';
 
 export const UPSCALE_UNET_FILE = 'unet/model.onnx';
 
@@ -52,7 +52,7 @@ export class UpscaleUnetModel {
   ): Promise<Float32Array> {
     const feeds = {
       sample: floatTensor(sample, dims, this.sampleType),
-      timestep: this.timestepTensor(timestep, dims[0]),
+      timestep: timestepTensor(this.timestep, timestep, dims[0]),
       encoder_hidden_states: states,
       class_labels: intTensor(noiseLevels, [noiseLevels.length], this.classLabels.type),
     };
@@ -62,21 +62,5 @@ export class UpscaleUnetModel {
 
   statesTensor(states: Float32Array, dims: readonly [number, number, number]): ort.Tensor {
     return floatTensor(states, dims, this.statesType);
-  }
-
-  /** As diffusers' ONNX pipeline: the scheduler's timestep cast to the input's dtype (ints truncate). */
-  private timestepTensor(t: number, batch: number): ort.Tensor {
-    const count = this.timestep.shape.length === 0 ? 1 : (fixedDim(this.timestep, 0) ?? batch);
-    const dims = this.timestep.shape.length === 0 ? [] : [count];
-    switch (this.timestep.type) {
-      case 'int64':
-        return new ort.Tensor('int64', new BigInt64Array(count).fill(BigInt(Math.trunc(t))), dims);
-      case 'int32':
-        return new ort.Tensor('int32', new Int32Array(count).fill(Math.trunc(t)), dims);
-      case 'float16':
-        return new ort.Tensor('float16', new Uint16Array(count).fill(toHalfBits(t)), dims);
-      default:
-        return new ort.Tensor('float32', new Float32Array(count).fill(t), dims);
-    }
   }
 }
