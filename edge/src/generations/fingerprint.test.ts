@@ -77,3 +77,23 @@ describe('fingerprintOf: noise source and Karras sigmas', () => {
     );
   });
 });
+
+describe('fingerprintOf: upscaling requests', () => {
+  it('differs by noise_level, by upscale and by the upscaler version; and from the plain request', async () => {
+    const plain = await fingerprintOf(input, {}, scope);
+    const upscale = { ...input, task: 'upscale' as const, model: 'demo-upscaler' };
+    const at20 = await fingerprintOf({ ...upscale, noise_level: 20 }, { image_sha256: 'a' }, scope);
+    const at30 = await fingerprintOf({ ...upscale, noise_level: 30 }, { image_sha256: 'a' }, scope);
+    expect(at20).not.toBe(at30);
+    const chained = {
+      ...input,
+      upscale: 4 as const,
+      noise_level: 20,
+      upscaler: 'demo-upscaler',
+      upscaler_steps: 20,
+    };
+    const v1 = await fingerprintOf({ ...chained, upscaler_version: 'u1' }, {}, scope);
+    const v2 = await fingerprintOf({ ...chained, upscaler_version: 'u2' }, {}, scope);
+    expect(new Set([plain, v1, v2]).size).toBe(3);
+  });
+});
