@@ -90,7 +90,6 @@ export async function loadModel(dir: string, options: SessionOptions = {}): Prom
         )
       : undefined;
     const tokenizer = await loadTokenizer(dir, fixedDim(textEncoder.ids, 1));
-    const provider = options.provider ?? 'cpu';
     return {
       dir,
       config,
@@ -102,7 +101,6 @@ export async function loadModel(dir: string, options: SessionOptions = {}): Prom
       vaeEncoder,
       safetyChecker,
       ...(sdxl ? { sdxl } : {}),
-      provider,
     };
   });
 }

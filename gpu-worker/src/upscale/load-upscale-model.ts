@@ -101,7 +101,6 @@ export async function loadUpscaleModel(
     }
     const vaeDecoder = new VaeDecoderModel(await open(`${vaeDir}/model.onnx`));
     const tokenizer = await loadTokenizer(dir, fixedDim(textEncoder.ids, 1));
-    const provider = options.provider ?? 'cpu';
     return {
       dir,
       config,
@@ -109,7 +108,6 @@ export async function loadUpscaleModel(
       textEncoder,
       unet,
       vaeDecoder,
-      provider,
     };
   });
 }
