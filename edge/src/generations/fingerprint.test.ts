@@ -1,23 +1,9 @@
 import type { JobInput } from '@ldm/shared';
 import { describe, expect, it } from 'vitest';
+import { txt2imgJobInput } from '../store/scripts/test-support/job-input';
 import { fingerprintOf } from './fingerprint';
 
-const input: JobInput = {
-  model: 'demo-shapes',
-  model_version: 'v1',
-  task: 'txt2img',
-  prompt: 'a red circle',
-  negative_prompt: '',
-  width: 64,
-  height: 64,
-  steps: 20,
-  guidance_scale: 7.5,
-  scheduler: 'ddim',
-  seed: 1,
-  num_outputs: 1,
-  output_format: 'png',
-  strength: 1,
-};
+const input = txt2imgJobInput();
 
 const scope = { accountId: 'acct_a', livemode: true };
 

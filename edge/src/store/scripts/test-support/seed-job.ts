@@ -1,6 +1,7 @@
 import type { JobInput } from '@ldm/shared';
 import type { Redis } from '@upstash/redis';
 import { keys, QUEUE_GROUP } from '../../keys';
+import { txt2imgJobInput } from './job-input';
 import { readHash } from './state-snapshot';
 
 /**
@@ -28,23 +29,8 @@ export async function seedQueuedJob(redis: Redis, options: SeedJobOptions): Prom
   const accountId = options.accountId ?? 'acct_1';
   const model = options.model ?? 'demo-shapes';
   const units = options.unitsReserved ?? 10;
-  const input: JobInput = {
-    model,
-    model_version: `${model}-v1`,
-    task: 'txt2img',
-    prompt: 'a red circle',
-    negative_prompt: '',
-    width: 64,
-    height: 64,
-    steps: 20,
-    guidance_scale: 5,
-    scheduler: 'ddim',
-    seed: 42,
-    num_outputs: 1,
-    output_format: 'png',
-    strength: 0.8,
-    ...options.input,
-  };
+  // model_version stays pinned to options.model (the queue it is seeded on), whatever options.input says.
+  const input = txt2imgJobInput({ model, model_version: `${model}-v1`, ...options.input });
   const queue = keys.queue(model);
   // XGROUP CREATE ... MKSTREAM fails once the group exists; that is the expected steady state.
   await redis
