@@ -92,10 +92,16 @@ describe('kubernetes manifests', () => {
     expect(c.livenessProbe.httpGet).toEqual({ path: OPS_PATHS.health, port: 'metrics' });
     // The startup probe waits for the models loaded and warmed, not for the process to answer.
     expect(c.startupProbe.httpGet).toEqual({ path: OPS_PATHS.startup, port: 'metrics' });
-    // The drain is a POST from loopback (a GET is refused): the hook runs inside the container.
+    // The drain is a POST from inside the container (a GET is refused) with the worker token as
+    // bearer, read from the env the Secret fills: loopback alone is not trusted, and never a literal.
     const hook = (c.lifecycle.preStop.exec.command as string[]).join(' ');
     expect(hook).toContain(`http://127.0.0.1:${configData().METRICS_PORT}${OPS_PATHS.drain}`);
     expect(hook).toContain("method:'POST'");
+    expect(hook).toContain("authorization:'Bearer '+process.env.WORKER_TOKEN");
+    expect(hook).not.toMatch(/Bearer [^']/);
+    expect(
+      (c.env as Manifest[]).find((e) => e.name === 'WORKER_TOKEN')?.valueFrom?.secretKeyRef,
+    ).toBeDefined();
   });
 
   it('the worker image tag is set once, in the kustomization, and is unique (not latest)', () => {

@@ -56,7 +56,12 @@ describe('graceful drain', () => {
     const ops = await worker.opsUrl();
     // A GET no longer drains (a stray request must not park the pod): only the POST does.
     expect((await fetch(`${ops}/drain`)).status).toBe(405);
-    const drained = fetch(`${ops}/drain`, { method: 'POST' });
+    // Loopback alone is not enough (a browser or sidecar proxy on the node): the hook sends the token.
+    expect((await fetch(`${ops}/drain`, { method: 'POST' })).status).toBe(403);
+    const drained = fetch(`${ops}/drain`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${e2e.stack.workerToken}` },
+    });
     let ready = 200;
     for (let i = 0; i < 50 && ready === 200; i++) {
       ready = (await fetch(`${ops}/readyz`)).status;

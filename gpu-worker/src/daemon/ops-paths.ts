@@ -12,7 +12,7 @@ export const OPS_PATHS = {
   ready: '/readyz',
   /**
    * POST: starts the drain, answers once it is over, then the process exits (the preStop hook).
-   * Only from loopback or with the worker token: one stray request must not park a GPU pod.
+   * Only with the worker token, from loopback too: a stray or cross-site request must not park a GPU pod.
    */
   drain: '/drain',
   /** The models loaded, with what the worker read from each export (its scheduler class and whether it has it). */

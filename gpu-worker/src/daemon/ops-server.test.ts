@@ -11,6 +11,8 @@ import { OPS_PATHS } from './ops-paths';
 import { drainAllowed, type OpsModelInfo, type OpsServer, startOpsServer } from './ops-server';
 
 const servers: OpsServer[] = [];
+const DRAIN_TOKEN = 'worker-token-0123456789';
+const withToken = { authorization: `Bearer ${DRAIN_TOKEN}` };
 afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
@@ -31,7 +33,7 @@ async function start(state: {
     metrics,
     log: createLogger({ write: () => {} }),
     edgeStaleMs: 60_000,
-    drainToken: 'worker-token-0123456789',
+    drainToken: DRAIN_TOKEN,
     onHttpDrained: state.onHttpDrained,
     status: {
       provider: () => ({
@@ -111,11 +113,16 @@ describe('ops server', () => {
         });
       },
     });
+    // From loopback without the token (a browser's no-cors POST, a sidecar proxy): refused.
+    expect((await fetch(`${server.url}${OPS_PATHS.drain}`, { method: 'POST' })).status).toBe(403);
+    expect(drains).toBe(0);
     let answered = false;
-    const call = fetch(`${server.url}${OPS_PATHS.drain}`, { method: 'POST' }).then((r) => {
-      answered = true;
-      return r;
-    });
+    const call = fetch(`${server.url}${OPS_PATHS.drain}`, { method: 'POST', headers: withToken }).then(
+      (r) => {
+        answered = true;
+        return r;
+      },
+    );
     await new Promise((r) => setTimeout(r, 100));
     expect([drains, answered]).toEqual([1, false]);
     finish();
@@ -135,7 +142,9 @@ describe('ops server', () => {
       onHttpDrained: () => exited++,
     });
     expect(exited).toBe(0);
-    expect((await fetch(`${server.url}${OPS_PATHS.drain}`, { method: 'POST' })).status).toBe(200);
+    expect(
+      (await fetch(`${server.url}${OPS_PATHS.drain}`, { method: 'POST', headers: withToken })).status,
+    ).toBe(200);
     expect(exited).toBe(1);
   });
 
@@ -166,9 +175,13 @@ describe('who may drain', () => {
     }) as unknown as IncomingMessage;
   const token = 'worker-token-0123456789';
 
-  it('lets loopback callers drain (the preStop exec hook)', () => {
-    for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1'])
-      expect(drainAllowed(req(address), token)).toBe(true);
+  it('asks loopback callers for the worker token too (a browser or sidecar proxy on the node)', () => {
+    for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) {
+      expect(drainAllowed(req(address), token)).toBe(false);
+      expect(drainAllowed(req(address, 'Bearer wrong'), token)).toBe(false);
+      expect(drainAllowed(req(address, `Bearer ${token}`), token)).toBe(true);
+      expect(drainAllowed(req(address, `Bearer ${token}`), undefined)).toBe(false);
+    }
   });
 
   it('asks anyone else for the worker token', () => {

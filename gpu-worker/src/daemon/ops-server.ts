@@ -44,7 +44,7 @@ export interface OpsServerOptions {
   log: Logger;
   /** How old the last edge answer may be for /readyz (long-polls hold a call up to LEASE_WAIT_MS). */
   edgeStaleMs: number;
-  /** The worker token: a POST /drain from outside loopback must carry it as a Bearer token. */
+  /** The worker token: every POST /drain must carry it as a Bearer token (loopback too). */
   drainToken?: string;
   /** Called once a drain started over HTTP is over (main exits the process). */
   onHttpDrained?: () => void;
@@ -134,10 +134,12 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   };
 }
 
-/** Loopback callers (the preStop exec hook) may drain; anyone else needs the worker token. */
+/**
+ * Only a caller with the worker token may drain, loopback included: a browser on the node can POST
+ * to 127.0.0.1 (a no-cors request needs no preflight) and a sidecar proxy forwards from loopback.
+ * The preStop exec hook sends the token from the container's WORKER_TOKEN.
+ */
 export function drainAllowed(req: IncomingMessage, token: string | undefined): boolean {
-  const from = req.socket.remoteAddress ?? '';
-  if (from === '127.0.0.1' || from === '::1' || from === '::ffff:127.0.0.1') return true;
   if (!token) return false;
   const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
   // Equal-length digests so the comparison takes the same time whatever was sent.
