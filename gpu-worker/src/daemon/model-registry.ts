@@ -64,26 +64,38 @@ export class ModelRegistry {
     const pipelines = new Map<string, LatentDiffusionPipeline>();
     const plans = new Map<string, MemoryPlan>();
     const upscalers = new Map<string, UpscalePipeline>();
-    for (const name of names) {
+    try {
+      for (const name of names) await loadOne(name);
+    } catch (error) {
+      // A later model failed: free the sessions (GPU memory) of those already loaded, or a
+      // supervisor that retries in-process would leak one set per try.
+      await releaseAll(pipelines.values(), upscalers.values());
+      throw error;
+    }
+    return new ModelRegistry(pipelines, plans, upscalers);
+
+    async function loadOne(name: string): Promise<void> {
       const started = performance.now();
       const log = options.log.child({ model: name });
       if (await isUpscaleExport(dirs[name])) {
         upscalers.set(name, await loadUpscaler(dirs[name], options, log));
-        continue;
+        return;
       }
       const pipeline = await loadPipeline(dirs[name], {
-        provider: options.provider,
-        deviceId: options.deviceId,
-        webgpuLayout: options.webgpuLayout,
-        threads: options.threads,
-        deterministic: options.deterministic,
+        ...sessionTuning(options),
         safetyChecker: options.safetyChecker,
         log: (message, level) => (level === 'warn' ? log.warn(message) : log.info(message)),
       });
       const loadedMs = performance.now() - started;
-      const plan = await memoryPlan(dirs[name]);
+      let plan: MemoryPlan;
+      try {
+        plan = await memoryPlan(dirs[name]);
+        await warmUp(pipeline);
+      } catch (error) {
+        await pipeline.release();
+        throw error;
+      }
       plans.set(name, plan);
-      await warmUp(pipeline);
       log.info('model ready', {
         dir: dirs[name],
         provider: pipeline.info.provider,
@@ -108,7 +120,6 @@ export class ModelRegistry {
       });
       pipelines.set(name, pipeline);
     }
-    return new ModelRegistry(pipelines, plans, upscalers);
   }
 
   get names(): string[] {
@@ -146,9 +157,32 @@ export class ModelRegistry {
   }
 
   async close(): Promise<void> {
-    for (const pipeline of this.pipelines.values()) await pipeline.release();
-    for (const upscaler of this.upscalers.values()) await upscaler.release();
+    await releaseAll(this.pipelines.values(), this.upscalers.values());
   }
+}
+
+async function releaseAll(
+  pipelines: Iterable<LatentDiffusionPipeline>,
+  upscalers: Iterable<UpscalePipeline>,
+): Promise<void> {
+  for (const pipeline of pipelines) await pipeline.release();
+  for (const upscaler of upscalers) await upscaler.release();
+}
+
+/**
+ * The session settings both loaders get, in one place so an upscaler cannot drift from the
+ * pipelines (it once lost WEBGPU_LAYOUT and DETERMINISTIC).
+ */
+export function sessionTuning(
+  options: ModelRegistryOptions,
+): Pick<ModelRegistryOptions, 'provider' | 'deviceId' | 'webgpuLayout' | 'threads' | 'deterministic'> {
+  return {
+    provider: options.provider,
+    deviceId: options.deviceId,
+    webgpuLayout: options.webgpuLayout,
+    threads: options.threads,
+    deterministic: options.deterministic,
+  };
 }
 
 /** One step at the native size through every network (text encoder, UNet with CFG, VAE decoder). */
@@ -173,23 +207,26 @@ async function loadUpscaler(
 ): Promise<UpscalePipeline> {
   const started = performance.now();
   const upscaler = await loadUpscalePipeline(dir, {
-    provider: options.provider,
-    deviceId: options.deviceId,
-    threads: options.threads,
+    ...sessionTuning(options),
     log: (message) => log.info(message),
   });
-  const grey = await sharp(Buffer.alloc(16 * 16 * 3, 128), { raw: { width: 16, height: 16, channels: 3 } })
-    .png()
-    .toBuffer();
-  await upscaler.upscale(
-    upscaler.resolve({
-      image: new Uint8Array(grey),
-      prompt: 'warm-up',
-      steps: 1,
-      guidance_scale: 2,
-      seed: 0,
-    }),
-  );
+  try {
+    const grey = await sharp(Buffer.alloc(16 * 16 * 3, 128), { raw: { width: 16, height: 16, channels: 3 } })
+      .png()
+      .toBuffer();
+    await upscaler.upscale(
+      upscaler.resolve({
+        image: new Uint8Array(grey),
+        prompt: 'warm-up',
+        steps: 1,
+        guidance_scale: 2,
+        seed: 0,
+      }),
+    );
+  } catch (error) {
+    await upscaler.release();
+    throw error;
+  }
   log.info('model ready', {
     dir,
     provider: upscaler.info.provider,
