@@ -6,6 +6,7 @@
 import { checkAgainstCatalog } from './daemon/catalog-check';
 import { ConfigError, loadWorkerConfig } from './daemon/config';
 import { EdgeClient } from './daemon/edge-client';
+import { EdgeRequestError } from './daemon/edge-errors';
 import { createLogger } from './daemon/logger';
 import { createWorkerMetrics } from './daemon/metrics';
 import { discoverModels, ModelRegistry } from './daemon/model-registry';
@@ -117,10 +118,21 @@ async function main(): Promise<void> {
     1,
   );
 
+  let catalog: Awaited<ReturnType<EdgeClient['catalog']>>;
+  try {
+    catalog = await client.catalog();
+  } catch (error) {
+    if (!(error instanceof EdgeRequestError)) throw error;
+    // A 4xx is not retried (401/403: a wrong WORKER_TOKEN): a distinct exit instead of a crash, so
+    // the restart loop names its cause. The status and code only: never the token.
+    log.error('edge refused this worker', { status: error.status, code: error.code, path: error.path });
+    await ops.close();
+    process.exit(5);
+  }
   // Only the folders the edge's catalog knows: the edge refuses a lease naming an unknown model.
   const { served, unknown } = checkAgainstCatalog(
     discoverModels(config.modelsRoot, config.modelDirs),
-    await client.catalog(),
+    catalog,
   );
   for (const [name, dir] of Object.entries(unknown)) {
     log.warn("model folder not in the edge's catalog: not served", { model: name, dir });
