@@ -55,6 +55,25 @@ describe('probing a provider', () => {
     );
   });
 
+  it("names the device only when the CUDA id surely maps onto the driver's PCI-ordered list", async () => {
+    const two = ['NVIDIA A10', 'NVIDIA H100 80GB HBM3'];
+    const probe = (deviceId: number, host: Partial<ProviderHost>) =>
+      probeProvider('cuda', deviceId, fakeHost({ nvidiaGpus: () => two, ...host }));
+    // PCI order asked for, nothing hidden: the id indexes the driver's list.
+    expect((await probe(1, { cudaDeviceOrder: () => 'PCI_BUS_ID' })).device).toBe('NVIDIA H100 80GB HBM3');
+    // CUDA's default order is fastest first: id 0 may be the H100, not the first PCI slot.
+    expect((await probe(0, {})).device).toBeUndefined();
+    // CUDA_VISIBLE_DEVICES renumbers: id 0 is the second GPU here.
+    const visible = await probe(0, { cudaDeviceOrder: () => 'PCI_BUS_ID', cudaVisibleDevices: () => '1' });
+    expect(visible).toMatchObject({ available: true });
+    expect(visible.device).toBeUndefined();
+    // An id the driver does not list gets no name (never gpus[0]).
+    expect((await probe(5, { cudaDeviceOrder: () => 'PCI_BUS_ID' })).device).toBeUndefined();
+    // One GPU has one order.
+    expect((await probeProvider('cuda', 0, fakeHost({}))).device).toBe('NVIDIA H100 80GB HBM3');
+    expect((await probeProvider('cuda', 1, fakeHost({}))).device).toBeUndefined();
+  });
+
   it('never needs a probe for the CPU', async () => {
     expect(
       await probeProvider('cpu', 0, fakeHost({ startSession: async () => Promise.reject(new Error('no')) })),

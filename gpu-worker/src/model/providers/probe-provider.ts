@@ -19,10 +19,12 @@ export interface ProviderProbe {
 export interface ProviderHost {
   /** onnxruntime-node's CUDA provider library was installed (ONNXRUNTIME_NODE_INSTALL=cuda12 at image build). */
   cudaLibraryInstalled(): boolean;
-  /** The NVIDIA driver exposes at least one GPU to this process; returns its names. */
+  /** The NVIDIA driver exposes at least one GPU to this process; returns its names in PCI bus order. */
   nvidiaGpus(): string[];
   /** CUDA_VISIBLE_DEVICES as set (undefined when unset). */
   cudaVisibleDevices(): string | undefined;
+  /** CUDA_DEVICE_ORDER as set (undefined when unset: CUDA then numbers the fastest GPU first). */
+  cudaDeviceOrder?(): string | undefined;
   /** The Vulkan loader (libvulkan.so.1) is installed: Dawn finds no adapter without it. */
   vulkanLoaderFound(): boolean;
   /** Creates a session on the tiny probe model with this provider: resolves, or throws onnxruntime's error. */
@@ -42,7 +44,7 @@ export async function probeProvider(
 ): Promise<ProviderProbe> {
   if (provider === 'cpu') return { provider, available: true };
   const gpus = host.nvidiaGpus();
-  const device = gpus[deviceId] ?? gpus[0];
+  const device = deviceName(gpus, deviceId, host);
   if (provider === 'cuda') {
     if (!host.cudaLibraryInstalled()) {
       return {
@@ -78,6 +80,19 @@ export async function probeProvider(
   }
 }
 
+/**
+ * The name of CUDA device `deviceId`, only where it is certain. The driver lists GPUs in PCI bus
+ * order; a CUDA id counts among CUDA_VISIBLE_DEVICES (when set) in CUDA's order, fastest first
+ * unless CUDA_DEVICE_ORDER=PCI_BUS_ID. So: no CUDA_VISIBLE_DEVICES, an id the driver lists, and
+ * either PCI order or a single GPU (one GPU has one order). Otherwise no name rather than a wrong one.
+ */
+function deviceName(gpus: string[], deviceId: number, host: ProviderHost): string | undefined {
+  if (host.cudaVisibleDevices() !== undefined) return undefined;
+  if (!Number.isInteger(deviceId) || deviceId < 0 || deviceId >= gpus.length) return undefined;
+  if (gpus.length > 1 && host.cudaDeviceOrder?.() !== 'PCI_BUS_ID') return undefined;
+  return gpus[deviceId];
+}
+
 /** onnxruntime's errors carry a source path and a bracketed prefix; keep the sentence a person can act on. */
 export function onnxruntimeReason(error: unknown): string {
   const first = String((error as Error)?.message ?? error).split('\n')[0];
@@ -102,16 +117,20 @@ export const realHost: ProviderHost = {
   cudaLibraryInstalled: () => existsSync(join(onnxruntimeBinDir(), 'libonnxruntime_providers_cuda.so')),
   nvidiaGpus: () => {
     if (!existsSync(NVIDIA_GPUS)) return [];
-    return readdirSync(NVIDIA_GPUS).map((bus) => {
-      try {
-        const info = readFileSync(join(NVIDIA_GPUS, bus, 'information'), 'utf8');
-        return /^Model:\s*(.+)$/m.exec(info)?.[1]?.trim() ?? `NVIDIA GPU ${bus}`;
-      } catch {
-        return `NVIDIA GPU ${bus}`;
-      }
-    });
+    // Entries are PCI addresses (0000:3b:00.0, fixed-width hex): sorted, they are in bus order.
+    return readdirSync(NVIDIA_GPUS)
+      .sort()
+      .map((bus) => {
+        try {
+          const info = readFileSync(join(NVIDIA_GPUS, bus, 'information'), 'utf8');
+          return /^Model:\s*(.+)$/m.exec(info)?.[1]?.trim() ?? `NVIDIA GPU ${bus}`;
+        } catch {
+          return `NVIDIA GPU ${bus}`;
+        }
+      });
   },
   cudaVisibleDevices: () => process.env.CUDA_VISIBLE_DEVICES,
+  cudaDeviceOrder: () => process.env.CUDA_DEVICE_ORDER,
   vulkanLoaderFound: () => {
     const dirs = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
     if (dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')))) return true;
