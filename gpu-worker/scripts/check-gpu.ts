@@ -4,7 +4,9 @@
  * runs the demo model (or DIR) on it and on the CPU with the same seeds — txt2img and img2img under
  * three schedulers — and prints the provider and device, the PSNR of each GPU image against its CPU
  * twin (pass >= 35 dB), UNet ms per step and images/s on each, the first-run (shader/kernel compile)
- * overhead and the peak host memory. Exit 0 only when a GPU provider ran and every image passed.
+ * overhead and the peak host memory. Exit 0 when every image passed on a GPU provider, or on the
+ * CPU with `--provider cpu` (which checks the command itself: CPU against CPU); 1 when a GPU was
+ * asked for and none started, or an image failed; 2 for bad usage.
  */
 import { parseArgs } from 'node:util';
 import {
@@ -26,17 +28,15 @@ const USAGE = `Usage: npm run check:gpu -- [--provider auto|cuda|webgpu|cpu] [--
 `;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      provider: { type: 'string', default: 'auto' },
-      model: { type: 'string', default: 'models/demo-shapes' },
-      steps: { type: 'string', default: '20' },
-      runs: { type: 'string', default: '5' },
-      'device-id': { type: 'string', default: '0' },
-      threshold: { type: 'string', default: '35' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  let parsed: ReturnType<typeof parseCheckArgs>;
+  try {
+    parsed = parseCheckArgs();
+  } catch (error) {
+    // An unknown option or a value that looks like one (`--device-id -1`): usage, not a crash.
+    process.stderr.write(`error: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values } = parsed;
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
@@ -46,8 +46,25 @@ async function main(): Promise<number> {
     process.stderr.write(`error: --provider must be one of ${PROVIDER_CHOICES.join(', ')}\n\n${USAGE}`);
     return 2;
   }
+  const steps = intAtLeast(values.steps, 1);
+  const runs = intAtLeast(values.runs, 1);
+  const deviceId = intAtLeast(values['device-id'], 0);
+  const thresholdDb = Number(values.threshold);
+  const bad =
+    steps === undefined
+      ? '--steps must be an integer >= 1'
+      : runs === undefined
+        ? '--runs must be an integer >= 1'
+        : deviceId === undefined
+          ? '--device-id must be an integer >= 0'
+          : values.threshold.trim() === '' || !Number.isFinite(thresholdDb)
+            ? '--threshold must be a number (dB)'
+            : undefined;
+  if (bad || steps === undefined || runs === undefined || deviceId === undefined) {
+    process.stderr.write(`error: ${bad}\n\n${USAGE}`);
+    return 2;
+  }
   const say = (line: string) => process.stdout.write(`${line}\n`);
-  const deviceId = Number(values['device-id']);
   const selection = await chooseProvider(requested, { deviceId, log: say });
   if (selection.provider === 'cpu' && requested !== 'cpu') {
     say('FAIL: no GPU provider started here (reasons above)');
@@ -56,15 +73,16 @@ async function main(): Promise<number> {
   const loadStart = performance.now();
   const device = await loadPipeline(values.model, { provider: selection.provider, deviceId });
   const loadMs = performance.now() - loadStart;
-  const cpu = await loadPipeline(values.model, { provider: 'cpu' });
+  // The try starts before the CPU load: `device` holds GPU memory, released even if that load throws.
+  let cpu: Awaited<ReturnType<typeof loadPipeline>> | undefined;
   try {
+    cpu = await loadPipeline(values.model, { provider: 'cpu' });
     say(
       `model ${values.model} (${device.info.nativeWidth}x${device.info.nativeHeight}), session load on ${selection.provider} ${loadMs.toFixed(0)} ms`,
     );
-    const thresholdDb = Number(values.threshold);
     const report = await runCheck(device, cpu, {
-      steps: Number(values.steps),
-      runs: Number(values.runs),
+      steps,
+      runs,
       thresholdDb,
       onCase: (c) =>
         say(
@@ -86,8 +104,29 @@ async function main(): Promise<number> {
     return report.passed ? 0 : 1;
   } finally {
     await device.release();
-    await cpu.release();
+    await cpu?.release();
   }
+}
+
+/** The integer `text` spells (digits only), when it is >= min; undefined otherwise. */
+function intAtLeast(text: string, min: number): number | undefined {
+  if (!/^\d+$/.test(text.trim())) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) && n >= min ? n : undefined;
+}
+
+function parseCheckArgs() {
+  return parseArgs({
+    options: {
+      provider: { type: 'string', default: 'auto' },
+      model: { type: 'string', default: 'models/demo-shapes' },
+      steps: { type: 'string', default: '20' },
+      runs: { type: 'string', default: '5' },
+      'device-id': { type: 'string', default: '0' },
+      threshold: { type: 'string', default: '35' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 }
 
 function formatDb(db: number): string {
