@@ -31,6 +31,8 @@ interface Case {
   /** The field the error must name (in details[].field), or the error code when there is no field. */
   field?: string;
   code?: string;
+  /** Text the error must contain, where the field alone does not tell the cases apart. */
+  message?: string;
 }
 
 // biome-ignore format: one case per line reads as a table
@@ -62,6 +64,7 @@ const CASES: Case[] = [
   { name: 'noise_level without upscaling', body: { ...ok, noise_level: 20 }, status: 422, field: 'noise_level' },
   { name: 'upscale width given', body: { ...ok, task: 'upscale', image: pngUrl, width: 256 }, status: 422, field: 'width' },
   { name: 'upscale factor 2', body: { ...ok, upscale: 2 }, status: 422, field: 'upscale' },
+  { name: 'upscale with a refiner', body: { ...ok, refiner: 'x', upscale: 4 }, status: 422, field: 'upscale', message: 'cannot be combined with refiner' },
   { name: 'upscale on img2img', body: { ...ok, task: 'img2img', image: pngUrl, upscale: 4 }, status: 422, field: 'upscale' },
   { name: 'width below 64', body: { ...ok, width: 56 }, status: 422, field: 'width' },
   { name: 'width not multiple of 8', body: { ...ok, width: 65 }, status: 422, field: 'width' },
@@ -198,6 +201,7 @@ describe('malformed generation requests', () => {
     expect(json.error.request_id).toMatch(/^req_/);
     if (c.code) expect(json.error.code).toBe(c.code);
     if (c.field) expect(json.error.details?.map((d) => d.field)).toContain(c.field);
+    if (c.message) expect(res.text).toContain(c.message);
   });
 
   it('names every bad field at once, with its limit', async () => {

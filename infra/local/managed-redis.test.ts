@@ -26,9 +26,13 @@ import { checkRedisBinary } from './redis-version';
 // src/redis-server (a script that runs this machine's real redis-server). Everything else is the
 // real path: fetch, the SHA-256 check, redis-memory-server's extract + make + copy into the cache.
 const VERSION = '7.2.99-test';
+// redis-memory-server remembers a version's binary path for the whole process, so each test that
+// builds again needs a version of its own.
+const ENV_VERSION = '7.2.97-test';
+const CHUNKED_VERSION = '7.2.96-test';
+const archives = new Map<string, Buffer>();
 const work = mkdtempSync(join(tmpdir(), 'ldm-managed-redis-'));
 const realRedis = findOnPath('redis-server', process.env.PATH);
-let archive: Buffer;
 let mirror: Server;
 let mirrorUrl: string;
 const requests: string[] = [];
@@ -36,26 +40,32 @@ const requests: string[] = [];
 beforeAll(async () => {
   if (!realRedis)
     throw new Error('redis-server on PATH is needed (apt-get install redis-server; .ci/run does)');
-  const source = join(work, 'src-tree', `redis-${VERSION}`);
-  mkdirSync(join(source, 'src'), { recursive: true });
-  writeFileSync(join(source, 'src', 'redis-server.in'), `#!/bin/sh\nexec '${realRedis}' "$@"\n`);
-  writeFileSync(
-    join(source, 'Makefile'),
-    'all:\n\tcp src/redis-server.in src/redis-server\n\tchmod +x src/redis-server\n',
-  );
-  execFileSync('tar', [
-    '-czf',
-    join(work, 'archive.tar.gz'),
-    '-C',
-    join(work, 'src-tree'),
-    `redis-${VERSION}`,
-  ]);
-  archive = readFileSync(join(work, 'archive.tar.gz'));
+  for (const version of [VERSION, ENV_VERSION, CHUNKED_VERSION]) {
+    const source = join(work, 'src-tree', `redis-${version}`);
+    mkdirSync(join(source, 'src'), { recursive: true });
+    writeFileSync(join(source, 'src', 'redis-server.in'), `#!/bin/sh\nexec '${realRedis}' "$@"\n`);
+    writeFileSync(
+      join(source, 'Makefile'),
+      'all:\n\tcp src/redis-server.in src/redis-server\n\tchmod +x src/redis-server\n',
+    );
+    const file = join(work, `archive-${version}.tar.gz`);
+    execFileSync('tar', ['-czf', file, '-C', join(work, 'src-tree'), `redis-${version}`]);
+    archives.set(version, readFileSync(file));
+  }
   mirror = createServer((req, res) => {
     requests.push(req.url ?? '');
-    if (req.url === `/releases/redis-${VERSION}.tar.gz`) {
-      res.writeHead(200, { 'content-length': archive.length });
-      res.end(archive);
+    const [, folder, name] = (req.url ?? '').split('/');
+    const served = archives.get(name?.replace(/^redis-(.*)\.tar\.gz$/, '$1') ?? '');
+    if (folder === 'releases' && served) {
+      res.writeHead(200, { 'content-length': served.length });
+      res.end(served);
+    } else if (folder === 'chunked' && served) {
+      // No Content-Length: only counting the bytes as they come can stop it.
+      res.writeHead(200);
+      res.end(served);
+    } else if (req.url === `/huge/redis-${VERSION}.tar.gz`) {
+      res.writeHead(200, { 'content-length': 100 * 1024 * 1024 });
+      res.write(Buffer.alloc(1024));
     } else {
       res.writeHead(404).end();
     }
@@ -64,11 +74,15 @@ beforeAll(async () => {
   mirrorUrl = `http://127.0.0.1:${(mirror.address() as AddressInfo).port}/releases`;
 });
 afterAll(async () => {
+  mirror?.closeAllConnections();
   await new Promise((resolve) => mirror?.close(resolve));
   rmSync(work, { recursive: true, force: true });
 });
 
-const sha256 = () => createHash('sha256').update(archive).digest('hex');
+const sha256 = (version = VERSION) =>
+  createHash('sha256')
+    .update(archives.get(version) as Buffer)
+    .digest('hex');
 
 describe('the managed Redis (no REDIS_URL, no redis-server on PATH)', () => {
   it('downloads the pinned source, checks its hash, builds it once into the cache, and it runs', async () => {
@@ -113,6 +127,69 @@ describe('the managed Redis (no REDIS_URL, no redis-server on PATH)', () => {
       `Refusing ${mirrorUrl}/redis-${VERSION}.tar.gz: its SHA-256 is ${sha256()}, the pinned one is ${pinned}.\n${REDIS_ALTERNATIVES}`,
     );
     expect(existsSync(managedRedisBinary(cacheDir, VERSION))).toBe(false);
+  });
+
+  it("ignores REDISMS_* download settings: it builds our verified archive, never one of redis-memory-server's", async () => {
+    const origin = mirrorUrl.replace(/\/releases$/, '');
+    const settings = {
+      REDISMS_DOWNLOAD_URL: `${origin}/unverified/redis-${ENV_VERSION}.tar.gz`,
+      REDISMS_DOWNLOAD_MIRROR: `${origin}/unverified-mirror`,
+      REDISMS_IGNORE_DOWNLOAD_CACHE: '1',
+    };
+    Object.assign(process.env, settings);
+    const cacheDir = join(work, 'cache-redisms-env');
+    try {
+      const binary = await obtainManagedRedis({
+        cacheDir,
+        version: ENV_VERSION,
+        sha256: sha256(ENV_VERSION),
+        mirror: mirrorUrl,
+      });
+      expect(binary).toBe(managedRedisBinary(cacheDir, ENV_VERSION));
+      expect(requests.filter((url) => url.startsWith('/unverified'))).toEqual([]);
+      // The caller's environment is given back as it was.
+      for (const [name, value] of Object.entries(settings)) expect(process.env[name]).toBe(value);
+    } finally {
+      for (const name of Object.keys(settings)) delete process.env[name];
+    }
+  });
+
+  it('refuses an archive over 64 MB by its Content-Length, before reading it', async () => {
+    const origin = mirrorUrl.replace(/\/releases$/, '');
+    const cacheDir = join(work, 'cache-huge');
+    await expect(
+      obtainManagedRedis({ cacheDir, version: VERSION, sha256: sha256(), mirror: `${origin}/huge` }),
+    ).rejects.toThrow(
+      `Refusing ${origin}/huge/redis-${VERSION}.tar.gz: it is larger than 64 MB (a Redis source archive is a few MB).`,
+    );
+    expect(existsSync(managedRedisBinary(cacheDir, VERSION))).toBe(false);
+  });
+
+  it('counts the bytes of a body without Content-Length and stops at the cap', async () => {
+    const origin = mirrorUrl.replace(/\/releases$/, '');
+    const cacheDir = join(work, 'cache-chunked');
+    const chunkedLength = (archives.get(CHUNKED_VERSION) as Buffer).length;
+    const url = `${origin}/chunked/redis-${CHUNKED_VERSION}.tar.gz`;
+    // The same archive passes under a cap it fits in and is refused under one byte less.
+    await expect(
+      obtainManagedRedis({
+        cacheDir,
+        version: CHUNKED_VERSION,
+        sha256: sha256(CHUNKED_VERSION),
+        mirror: `${origin}/chunked`,
+        maxArchiveBytes: chunkedLength - 1,
+      }),
+    ).rejects.toThrow(`Refusing ${url}: it is larger than`);
+    expect(existsSync(managedRedisBinary(cacheDir, CHUNKED_VERSION))).toBe(false);
+    expect(
+      await obtainManagedRedis({
+        cacheDir,
+        version: CHUNKED_VERSION,
+        sha256: sha256(CHUNKED_VERSION),
+        mirror: `${origin}/chunked`,
+        maxArchiveBytes: chunkedLength,
+      }),
+    ).toBe(managedRedisBinary(cacheDir, CHUNKED_VERSION));
   });
 
   it('without network names the two alternatives', async () => {

@@ -13,7 +13,19 @@ export const MANAGED_REDIS = {
   version: '7.2.15',
   sha256: '7bf7975331511fdb788e85dae63964b128fccee1df026a10db57444babc9c9c4',
   mirror: 'https://download.redis.io/releases',
+  /** The 7.2 source archives are about 3.4 MB; a mirror sending more than this is refused. */
+  maxArchiveBytes: 64 * 1024 * 1024,
 } as const;
+
+/**
+ * redis-memory-server reads these (REDISMS_*) and would then download an archive itself, with no
+ * hash check, instead of building the verified one we put in its cache: they are unset around it.
+ */
+const REDISMS_DOWNLOAD_ENV = [
+  'REDISMS_DOWNLOAD_URL',
+  'REDISMS_DOWNLOAD_MIRROR',
+  'REDISMS_IGNORE_DOWNLOAD_CACHE',
+];
 
 export const REDIS_ALTERNATIVES =
   'Either install redis-server (the fast path: sudo apt-get install -y redis-server on Debian/Ubuntu, ' +
@@ -27,6 +39,8 @@ export interface ManagedRedisOptions {
   sha256?: string;
   /** Base URL the source archive `redis-<version>.tar.gz` is fetched from. */
   mirror?: string;
+  /** The largest archive accepted (default MANAGED_REDIS.maxArchiveBytes). */
+  maxArchiveBytes?: number;
   /** PATH searched for make and a C compiler. */
   path?: string;
   /** One line at a time, for the launcher's progress output. */
@@ -77,7 +91,12 @@ export async function obtainManagedRedis(options: ManagedRedisOptions): Promise<
   mkdirSync(options.cacheDir, { recursive: true });
   const archiveName = `redis-${version}.tar.gz`;
   const url = `${mirror}/${archiveName}`;
-  const archive = await download(url, sha256, progress);
+  const archive = await download(
+    url,
+    sha256,
+    options.maxArchiveBytes ?? MANAGED_REDIS.maxArchiveBytes,
+    progress,
+  );
   // redis-memory-server looks for the archive under this name before it would download one.
   const archivePath = join(options.cacheDir, archiveName);
   writeFileSync(`${archivePath}.part`, archive);
@@ -90,11 +109,18 @@ export async function obtainManagedRedis(options: ManagedRedisOptions): Promise<
     15_000,
   );
   // Redis builds in parallel fine; the package runs a plain `make` that inherits our env.
-  const makeflags = process.env.MAKEFLAGS;
+  const savedEnv = new Map(['MAKEFLAGS', ...REDISMS_DOWNLOAD_ENV].map((name) => [name, process.env[name]]));
   process.env.MAKEFLAGS ??= `-j${availableParallelism()}`;
+  for (const name of REDISMS_DOWNLOAD_ENV) delete process.env[name];
   try {
     const { RedisBinary } = await import('redis-memory-server');
-    const built = await RedisBinary.getPath({ version, downloadDir: options.cacheDir, systemBinary: '' });
+    const built = await RedisBinary.getPath({
+      version,
+      downloadDir: options.cacheDir,
+      systemBinary: '',
+      // Build from the archive verified above, never one it fetched itself.
+      ignoreDownloadCache: false,
+    });
     if (built !== binary) fail(`Building Redis ${version} left its binary at ${built}, expected ${binary}.`);
     return binary;
   } catch (error) {
@@ -108,13 +134,20 @@ export async function obtainManagedRedis(options: ManagedRedisOptions): Promise<
     return fail(`Building Redis ${version} from source failed (make and a C compiler are needed): ${detail}`);
   } finally {
     clearInterval(ticker);
-    if (makeflags === undefined) delete process.env.MAKEFLAGS;
-    else process.env.MAKEFLAGS = makeflags;
+    for (const [name, value] of savedEnv) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
     rmSync(archivePath, { force: true });
   }
 }
 
-async function download(url: string, sha256: string, progress: (line: string) => void): Promise<Buffer> {
+async function download(
+  url: string,
+  sha256: string,
+  maxBytes: number,
+  progress: (line: string) => void,
+): Promise<Buffer> {
   progress(`downloading ${url} ...`);
   let response: Response;
   try {
@@ -126,6 +159,14 @@ async function download(url: string, sha256: string, progress: (line: string) =>
   }
   if (!response.ok || !response.body) return fail(`Cannot download ${url}: HTTP ${response.status}.`);
   const total = Number(response.headers.get('content-length')) || 0;
+  const tooLarge = () =>
+    fail(
+      `Refusing ${url}: it is larger than ${(maxBytes / 1_048_576).toFixed(0)} MB (a Redis source archive is a few MB).`,
+    );
+  if (total > maxBytes) {
+    await response.body.cancel().catch(() => {});
+    tooLarge();
+  }
   const chunks: Buffer[] = [];
   let received = 0;
   let lastReport = Date.now();
@@ -133,6 +174,8 @@ async function download(url: string, sha256: string, progress: (line: string) =>
     for await (const chunk of response.body) {
       chunks.push(Buffer.from(chunk));
       received += chunk.byteLength;
+      // Counted as it arrives: a body without Content-Length (or lying about it) is cut off too.
+      if (received > maxBytes) break;
       if (Date.now() - lastReport > 2_000) {
         lastReport = Date.now();
         const mb = (received / 1_048_576).toFixed(1);
@@ -142,6 +185,7 @@ async function download(url: string, sha256: string, progress: (line: string) =>
   } catch (error) {
     return fail(`Cannot download ${url}: the transfer broke off (${(error as Error).message}).`);
   }
+  if (received > maxBytes) tooLarge();
   const archive = Buffer.concat(chunks);
   const actual = createHash('sha256').update(archive).digest('hex');
   if (actual !== sha256) {

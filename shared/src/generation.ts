@@ -168,7 +168,7 @@ export const GenerationRequest = z
       .literal(LIMITS.upscaleFactor)
       .optional()
       .describe(
-        'txt2img: also upscale x4 with the default upscaler in the same job (one generation, one bill, outputs 4x the size).',
+        'txt2img without refiner: also upscale x4 with the default upscaler in the same job (one generation, one bill, outputs 4x the size).',
       ),
     webhook: z
       .url({ protocol: /^https?$/ })
@@ -220,6 +220,14 @@ export const GenerationRequest = z
         code: 'custom',
         path: ['upscale'],
         message: 'upscale is only accepted for task txt2img',
+      });
+    }
+    // The worker's refiner branch has no upscale step: refused here rather than billed as 4x and served 1x.
+    if (req.upscale !== undefined && req.refiner !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['upscale'],
+        message: 'upscale cannot be combined with refiner',
       });
     }
     if (req.mask && req.task !== 'inpaint') {

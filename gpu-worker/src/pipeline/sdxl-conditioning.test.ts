@@ -108,16 +108,18 @@ describe('time_ids (_get_add_time_ids)', () => {
     expect(Array.from(both.uncond)).toEqual([256, 256, 0, 0, 512, 512]);
   });
 
-  it('image-to-image: each negative size defaults to the positive one, the negative crop to (0, 0)', () => {
+  it('image-to-image: each negative size defaults to the positive one; the negative row takes the positive crop', () => {
     const fields = { original_size: [512, 640], crops_coords_top_left: [16, 32] } as const;
+    // Img2Img/Inpaint `_get_add_time_ids` (no aesthetics): negative_original_size +
+    // crops_coords_top_left + negative_target_size, so a negative crop given is ignored.
     const ids = addTimeIds(
-      { ...fields, negative_original_size: [256, 256] },
+      { ...fields, negative_original_size: [256, 256], negative_crops_coords_top_left: [8, 8] },
       { width: 64, height: 48 },
       false,
       'image-to-image',
     );
     expect(Array.from(ids.cond)).toEqual([512, 640, 16, 32, 48, 64]);
-    expect(Array.from(ids.uncond)).toEqual([256, 256, 0, 0, 48, 64]);
+    expect(Array.from(ids.uncond)).toEqual([256, 256, 16, 32, 48, 64]);
   });
 
   it('refiners (requires_aesthetics_score): original size, crop, aesthetic score 6.0 / 2.5', () => {

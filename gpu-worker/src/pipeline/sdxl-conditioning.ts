@@ -62,9 +62,12 @@ export function addTimeIds(
       ]),
     };
   }
+  // Img2Img/Inpaint `_get_add_time_ids` without aesthetics: the negative row takes the POSITIVE
+  // crop (`negative_original_size + crops_coords_top_left + negative_target_size`); the negative
+  // crop is only read by the refiner branch above.
   return {
     cond: Float32Array.from([...original, ...crop, ...target]),
-    uncond: Float32Array.from([...negOriginal, ...negCrop, ...negTarget]),
+    uncond: Float32Array.from([...negOriginal, ...crop, ...negTarget]),
   };
 }
 

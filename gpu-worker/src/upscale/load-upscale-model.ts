@@ -57,18 +57,23 @@ async function readUpscaleConfig(dir: string, vaeDir: string): Promise<UpscaleMo
   const scheduler = (await readJsonObject(dir, 'scheduler/scheduler_config.json')) ?? {};
   const lowRes = (await readJsonObject(dir, 'low_res_scheduler/scheduler_config.json', true)) ?? {};
   const schedule = lowResSchedule(lowRes);
-  if (maxNoise >= schedule.numTrainTimesteps) {
+  // noise_level indexes low_res_scheduler's alphas_cumprod: a declared maximum beyond its last
+  // step is capped there, so no accepted request reads past the table.
+  const maxNoiseLevel = Math.min(maxNoise, schedule.numTrainTimesteps - 1);
+  // upscale-pipeline.ts and tiled-decode.ts lay out 4 latent (+ 3 image) channels.
+  const latentChannels = numberField(index, 'num_latent_channels', 'model_index.json') ?? 4;
+  if (latentChannels !== 4) {
     throw new ModelFolderError(
       'model_index.json',
-      `max_noise_level ${maxNoise} is beyond low_res_scheduler's steps`,
+      `num_latent_channels is ${latentChannels}; only x4-upscaler layouts with 4 latent channels are supported`,
     );
   }
   return {
     pipelineClass: typeof index._class_name === 'string' ? index._class_name : 'unknown',
-    maxNoiseLevel: maxNoise,
+    maxNoiseLevel,
     vaeScalingFactor: scaling,
     scale,
-    latentChannels: numberField(index, 'num_latent_channels', 'model_index.json') ?? 4,
+    latentChannels,
     schedulerClass: typeof scheduler._class_name === 'string' ? scheduler._class_name : undefined,
     schedulerConfig: scheduler,
     lowResSchedule: schedule,

@@ -6,7 +6,7 @@ import { writeTinyUpscaler } from '../../test-fixtures/tiny-upscaler-folder';
 import { RunClock } from '../model/run-clock';
 import { type LoadedUpscaleModel, loadUpscaleModel } from './load-upscale-model';
 import { tiledDecode, tileStarts } from './tiled-decode';
-import { upscaleUnetInput } from './unet-input';
+import { upscaleUnetInput, writeUpscaleLatents, writeUpscaleNoisedImages } from './unet-input';
 
 let dir: string;
 let model: LoadedUpscaleModel;
@@ -27,6 +27,16 @@ describe('tileStarts', () => {
     expect(tileStarts(40, 64, 8)).toEqual([0]);
     expect(tileStarts(128, 64, 8)).toEqual([0, 56, 64]);
     expect(tileStarts(100, 32, 8)).toEqual([0, 24, 48, 68]);
+  });
+
+  it('refuses an overlap below 0 or not under the tile (the loop would never end or leave gaps)', () => {
+    expect(() => tileStarts(128, 64, 64)).toThrow(RangeError);
+    expect(() => tileStarts(128, 64, 100)).toThrow(
+      'tile overlap 100 must be at least 0 and under the tile size 64',
+    );
+    expect(() => tileStarts(128, 64, -1)).toThrow(RangeError);
+    expect(() => tileStarts(40, 64, Number.NaN)).toThrow(RangeError);
+    expect(tileStarts(128, 64, 63)).toHaveLength(65);
   });
 });
 
@@ -66,5 +76,17 @@ describe('upscaleUnetInput', () => {
       11, 12, 13, 14, 15, 16, 17, 18, -11, -12, -13, -14, -15, -16,
     ]);
     expect(upscaleUnetInput(latents, images, false, plane).length).toBe(28);
+  });
+
+  it('the image written once and the latents per step give the same input as writing both each step', () => {
+    const plane = 2;
+    const images = [Float32Array.of(-1, -2, -3, -4, -5, -6)];
+    const sample = new Float32Array(2 * 7 * plane);
+    writeUpscaleNoisedImages(images, true, plane, sample);
+    for (const step of [0, 1, 2]) {
+      const latents = [Float32Array.from({ length: 4 * plane }, (_, c) => 10 * step + c)];
+      writeUpscaleLatents(latents, true, plane, sample);
+      expect(Array.from(sample)).toEqual(Array.from(upscaleUnetInput(latents, images, true, plane)));
+    }
   });
 });

@@ -12,6 +12,10 @@ export const DEFAULT_TILES: TileOptions = { tile: 64, overlap: 8 };
 
 /** Start offsets covering `size` with tiles of `tile` advancing by tile - overlap, the last flush with the end. */
 export function tileStarts(size: number, tile: number, overlap: number): number[] {
+  // A stride of tile - overlap must be in 1..tile: otherwise the loop never ends or leaves gaps.
+  if (!(overlap >= 0 && overlap < tile)) {
+    throw new RangeError(`tile overlap ${overlap} must be at least 0 and under the tile size ${tile}`);
+  }
   if (size <= tile) return [0];
   const stride = tile - overlap;
   const starts: number[] = [];
@@ -46,8 +50,9 @@ export async function tiledDecode(
   const width = latentWidth * factor;
   const tileH = Math.min(options.tile, latentHeight);
   const tileW = Math.min(options.tile, latentWidth);
-  const ys = tileStarts(latentHeight, tileH, options.overlap);
-  const xs = tileStarts(latentWidth, tileW, options.overlap);
+  // options.tile, not the clipped side: a side under one tile is one tile whatever the overlap.
+  const ys = tileStarts(latentHeight, options.tile, options.overlap);
+  const xs = tileStarts(latentWidth, options.tile, options.overlap);
   if (ys.length === 1 && xs.length === 1) {
     // One tile is the whole image: no blending, the decoder's output as it is.
     const out = await vae.decode(latents, [1, 4, latentHeight, latentWidth], clock);

@@ -14,7 +14,7 @@ import { createScheduler, type Scheduler } from '../schedulers';
 import { type LoadedUpscaleModel, loadUpscaleModel } from './load-upscale-model';
 import { noiseLowRes } from './low-res-noise';
 import { DEFAULT_TILES, type TileOptions, tiledDecode } from './tiled-decode';
-import { upscaleUnetInput } from './unet-input';
+import { writeUpscaleLatents, writeUpscaleNoisedImages } from './unet-input';
 import { checkUpscale, resolveUpscale, type UpscaleFields, type UpscaleRequest } from './upscale-request';
 
 /** Input sides are rounded down to a multiple of this (the UNet halves the latents up to 3 times). */
@@ -185,19 +185,20 @@ export class UpscalePipeline {
     const states = unet.statesTensor(statesData, [rows, sequence, hidden]);
     const levels = new Array<number>(rows).fill(request.noise_level);
     const sample = new Float32Array(rows * 7 * plane);
+    // The noised low-res image is constant over the loop: written once, only the latents per step.
+    writeUpscaleNoisedImages(
+      slots.map((slot) => slot.noisedImage),
+      guided,
+      plane,
+      sample,
+    );
     const timesteps = slots[0].scheduler.timesteps;
     timings.unetBatchSize = rows;
     for (const [step, t] of timesteps.entries()) {
       if (options.signal?.aborted) throw new GenerationCanceledError(step);
       let s = performance.now();
       const scaled = slots.map((slot) => slot.scheduler.scaleModelInput(slot.latents, t));
-      upscaleUnetInput(
-        scaled,
-        slots.map((slot) => slot.noisedImage),
-        guided,
-        plane,
-        sample,
-      );
+      writeUpscaleLatents(scaled, guided, plane, sample);
       timings.schedulerMs += performance.now() - s;
       const u = performance.now();
       const prediction = await unet.predict(sample, [rows, 7, height, width], t, states, levels, clock);

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -91,6 +91,24 @@ describe('layout detection', () => {
     expect(optimum.config.scale).toBe(4);
     expect(optimum.config.maxNoiseLevel).toBe(350);
     await optimum.release();
+  });
+
+  it("caps max_noise_level at low_res_scheduler's last step (noise_level indexes its alphas_cumprod)", async () => {
+    const model = await loadUpscaleModel(
+      await writeTinyUpscaler(join(dir, 'max-noise'), { maxNoiseLevel: 5000 }),
+    );
+    expect(model.config.maxNoiseLevel).toBe(model.config.lowResSchedule.numTrainTimesteps - 1);
+    expect(model.config.lowResSchedule.alphasCumprod[model.config.maxNoiseLevel]).toBeGreaterThan(0);
+    await model.release();
+  });
+
+  it('refuses num_latent_channels other than 4, naming model_index.json', async () => {
+    const folder = await writeTinyUpscaler(join(dir, 'eight-channels'));
+    const index = JSON.parse(await readFile(join(folder, 'model_index.json'), 'utf8'));
+    await writeFile(join(folder, 'model_index.json'), JSON.stringify({ ...index, num_latent_channels: 8 }));
+    const error = await loadUpscaleModel(folder).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelFolderError);
+    expect((error as ModelFolderError).message).toMatch(/model_index\.json.*num_latent_channels is 8/);
   });
 });
 
