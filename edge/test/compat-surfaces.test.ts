@@ -1,6 +1,7 @@
 import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeWithPng, leaseOne } from './fake-worker';
+import { failJob } from '../src/store/scripts/fail-job';
+import { completeWithPng, type LeasedJob, leaseOne } from './fake-worker';
 
 // The compatibility surfaces in workerd with a scripted worker: the OpenAI hold running out, and
 // accounts kept apart on the Replicate surface. (The real clients are in test/e2e.)
@@ -51,6 +52,50 @@ describe('OpenAI hold', () => {
     await completeWithPng(stack, job as NonNullable<typeof job>);
     const done = (await (await json(alice, `/replicate/v1/predictions/${id}`)).json()) as { status: string };
     expect(done.status).toBe('succeeded');
+  });
+});
+
+describe('OpenAI failed generations', () => {
+  async function failedWith(code: string) {
+    const answer = json(alice, '/openai/v1/images/generations', { prompt: `fails with ${code}` });
+    let job: LeasedJob | null = null;
+    for (let i = 0; i < 50 && !job; i++) {
+      job = await leaseOne(stack);
+      if (!job) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    if (!job) throw new Error('no job to fail');
+    await failJob(stack.redis, {
+      jobId: job.jobId,
+      leaseToken: job.leaseToken,
+      error: { code, message: 'worker text' },
+      retryable: false,
+    });
+    const res = await answer;
+    return { status: res.status, body: (await res.json()) as { error: { type: string; code: string } } };
+  }
+
+  it("answers 400 invalid_request_error when the caller's image was the cause", async () => {
+    const { status, body } = await failedWith('invalid_input_image');
+    expect(status).toBe(400);
+    expect(body.error.type).toBe('invalid_request_error');
+  });
+
+  it('keeps 500 server_error for the platform failing (out of memory, internal error)', async () => {
+    for (const code of ['out_of_memory', 'internal_error']) {
+      const { status, body } = await failedWith(code);
+      expect(status, code).toBe(500);
+      expect(body.error.type, code).toBe('server_error');
+    }
+  });
+});
+
+describe('OpenAI model names', () => {
+  it('reads OPENAI_MODEL_MAP own keys only: `constructor` or `__proto__` is an unknown model', async () => {
+    for (const model of ['constructor', '__proto__', 'toString']) {
+      const res = await json(alice, '/openai/v1/images/generations', { prompt: 'x', model });
+      expect(res.status, model).toBe(404);
+      expect(await res.json(), model).toMatchObject({ error: { code: 'model_not_found', param: 'model' } });
+    }
   });
 });
 

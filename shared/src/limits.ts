@@ -25,6 +25,12 @@ export const LIMITS = {
   dimensionMultiple: 8,
   stepsMin: 1,
   stepsMax: 150,
+  /**
+   * Largest step count a worker reports in a heartbeat: a chained upscale adds its upscaler's
+   * steps per image to the denoising steps (gpu-worker generate-or-upscale.ts), so the ceiling is
+   * stepsMax for the base plus stepsMax per output.
+   */
+  progressStepsMax: 150 * (1 + 4),
   guidanceMin: 0,
   guidanceMax: 30,
   /** `clip_skip`: text-encoder layers skipped (diffusers: hidden_states[-(clip_skip + 1)]). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JobInput } from './generation';
+import { LIMITS } from './limits';
 import { ModelExportFields } from './models';
 
 /**
@@ -50,7 +51,12 @@ export type LeaseResponse = z.infer<typeof LeaseResponse>;
 export const HeartbeatRequest = z
   .strictObject({
     lease_token: z.string().min(1),
-    progress: z.object({ step: z.int().min(0), total: z.int().min(1) }).optional(),
+    progress: z
+      .object({
+        step: z.int().min(0).max(LIMITS.progressStepsMax),
+        total: z.int().min(1).max(LIMITS.progressStepsMax),
+      })
+      .optional(),
   })
   .meta({ id: 'HeartbeatRequest' });
 export type HeartbeatRequest = z.infer<typeof HeartbeatRequest>;

@@ -1,7 +1,7 @@
 import { LIMITS } from '@ldm/shared';
 import type { Config } from '../env';
 import { ApiError, fieldError } from '../errors/api-error';
-import { checkTarget } from '../webhooks/target-guard';
+import { checkTarget, targetProblem } from '../webhooks/target-guard';
 import { base64Of } from './output-bytes';
 
 const FETCH_TIMEOUT_MS = 15_000;
@@ -14,12 +14,25 @@ const FETCH_TIMEOUT_MS = 15_000;
 export async function imageInputAsDataUrl(field: string, value: string, config: Config): Promise<string> {
   if (value.startsWith('data:')) return value;
   const check = await checkTarget(value, { mode: config.mode, resolverUrl: config.webhookDnsResolverUrl });
-  if (!check.ok) throw fieldError(field, check.problem, 'a public https URL or a data URL');
+  if (!check.ok && check.retryable) {
+    // Our resolver is down, not the caller's URL wrong: a 503 they may retry.
+    const message = 'could not be fetched: its host could not be resolved right now; retry later';
+    throw new ApiError('service_unavailable', `${field}: ${message}`, [{ field, message }]);
+  }
+  if (!check.ok) {
+    // What the URL's own text says is the caller's to read; what DNS answered (which private
+    // address a name resolves to) is not, so that case gets one generic sentence.
+    const problem =
+      targetProblem(value, config.mode) ??
+      'could not be fetched: its host does not resolve to a public address';
+    throw fieldError(field, problem, 'a public https URL or a data URL');
+  }
   let response: Response;
   try {
     response = await fetch(value, { redirect: 'manual', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
-  } catch (error) {
-    throw fieldError(field, `could not be fetched: ${(error as Error).message}`);
+  } catch {
+    // The runtime's own text (addresses, socket errors) stays out of the answer.
+    throw fieldError(field, 'could not be fetched (no answer from its host)');
   }
   if (response.status !== 200 || !response.body) {
     await response.body?.cancel();

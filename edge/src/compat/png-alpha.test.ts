@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { greyPng, maskFromAlpha, readPngAlpha } from './png-alpha';
+import { greyPng, MAX_DECODED_BYTES, maskFromAlpha, readPngAlpha } from './png-alpha';
 
 // Encoded by sharp (libspng/libpng), decoded by png-alpha.ts, and the reverse.
 const W = 13;
@@ -64,6 +64,33 @@ describe('readPngAlpha', () => {
     const used = process.memoryUsage().arrayBuffers;
     await expect(readPngAlpha(png, 'mask')).rejects.toThrow(/at most 4194304 pixels/);
     expect(process.memoryUsage().arrayBuffers - used).toBeLessThan(16 * 1024 * 1024);
+  });
+});
+
+describe('readPngAlpha: decoded size', () => {
+  const clear = (depth: 'rgb16' | 'srgb') =>
+    sharp({ create: { width: 2048, height: 2048, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+      .toColourspace(depth)
+      .png()
+      .toBuffer();
+
+  it('refuses a few-KB 2048 x 2048 16-bit RGBA PNG (32 MiB of rows), naming the field and the limit, before allocating it', async () => {
+    const png = new Uint8Array(await clear('rgb16'));
+    expect(png.length).toBeLessThan(64 * 1024);
+    const used = process.memoryUsage().arrayBuffers;
+    const refused = await readPngAlpha(png, 'mask').then(
+      () => null,
+      (error: unknown) => error as { message: string; details?: { field: string; limit?: number }[] },
+    );
+    expect(process.memoryUsage().arrayBuffers - used).toBeLessThan(8 * 1024 * 1024);
+    expect(refused?.message).toMatch(/^mask: .*at most 16779264 bytes/);
+    expect(refused?.details?.[0]).toMatchObject({ field: 'mask', limit: MAX_DECODED_BYTES });
+  });
+
+  it('still reads 2048 x 2048 at 8-bit RGBA, the largest size allowed', async () => {
+    const read = await readPngAlpha(new Uint8Array(await clear('srgb')), 'image');
+    expect([read.width, read.height]).toEqual([2048, 2048]);
+    expect(read.alpha?.every((a) => a === 0)).toBe(true);
   });
 });
 

@@ -16,6 +16,12 @@ const MAX_SIDE = LIMITS.dimensionMax * 4;
  * claims 8192 x 8192 must be refused before anything is allocated.
  */
 export const MAX_ALPHA_PIXELS = LIMITS.dimensionMax * LIMITS.dimensionMax;
+/**
+ * Most bytes of decoded rows (filter bytes included): 2048 x 2048 at 8-bit RGBA, about 16 MiB.
+ * The rows are inflated into one buffer of this size at most and unfiltered in place, so a
+ * few-KB file whose header claims 2048 x 2048 at 16-bit RGBA (32 MiB of rows) is refused first.
+ */
+export const MAX_DECODED_BYTES = LIMITS.dimensionMax * (LIMITS.dimensionMax * 4 + 1);
 
 export interface PngAlpha {
   width: number;
@@ -47,24 +53,21 @@ async function inflate(data: Uint8Array, maxBytes: number, field: string): Promi
   return out.subarray(0, size);
 }
 
-/** Undoes the per-row filters (PNG spec, section 9) in place; returns the raw rows without filter bytes. */
-function unfilter(
-  data: Uint8Array,
-  height: number,
-  rowBytes: number,
-  bpp: number,
-  field: string,
-): Uint8Array {
-  const out = new Uint8Array(height * rowBytes);
+/**
+ * Undoes the per-row filters (PNG spec, section 9) in place, so no second copy of the rows exists:
+ * row y's samples stay at y * (rowBytes + 1) + 1, after its filter byte. Left to right and top to
+ * bottom, each predictor reads bytes already unfiltered.
+ */
+function unfilterInPlace(data: Uint8Array, height: number, rowBytes: number, bpp: number, field: string) {
+  const stride = rowBytes + 1;
   for (let y = 0; y < height; y++) {
-    const type = data[y * (rowBytes + 1)];
-    const src = y * (rowBytes + 1) + 1;
-    const row = y * rowBytes;
-    const prior = row - rowBytes;
+    const type = data[y * stride];
+    const row = y * stride + 1;
+    const prior = row - stride;
     for (let x = 0; x < rowBytes; x++) {
-      const a = x >= bpp ? out[row + x - bpp] : 0;
-      const b = y > 0 ? out[prior + x] : 0;
-      const c = x >= bpp && y > 0 ? out[prior + x - bpp] : 0;
+      const a = x >= bpp ? data[row + x - bpp] : 0;
+      const b = y > 0 ? data[prior + x] : 0;
+      const c = x >= bpp && y > 0 ? data[prior + x - bpp] : 0;
       let predictor: number;
       switch (type) {
         case 0:
@@ -90,10 +93,9 @@ function unfilter(
         default:
           throw fieldError(field, `PNG row ${y} has an unknown filter type ${type}`);
       }
-      out[row + x] = (data[src + x] + predictor) & 0xff;
+      data[row + x] = (data[row + x] + predictor) & 0xff;
     }
   }
-  return out;
 }
 
 export async function readPngAlpha(bytes: Uint8Array, field: string): Promise<PngAlpha> {
@@ -144,20 +146,27 @@ export async function readPngAlpha(bytes: Uint8Array, field: string): Promise<Pn
   const channels = colour === 6 ? 4 : colour === 4 ? 2 : 1;
   const bitsPerPixel = channels * depth;
   const rowBytes = Math.ceil((width * bitsPerPixel) / 8);
+  const decodedBytes = height * (rowBytes + 1);
+  if (decodedBytes > MAX_DECODED_BYTES) {
+    throw fieldError(
+      field,
+      `a PNG with transparency may decode to at most ${MAX_DECODED_BYTES} bytes (2048 x 2048 at 8 bits per sample); this one decodes to ${decodedBytes}: save it with 8-bit samples or smaller`,
+      MAX_DECODED_BYTES,
+    );
+  }
   const joined = new Uint8Array(idat.reduce((n, part) => n + part.length, 0));
   let at = 0;
   for (const part of idat) {
     joined.set(part, at);
     at += part.length;
   }
-  const raw = await inflate(joined, height * (rowBytes + 1), field);
-  if (raw.length !== height * (rowBytes + 1))
-    throw fieldError(field, 'PNG data is shorter than its header says');
-  const rows = unfilter(raw, height, rowBytes, Math.max(1, bitsPerPixel >> 3), field);
+  const rows = await inflate(joined, decodedBytes, field);
+  if (rows.length !== decodedBytes) throw fieldError(field, 'PNG data is shorter than its header says');
+  unfilterInPlace(rows, height, rowBytes, Math.max(1, bitsPerPixel >> 3), field);
   const alpha = new Uint8Array(width * height);
   const bytesPerSample = depth >> 3;
   for (let y = 0; y < height; y++) {
-    const row = y * rowBytes;
+    const row = y * (rowBytes + 1) + 1;
     for (let x = 0; x < width; x++) {
       if (hasAlphaChannel) {
         // The alpha sample's high byte is enough to tell transparent from not.

@@ -1,4 +1,4 @@
-import type { Generation, ReplicatePrediction } from '@ldm/shared';
+import { type Generation, LIMITS, type ReplicatePrediction } from '@ldm/shared';
 import { signPath } from '../lib/signed-url';
 
 const STATUS: Record<Generation['status'], ReplicatePrediction['status']> = {
@@ -13,7 +13,11 @@ const STATUS: Record<Generation['status'], ReplicatePrediction['status']> = {
 export function progressLogs(progress: Generation['progress']): string {
   if (!progress) return '';
   const lines: string[] = [];
-  for (let step = 1; step <= progress.step; step++) {
+  // Bounded whatever the stored progress says: at most stepsMax lines, the last one the step
+  // reached (what Replicate's parser reads), never past the total.
+  const last = Math.min(progress.step, progress.total);
+  const first = Math.max(1, last - LIMITS.stepsMax + 1);
+  for (let step = first; step <= last; step++) {
     const percent = Math.round((100 * step) / progress.total);
     const bar = '█'.repeat(Math.round(percent / 10)).padEnd(10, ' ');
     lines.push(`${String(percent).padStart(3)}%|${bar}| ${step}/${progress.total}`);

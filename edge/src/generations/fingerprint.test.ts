@@ -83,3 +83,12 @@ describe('fingerprintOf: upscaling requests', () => {
     expect(new Set([plain, v1, v2]).size).toBe(3);
   });
 });
+
+describe('fingerprintOf: scope', () => {
+  it('differs by account and by livemode, so no account or mode reaches the cached answer of another', async () => {
+    const plain = await fingerprintOf(input, {}, scope);
+    const otherAccount = await fingerprintOf(input, {}, { ...scope, accountId: 'acct_b' });
+    const testMode = await fingerprintOf(input, {}, { ...scope, livemode: false });
+    expect(new Set([plain, otherAccount, testMode]).size).toBe(3);
+  });
+});

@@ -6,6 +6,8 @@ export interface DrainUnreadBodyOptions {
   maxDrainBytes: number;
   /** Stop waiting for more of the body once the client has sent nothing for this long (ms). */
   idleMs?: number;
+  /** Stop draining this long (ms) after it began, however steadily the client trickles. */
+  totalMs?: number;
 }
 
 /**
@@ -19,11 +21,13 @@ export interface DrainUnreadBodyOptions {
  *
  * Bounded twice: past `maxDrainBytes` the rest is abandoned (Cloudflare's own front end refuses
  * bodies over its plan limit, 100 MB, before the Worker runs), and a client that stops sending
- * (one that announced a large body and waits for an early answer) is answered after `idleMs`.
+ * (one that announced a large body and waits for an early answer) is answered after `idleMs`,
+ * and one that trickles a byte now and then (each byte restarting the idle timer) after `totalMs`.
  */
 export function drainUnreadBody(options: DrainUnreadBodyOptions): MiddlewareHandler<AppEnv> {
   const { maxDrainBytes } = options;
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+  const totalMs = options.totalMs ?? DEFAULT_DRAIN_TOTAL_MS;
   if (!Number.isInteger(maxDrainBytes) || maxDrainBytes <= 0) {
     throw new Error('drainUnreadBody: maxDrainBytes must be a positive integer');
   }
@@ -31,7 +35,7 @@ export function drainUnreadBody(options: DrainUnreadBodyOptions): MiddlewareHand
     const original = c.req.raw;
     await next();
     if (original.body && !original.bodyUsed && !original.body.locked) {
-      await discard(original.body.getReader(), maxDrainBytes, idleMs);
+      await discard(original.body.getReader(), maxDrainBytes, idleMs, totalMs);
     }
   };
 }
@@ -45,25 +49,33 @@ const IDLE = Symbol('idle');
 export const DEFAULT_IDLE_MS = 3_000;
 
 /**
- * Reads and drops chunks until the stream ends, `maxBytes` were read, or (with `idleMs`) no chunk
- * came for that long; never throws.
+ * Longest a drain may take in all: without it a client sending one byte every idleMs - 1 holds the
+ * request (and its answer) open for as long as it likes.
+ */
+export const DEFAULT_DRAIN_TOTAL_MS = 15_000;
+
+/**
+ * Reads and drops chunks until the stream ends, `maxBytes` were read, `totalMs` passed since it
+ * began, or (with `idleMs`) no chunk came for that long; never throws.
  */
 export async function discard(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   maxBytes: number,
   idleMs?: number,
+  totalMs = DEFAULT_DRAIN_TOTAL_MS,
 ): Promise<void> {
   let read = 0;
+  const deadline = Date.now() + totalMs;
   try {
     while (read <= maxBytes) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      const wait = idleMs === undefined ? left : Math.min(idleMs, left);
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const idle =
-        idleMs === undefined
-          ? undefined
-          : new Promise<typeof IDLE>((resolve) => {
-              timer = setTimeout(() => resolve(IDLE), idleMs);
-            });
-      const next = await (idle ? Promise.race([reader.read(), idle]) : reader.read());
+      const idle = new Promise<typeof IDLE>((resolve) => {
+        timer = setTimeout(() => resolve(IDLE), wait);
+      });
+      const next = await Promise.race([reader.read(), idle]);
       clearTimeout(timer);
       if (next === IDLE) break;
       if (next.done) return;

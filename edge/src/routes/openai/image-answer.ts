@@ -6,6 +6,7 @@ import { base64Of, outputFiles } from '../../compat/output-bytes';
 import type { AppEnv } from '../../context';
 import { isTerminal } from '../../generations/load-generation';
 import { waitForResult } from '../../generations/wait-for-result';
+import { failedGenerationStatus } from './failure-status';
 import { markSubmitted, OpenAIApiError, openaiErrorResponse } from './openai-error';
 
 /**
@@ -48,7 +49,7 @@ export async function answerWithImages(
   c.header('x-ldm-generation-id', generation.id);
   if (generation.status === 'failed') {
     throw new OpenAIApiError(
-      500,
+      failedGenerationStatus(generation.error?.code),
       `Generation ${generation.id} failed: ${generation.error?.message ?? 'unknown error'}`,
       null,
       'generation_failed',

@@ -14,8 +14,9 @@ const OPENAI_IMAGE_MODEL = /^(dall-e-\d|gpt-image-[\w.-]+)$/;
 export function platformModel(c: Context<AppEnv>, requested: string | undefined): string {
   const config = c.get('config');
   if (requested === undefined) return config.defaultModel;
-  const mapped = compatConfigFor(c.env).openaiModelMap[requested];
-  if (mapped !== undefined) return mapped;
+  // Own keys only: `model: "constructor"` must not read Object.prototype's function as a model name.
+  const map = compatConfigFor(c.env).openaiModelMap;
+  if (Object.hasOwn(map, requested)) return map[requested];
   if (config.models.has(requested)) return requested;
   if (OPENAI_IMAGE_MODEL.test(requested)) return config.defaultModel;
   const names = [...config.models.keys()].join(', ');
