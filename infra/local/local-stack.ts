@@ -31,6 +31,8 @@ export interface LocalStackOptions {
   edgeVars?: Record<string, string>;
   /** Silence the children's log lines (tests). */
   quiet?: boolean;
+  /** Extra worker settings (e.g. a short HEARTBEAT_INTERVAL_MS so a short test job reports progress). */
+  workerEnv?: Record<string, string>;
   /** How often the edge's cron triggers fire (production: every minute). Default 5,000 ms. */
   cronIntervalMs?: number;
 }
@@ -142,6 +144,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           LEASE_WAIT_MS: '5000',
           METRICS_PORT: String(metricsPort),
           SPOOL_DIR: join(options.dataDir, `worker-${i + 1}-spool`),
+          ...options.workerEnv,
         },
       });
       workers.push(worker);

@@ -25,6 +25,9 @@ beforeAll(async () => {
     upscalerDir: await writeTinyUpscaler(join(dir, 'models', 'demo-upscaler')),
     quiet: process.env.LDM_TEST_VERBOSE !== '1',
     edgeVars: { LEASE_TTL_MS: '3000', POLL_INTERVAL_MS: '100' },
+    // The tiny upscaler runs a step in a few ms: heartbeats (which carry the progress) every 100 ms,
+    // and an input large enough (128x96 -> 512x384) that the job outlasts several of them.
+    workerEnv: { HEARTBEAT_INTERVAL_MS: '100' },
   });
 }, 180_000);
 afterAll(async () => {
@@ -37,21 +40,21 @@ describe('ldm upscale', () => {
     const input = join(dir, 'in.png');
     writeFileSync(
       input,
-      await sharp(Buffer.alloc(24 * 16 * 3, 90), { raw: { width: 24, height: 16, channels: 3 } })
+      await sharp(Buffer.alloc(128 * 96 * 3, 90), { raw: { width: 128, height: 96, channels: 3 } })
         .png()
         .toBuffer(),
     );
     const out = join(dir, 'out.png');
     const run = await runLdm(
-      ['upscale', input, '-o', out, '--steps', '12', '--seed', '4', '--noise-level', '40'],
+      ['upscale', input, '-o', out, '--steps', '60', '--seed', '4', '--noise-level', '40'],
       {
         cwd: dir,
       },
     );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout.trim()).toBe(out);
-    expect(pngSize(readFileSync(out))).toEqual({ width: 96, height: 64 });
-    expect(run.stderr).toMatch(/step \d+\/12/);
+    expect(pngSize(readFileSync(out))).toEqual({ width: 512, height: 384 });
+    expect(run.stderr).toMatch(/step \d+\/60/);
     expect(run.stderr).toMatch(/demo-upscaler/);
   }, 120_000);
 

@@ -153,6 +153,8 @@ describe('lease long-poll, queue stats and the reaper', () => {
       { model: 'demo-shapes', depth: 1, leased: 1, oldest_age_ms: expect.any(Number), served: true },
       { model: 'demo-shapes-b', depth: 0, leased: 0, oldest_age_ms: 0, served: true },
       { model: 'demo-shapes-c', depth: 0, leased: 0, oldest_age_ms: 0, served: false },
+      // The built-in catalog's demo upscaler: no worker here asked for it.
+      { model: 'demo-upscaler', depth: 0, leased: 0, oldest_age_ms: 0, served: false },
     ]);
     expect(res.body.models[0].oldest_age_ms).toBeGreaterThanOrEqual(50);
     // Leave the queue empty for the next test.
