@@ -9,21 +9,26 @@ function waker(env: WakerEnv, name: string) {
 }
 
 const jobPoint = (jobId: string) => `job:${jobId}`;
-const accountPoint = (accountId: string) => `watchers:${accountId}`;
+/**
+ * A pool of watch slots: an account's (`watchers:{accountId}`), or one a signed URL's opens share
+ * (`signed-stream:{jobId}`) so that whoever holds the URL cannot use up the owner's.
+ */
+export const accountWatchPool = (accountId: string) => `watchers:${accountId}`;
+export const signedStreamWatchPool = (jobId: string) => `signed-stream:${jobId}`;
 
 /**
- * Takes one of the account's watch slots (an `/events` stream or a `Prefer: wait` request), or
+ * Takes one of the pool's watch slots (an `/events` stream or a `Prefer: wait` request), or
  * says how many are held. A waker that cannot be reached grants the slot: the limit protects
  * Redis from polling, and a watch without a waker falls back to the slow safety poll anyway.
  */
 export async function acquireWatchSlot(
   env: WakerEnv,
-  accountId: string,
+  pool: string,
   limit: number,
   ttlMs: number,
 ): Promise<SlotGrant> {
   try {
-    return await waker(env, accountPoint(accountId)).acquireSlot(limit, ttlMs);
+    return await waker(env, pool).acquireSlot(limit, ttlMs);
   } catch (error) {
     console.warn(
       'acquireWatchSlot failed; watching without a slot:',
@@ -33,10 +38,10 @@ export async function acquireWatchSlot(
   }
 }
 
-export async function releaseWatchSlot(env: WakerEnv, accountId: string, id: string): Promise<void> {
+export async function releaseWatchSlot(env: WakerEnv, pool: string, id: string): Promise<void> {
   if (!id) return;
   try {
-    await waker(env, accountPoint(accountId)).releaseSlot(id);
+    await waker(env, pool).releaseSlot(id);
   } catch {
     // The slot expires by itself.
   }

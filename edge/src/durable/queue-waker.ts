@@ -11,8 +11,8 @@ const MAX_WAIT_MS = 60_000;
  *   decision 2);
  * - `job:{jobId}`: `/events` streams and `Prefer: wait` requests watching that job park here, and
  *   every change of the job (lease, heartbeat, complete, fail, cancel, requeue) wakes them;
- * - `watchers:{accountId}`: counts the account's open watches (streams and waits) against its
- *   limit (`acquireSlot`/`releaseSlot`).
+ * - `watchers:{accountId}` (and `signed-stream:{jobId}`, a signed URL's opens): counts the open
+ *   watches (streams and waits) against their limit (`acquireSlot`/`releaseSlot`).
  * It holds no job state: Redis stays the source of truth, a wake only means "look now", and a lost
  * wake costs at most one safety-poll interval. (One class for all three keeps one binding and one
  * migration; the name decides what an instance is used for.)

@@ -1,24 +1,48 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../context';
-import { acquireWatchSlot, releaseWatchSlot } from '../durable/job-watch';
+import { accountWatchPool, acquireWatchSlot, releaseWatchSlot } from '../durable/job-watch';
 import { ApiError } from '../errors/api-error';
 
 /**
- * Takes one of the caller's account's watch slots for an `/events` stream or a `Prefer: wait`
- * request, held at most `maxMs` (plus a minute) if never given back; 429 too_many_watches when
- * the account holds MAX_WATCHES_PER_ACCOUNT already. Returns the release function.
+ * A pool other than the caller's account's, set by a surface before it hands a request to the
+ * engine: a signed stream URL's opens take slots from the prediction's own small pool, so that
+ * anyone holding the URL cannot use up the owner's MAX_WATCHES_PER_ACCOUNT.
+ */
+export interface WatchPool {
+  name: string;
+  limit: number;
+  /** Who holds the slots and what the limit is per, for the 429's message. */
+  holders: string;
+  per: string;
+}
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    watchPool: WatchPool | undefined;
+  }
+}
+
+/**
+ * Takes one watch slot for an `/events` stream or a `Prefer: wait` request, held at most `maxMs`
+ * (plus a minute) if never given back: from the caller's account's pool, or from `watchPool` when a
+ * surface set one. 429 too_many_watches when the pool is full. Returns the release function.
  */
 export async function holdWatchSlot(c: Context<AppEnv>, maxMs: number): Promise<() => Promise<void>> {
-  const limit = c.get('config').maxWatchesPerAccount;
-  const accountId = c.get('caller').accountId;
-  const grant = await acquireWatchSlot(c.env, accountId, limit, maxMs + 60_000);
+  const pool = c.get('watchPool') ?? {
+    name: accountWatchPool(c.get('caller').accountId),
+    limit: c.get('config').maxWatchesPerAccount,
+    holders: 'This account',
+    per: 'account',
+  };
+  const { name, limit } = pool;
+  const grant = await acquireWatchSlot(c.env, name, limit, maxMs + 60_000);
   if (!grant.ok) {
     throw new ApiError(
       'too_many_watches',
-      `This account already holds ${grant.held} open event streams and Prefer: wait requests (limit ${limit}); close one, or poll GET /v1/generations/{id}.`,
-      [{ field: 'Prefer', message: `at most ${limit} open watches per account`, limit }],
+      `${pool.holders} already holds ${grant.held} open event streams and Prefer: wait requests (limit ${limit}); close one, or poll GET /v1/generations/{id}.`,
+      [{ field: 'Prefer', message: `at most ${limit} open watches per ${pool.per}`, limit }],
       { 'Retry-After': '5' },
     );
   }
-  return () => releaseWatchSlot(c.env, accountId, grant.id);
+  return () => releaseWatchSlot(c.env, name, grant.id);
 }

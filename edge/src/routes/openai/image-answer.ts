@@ -6,6 +6,7 @@ import { base64Of, outputFiles } from '../../compat/output-bytes';
 import type { AppEnv } from '../../context';
 import { isTerminal } from '../../generations/load-generation';
 import { waitForResult } from '../../generations/wait-for-result';
+import { holdWatchSlot } from '../../generations/watch-slot';
 import { failedGenerationStatus } from './failure-status';
 import { markSubmitted, OpenAIApiError, openaiErrorResponse } from './openai-error';
 
@@ -21,29 +22,34 @@ export async function answerWithImages(
   // OPENAI_HOLD_SECONDS (540): under the `openai` client's 10-minute timeout, so it reads an
   // answer instead of timing out and re-POSTing (which would render the images twice).
   const hold = compatConfigFor(c.env).openaiHoldSeconds;
-  const started = Date.now();
-  const created = await engineCall(c, '', {
-    method: 'POST',
-    body: request,
-    headers: { Prefer: `wait=${hold}` },
-  });
-  if (!created.ok) {
-    const retryAfter = created.headers.get('retry-after');
-    return openaiErrorResponse(
-      c,
-      created.status,
-      created.body.error,
-      retryAfter ? { 'Retry-After': retryAfter } : {},
-    );
-  }
-  markSubmitted(c);
-  let generation: Generation = created.body;
-  if (!isTerminal(generation.status) && Date.now() - started < hold * 1000) {
-    const leftSeconds = (hold * 1000 - (Date.now() - started)) / 1000;
-    await waitForResult(c, generation.id, { status: generation.status }, leftSeconds);
-    const again = await engineCall(c, `/${generation.id}`);
-    if (!again.ok) return openaiErrorResponse(c, again.status, again.body.error);
-    generation = again.body;
+  // One watch slot for the whole hold, taken before anything is created (a 429 leaves nothing to
+  // duplicate): the engine is called without Prefer, whose wait is capped at 60 s and would give
+  // its slot back while this request goes on holding.
+  const release = await holdWatchSlot(c, hold * 1000);
+  let generation: Generation;
+  try {
+    const started = Date.now();
+    const created = await engineCall(c, '', { method: 'POST', body: request });
+    if (!created.ok) {
+      const retryAfter = created.headers.get('retry-after');
+      return openaiErrorResponse(
+        c,
+        created.status,
+        created.body.error,
+        retryAfter ? { 'Retry-After': retryAfter } : {},
+      );
+    }
+    markSubmitted(c);
+    generation = created.body;
+    if (!isTerminal(generation.status)) {
+      const leftSeconds = Math.max(0, hold * 1000 - (Date.now() - started)) / 1000;
+      await waitForResult(c, generation.id, { status: generation.status }, leftSeconds);
+      const again = await engineCall(c, `/${generation.id}`);
+      if (!again.ok) return openaiErrorResponse(c, again.status, again.body.error);
+      generation = again.body;
+    }
+  } finally {
+    await release();
   }
   c.header('x-should-retry', 'false');
   c.header('x-ldm-generation-id', generation.id);

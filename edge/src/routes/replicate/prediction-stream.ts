@@ -1,9 +1,10 @@
-import type { Generation } from '@ldm/shared';
+import type { ErrorBody, Generation } from '@ldm/shared';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { engineStream } from '../../compat/engine-call';
 import { progressLogs, streamPath } from '../../compat/replicate-prediction';
 import type { AppEnv, Caller } from '../../context';
+import { signedStreamWatchPool } from '../../durable/job-watch';
 import { ApiError } from '../../errors/api-error';
 import { checkSignature } from '../../lib/signed-url';
 import { apiKeyAuth } from '../../middleware/api-key-auth';
@@ -11,9 +12,20 @@ import type { KeyRateLimit } from '../../middleware/rate-limit';
 import { hmget } from '../../store/hash-reply';
 import { keys } from '../../store/keys';
 
-/** Splits an SSE byte stream into {event, data} records (the engine writes one data line each). */
-async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<{ event: string; data: string }> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+/**
+ * Open streams one prediction's signed URL may hold at once. They come from the prediction's own
+ * pool, not the owner's MAX_WATCHES_PER_ACCOUNT: the URL travels (browsers, webhook receivers),
+ * and whoever holds it must not be able to lock the owner out of their own watches.
+ */
+export const SIGNED_STREAMS_PER_PREDICTION = 2;
+
+/**
+ * Splits an SSE text stream into {event, data} records (the engine writes one data line each) and
+ * `keep-alive` for its comment blocks.
+ */
+async function* sseEvents(
+  reader: ReadableStreamDefaultReader<string>,
+): AsyncGenerator<{ event: string; data: string }> {
   let buffer = '';
   for (;;) {
     const { done, value } = await reader.read();
@@ -29,7 +41,9 @@ async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<{ ev
         if (line.startsWith('event:')) event = line.slice(6).trim();
         else if (line.startsWith('data:')) data += line.slice(5).trimStart();
       }
+      // A comment-only block is the engine's keep-alive: passed on as `keep-alive`.
       if (data) yield { event, data };
+      else if (block.startsWith(':')) yield { event: 'keep-alive', data: '' };
       end = buffer.indexOf('\n\n');
     }
   }
@@ -75,17 +89,37 @@ export function predictionStream(rateLimit: KeyRateLimit) {
         safetyChecker: null,
       };
       c.set('caller', owner);
+      c.set('watchPool', {
+        name: signedStreamWatchPool(id),
+        limit: SIGNED_STREAMS_PER_PREDICTION,
+        holders: "This prediction's signed stream URL",
+        per: 'signed stream URL',
+      });
     }
     const events = await engineStream(c, `/${encodeURIComponent(id)}/events`);
     if (!events.ok || !events.body) {
-      const body = (await events.json()) as { error: { code: ApiError['code']; message: string } };
-      throw new ApiError(body.error.code, body.error.message);
+      const { error } = (await events.json()) as ErrorBody;
+      // The engine's answer as it was: details and Retry-After (a too_many_watches 429) included.
+      const retryAfter = events.headers.get('retry-after');
+      throw new ApiError(
+        error.code,
+        error.message,
+        error.details,
+        retryAfter ? { 'Retry-After': retryAfter } : undefined,
+      );
     }
-    const source = events.body;
+    const reader = events.body.pipeThrough(new TextDecoderStream()).getReader();
     return streamSSE(c, async (stream) => {
+      // A client gone is passed on to the engine's stream, which then gives its watch slot back.
+      stream.onAbort(() => {
+        reader.cancel().catch(() => {});
+      });
       let logged = 0;
-      for await (const { event, data } of sseEvents(source)) {
-        if (event === 'progress') {
+      for await (const { event, data } of sseEvents(reader)) {
+        if (event === 'keep-alive') {
+          // Written on, so that a client gone is noticed (a failed write is what fires onAbort).
+          await stream.write(': keep-alive\n\n');
+        } else if (event === 'progress') {
           const progress = JSON.parse(data) as { step: number; total: number };
           const lines = progressLogs(progress).split('\n').filter(Boolean);
           for (const line of lines.slice(logged)) await stream.writeSSE({ event: 'logs', data: line });
