@@ -1,8 +1,7 @@
 import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/support/edge-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { streamPath } from '../src/compat/replicate-prediction';
+import { SIGNED_STREAMS_PER_PREDICTION, streamPath } from '../src/compat/replicate-prediction';
 import { signPath } from '../src/lib/signed-url';
-import { SIGNED_STREAMS_PER_PREDICTION } from '../src/routes/replicate/prediction-stream';
 
 // A prediction's signed stream URL in workerd: it opens without the key, an expired one is
 // refused, and its opens come from the prediction's own small pool of watch slots, never from the

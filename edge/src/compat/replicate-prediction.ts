@@ -95,3 +95,10 @@ export function predictionOf(generation: Generation, o: PredictionOptions): Repl
     urls: { get: base, cancel: `${base}/cancel`, stream: o.streamUrl ?? `${base}/stream` },
   };
 }
+
+/**
+ * Open streams one prediction's signed URL may hold at once. They come from the prediction's own
+ * pool, not the owner's MAX_WATCHES_PER_ACCOUNT: the URL travels (browsers, webhook receivers),
+ * and whoever holds it must not be able to lock the owner out of their own watches.
+ */
+export const SIGNED_STREAMS_PER_PREDICTION = 2;

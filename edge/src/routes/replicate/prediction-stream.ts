@@ -2,7 +2,7 @@ import type { ErrorBody, Generation } from '@ldm/shared';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { engineStream } from '../../compat/engine-call';
-import { progressLogs, streamPath } from '../../compat/replicate-prediction';
+import { progressLogs, SIGNED_STREAMS_PER_PREDICTION, streamPath } from '../../compat/replicate-prediction';
 import type { AppEnv, Caller } from '../../context';
 import { signedStreamWatchPool } from '../../durable/job-watch';
 import { ApiError } from '../../errors/api-error';
@@ -11,13 +11,6 @@ import { apiKeyAuth } from '../../middleware/api-key-auth';
 import type { KeyRateLimit } from '../../middleware/rate-limit';
 import { hmget } from '../../store/hash-reply';
 import { keys } from '../../store/keys';
-
-/**
- * Open streams one prediction's signed URL may hold at once. They come from the prediction's own
- * pool, not the owner's MAX_WATCHES_PER_ACCOUNT: the URL travels (browsers, webhook receivers),
- * and whoever holds it must not be able to lock the owner out of their own watches.
- */
-export const SIGNED_STREAMS_PER_PREDICTION = 2;
 
 /**
  * Splits an SSE text stream into {event, data} records (the engine writes one data line each) and
