@@ -50,6 +50,8 @@ async function main(): Promise<void> {
       prompt: { type: 'string' },
       upscaler: { type: 'string' },
       'upscale-steps': { type: 'string', default: '3' },
+      /** The catalog's default for demo-upscaler. */
+      'upscale-guidance': { type: 'string', default: '1' },
       'large-steps': { type: 'string', default: '2' },
     },
   });
@@ -217,6 +219,7 @@ async function main(): Promise<void> {
   const upscaler = upscalerDir
     ? await benchUpscaler(upscalerDir, {
         steps: Number(values['upscale-steps']),
+        guidance: Number(values['upscale-guidance']),
         runs,
         warmup,
         largeSteps: Number(values['large-steps']),

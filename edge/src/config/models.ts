@@ -27,7 +27,7 @@ export const BUILTIN_MODELS: ModelInfo[] = [
     // tools/demo-upscaler: Stable Diffusion's x4-upscaler layout, trained on the demo scenes.
     // Sizes are the output's (4x the input image): 64 px -> 256 px natively, inputs up to 512 x 512.
     name: 'demo-upscaler',
-    version: 'demo-upscaler-v1',
+    version: 'demo-upscaler-v2',
     description:
       'x4 super-resolution latent diffusion model (64 px -> 256 px native) trained on the demo scenes.',
     tasks: ['upscale'],

@@ -18,6 +18,8 @@ export interface DecodeOptions {
   maxPixels?: number;
   /** 1 channel (masks) or 3 (RGB). */
   channels: 1 | 3;
+  /** The format a header read already found (readImageHeader), so the bytes are parsed once less. */
+  format?: string;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function decodeInputImage(bytes: Uint8Array, options: DecodeOptions
   if (bytes.byteLength === 0) throw new PipelineInputError(options.field, 'is empty');
   try {
     // The API accepts these three; anything else sharp could decode (SVG, TIFF, HEIF, ...) is refused.
-    const { format } = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
+    const format = options.format ?? (await sharp(bytes, { limitInputPixels: maxPixels }).metadata()).format;
     if (!ACCEPTED_FORMATS.has(format)) {
       throw new PipelineInputError(options.field, `is ${format}; only PNG, JPEG or WebP images are accepted`);
     }
@@ -64,6 +66,28 @@ export async function decodeInputImage(bytes: Uint8Array, options: DecodeOptions
   }
 }
 
+/** What an image's header says: the size it shows at (EXIF orientation applied) and its format. */
+export interface ImageHeader {
+  width: number;
+  height: number;
+  format: string;
+}
+
+/** The header of an input image, without decoding a pixel; undefined for bytes sharp cannot read. */
+export async function readImageHeader(
+  bytes: Uint8Array,
+  maxPixels = DEFAULT_MAX_INPUT_PIXELS,
+): Promise<ImageHeader | undefined> {
+  try {
+    const { autoOrient, format } = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
+    return autoOrient.width && autoOrient.height
+      ? { width: autoOrient.width, height: autoOrient.height, format }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The size an input image shows at (EXIF orientation applied), from its header alone: the output
  * size img2img/inpaint default to. Undefined for bytes sharp cannot read; decoding reports those.
@@ -72,10 +96,6 @@ export async function inputImageSize(
   bytes: Uint8Array,
   maxPixels = DEFAULT_MAX_INPUT_PIXELS,
 ): Promise<{ width: number; height: number } | undefined> {
-  try {
-    const { autoOrient } = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
-    return autoOrient.width && autoOrient.height ? autoOrient : undefined;
-  } catch {
-    return undefined;
-  }
+  const header = await readImageHeader(bytes, maxPixels);
+  return header && { width: header.width, height: header.height };
 }

@@ -31,6 +31,8 @@ async function runEach(
     parts.push(values.subarray(0, (values.length / run.size) * run.count));
     outDims = tensor.dims.slice();
   }
+  // One run (every VAE call of the pipelines, which decode item by item): its output as it is.
+  if (parts.length === 1) return { data: parts[0], dims: [batch, ...outDims.slice(1)] };
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

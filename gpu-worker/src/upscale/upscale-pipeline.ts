@@ -1,5 +1,5 @@
 import { basename, resolve } from 'node:path';
-import { decodeInputImage, inputImageSize } from '../image/decode-input';
+import { decodeInputImage, type ImageHeader, readImageHeader } from '../image/decode-input';
 import { planarToRgb, rgbToPlanar } from '../image/pixels';
 import type { ProviderName, SessionOptions } from '../model/create-session';
 import { RunClock } from '../model/run-clock';
@@ -105,7 +105,13 @@ export class UpscalePipeline {
 
   /** The low-resolution size the request will run at, or a 422 naming the limit. */
   async inputSize(image: Uint8Array): Promise<{ width: number; height: number }> {
-    const size = await inputImageSize(image);
+    const { width, height } = await this.inputHeader(image);
+    return { width, height };
+  }
+
+  /** inputSize and the format the header names (so the decode parses the bytes once less). */
+  private async inputHeader(image: Uint8Array): Promise<ImageHeader> {
+    const size = await readImageHeader(image);
     if (!size) throw new PipelineInputError('image', 'is not a readable PNG, JPEG or WebP image');
     const limit = this.info.maxInputPixels;
     if (size.width * size.height > limit) {
@@ -125,7 +131,7 @@ export class UpscalePipeline {
         INPUT_MULTIPLE,
       );
     }
-    return { width, height };
+    return { width, height, format: size.format };
   }
 
   upscale(request: UpscaleRequest, options: GenerateOptions = {}): Promise<UpscaleResult> {
@@ -142,37 +148,38 @@ export class UpscalePipeline {
     const started = performance.now();
     checkUpscale(request, this.info.maxNoiseLevel);
     createScheduler(request.scheduler, this.model.config.schedulerConfig); // a bad name is a 422 before any work
-    const { width, height } = await this.inputSize(request.image);
+    // sharp reads the header, then decodes, on libuv's thread pool while this thread runs the text
+    // encoder and then draws the noise: fixed costs per image that would otherwise add to the
+    // time outside run(). Each promise is awaited below; the catch only keeps an earlier failure
+    // from leaving it unhandled.
+    const header = this.inputHeader(request.image);
+    header.catch(() => {});
     const clock = new RunClock();
     const timings = emptyTimings();
     const { unet, config } = this.model;
-    const plane = width * height;
     const guided = usesGuidance(request.guidance_scale);
     const cond = await this.prompts.encode(request.prompt, clock, timings);
     const uncond = guided ? await this.prompts.encode(request.negative_prompt, clock, timings) : undefined;
-    const rgb = await decodeInputImage(request.image, { field: 'image', width, height, channels: 3 });
-    const image = rgbToPlanar(rgb, width, height);
+    const { width, height, format } = await header;
+    const decoding = decodeInputImage(request.image, { field: 'image', width, height, channels: 3, format });
+    decoding.catch(() => {});
+    const plane = width * height;
 
-    const slots: Slot[] = [];
-    for (let k = 0; k < request.num_outputs; k++) {
-      // diffusers' ONNX pipeline draws the latents first, then the image noise, from one generator.
+    // diffusers' ONNX pipeline draws the latents first, then the image noise, from one generator.
+    const draws = Array.from({ length: request.num_outputs }, (_, k) => {
       const noise = noiseStream(request.seed + k);
       const scheduler = createScheduler(request.scheduler, config.schedulerConfig);
       scheduler.setTimesteps(request.steps);
-      const initial = noise.randn(config.latentChannels * plane);
-      const noisedImage = noiseLowRes(
-        config.lowResSchedule,
-        image,
-        noise.randn(3 * plane),
-        request.noise_level,
-      );
-      slots.push({
-        scheduler,
-        latents: initial.map((v) => v * scheduler.initNoiseSigma),
-        noisedImage,
-        noise,
-      });
-    }
+      const latents = noise.randn(config.latentChannels * plane);
+      return { noise, scheduler, latents, imageNoise: noise.randn(3 * plane) };
+    });
+    const image = rgbToPlanar(await decoding, width, height);
+    const slots: Slot[] = draws.map(({ noise, scheduler, latents, imageNoise }) => ({
+      scheduler,
+      latents: latents.map((v) => v * scheduler.initNoiseSigma),
+      noisedImage: noiseLowRes(config.lowResSchedule, image, imageNoise, request.noise_level),
+      noise,
+    }));
 
     const rowsPer = guided ? 2 : 1;
     const rows = slots.length * rowsPer;
