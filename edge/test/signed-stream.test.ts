@@ -2,6 +2,7 @@ import { type EdgeStack, startEdgeStack, type TestAccount } from '@ldm/test/supp
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNED_STREAMS_PER_PREDICTION, streamPath } from '../src/compat/replicate-prediction';
 import { signPath } from '../src/lib/signed-url';
+import { workerClient } from '../src/routes/worker/worker-test-client';
 
 // A prediction's signed stream URL in workerd: it opens without the key, an expired one is
 // refused, and its opens come from the prediction's own small pool of watch slots, never from the
@@ -81,5 +82,46 @@ describe('signed stream URL', () => {
     await events.body?.cancel();
 
     for (const open of opened) await open.close();
+  });
+
+  it('gives a slot back when its client leaves, so a reconnecting client is not locked out', async () => {
+    const prediction = await createPrediction();
+    const opened = [];
+    for (let i = 0; i < SIGNED_STREAMS_PER_PREDICTION; i++) {
+      const open = await openSigned(prediction.urls.stream);
+      expect(open.res.status).toBe(200);
+      opened.push(open);
+    }
+    for (const open of opened) await open.close();
+    // workerd notices a gone client at the stream's next write: a progress report (passed on as a
+    // `logs` line) makes one now, and the stream stays open (the job is not over). Before, each
+    // slot stayed held for 11 minutes. Earlier tests' predictions are queued first, so lease until
+    // the job is ours.
+    const worker = workerClient(stack);
+    let grant: { job_id: string; lease_token: string } | undefined;
+    for (let i = 0; i < 10 && !grant; i++) {
+      const leased = await worker.lease(['demo-shapes']);
+      grant = (leased.body.jobs as { job_id: string; lease_token: string }[]).find(
+        (j) => j.job_id === prediction.id,
+      );
+    }
+    expect(grant).toBeDefined();
+    const beat = await worker.call('POST', `/jobs/${prediction.id}/heartbeat`, {
+      lease_token: grant?.lease_token,
+      progress: { step: 1, total: 4 },
+    });
+    expect(beat.status).toBe(200);
+    const left = Date.now();
+    const reopened = [];
+    while (reopened.length < SIGNED_STREAMS_PER_PREDICTION && Date.now() - left < 5_000) {
+      const open = await openSigned(prediction.urls.stream);
+      if (open.res.status === 200) reopened.push(open);
+      else {
+        await open.close();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    expect(reopened.length).toBe(SIGNED_STREAMS_PER_PREDICTION);
+    for (const open of reopened) await open.close();
   });
 });

@@ -27,11 +27,11 @@ interface Stream {
   close: () => void;
 }
 
-/** Opens an event stream and collects its events as they arrive. */
-async function openStream(id: string): Promise<Stream> {
+/** Opens an event stream (as `account` unless `as` is given) and collects its events as they arrive. */
+async function openStream(id: string, as: TestAccount = account): Promise<Stream> {
   const abort = new AbortController();
   const res = await stack.fetch(`/v1/generations/${id}/events`, {
-    headers: account.headers,
+    headers: as.headers,
     signal: abort.signal,
   });
   expect(res.status).toBe(200);
@@ -167,5 +167,46 @@ describe('watches of a job', () => {
     expect(res.status).toBe(201);
     expect(((await res.json()) as Generation).status).toBe('failed');
     expect(Date.now() - failedAt).toBeLessThan(5_000);
+  }, 30_000);
+
+  it('a stream client that goes away gives its slot back within seconds, not at the slot expiry', async () => {
+    // Its own account, so the other tests' watches do not count.
+    const owner = await stack.createAccount({
+      limits: { requests_per_minute: 100_000, concurrent_jobs: 100 },
+    });
+    const job = await submit(stack, owner, { steps: 4 });
+    const streams: Stream[] = [];
+    for (let i = 0; i < MAX_WATCHES; i++) streams.push(await openStream(job.id, owner));
+    await until(() => streams.every((s) => s.events.length === 1), 5_000);
+    const full = await stack.fetch(`/v1/generations/${job.id}/events`, { headers: owner.headers });
+    expect(full.status).toBe(429);
+    await full.body?.cancel();
+
+    // Every client leaves mid-stream. workerd notices a gone client at the stream's next write (an
+    // event, or the 15 s keep-alive): the job's lease makes that write now. Before, each slot stayed
+    // held until its expiry (the longest stream plus a minute: 11 minutes), the account 429 that long.
+    for (const s of streams) s.close();
+    await Promise.all(streams.map((s) => s.ended));
+    const leased = await workerClient(stack).lease(['demo-shapes']);
+    expect(leased.body.jobs[0]?.job_id).toBe(job.id);
+    const left = Date.now();
+    const reopened: Stream[] = [];
+    while (reopened.length < MAX_WATCHES && Date.now() - left < 5_000) {
+      const res = await stack.fetch(`/v1/generations/${job.id}/events`, { headers: owner.headers });
+      if (res.status === 200) {
+        // Held open (read in the background) so that it keeps its slot while the next one is tried.
+        const abort = new AbortController();
+        const body = res.body as ReadableStream<Uint8Array>;
+        const ended = body.pipeTo(new WritableStream(), { signal: abort.signal }).catch(() => {});
+        reopened.push({ events: [], ended, close: () => abort.abort() });
+      } else {
+        await res.body?.cancel();
+        await sleep(100);
+      }
+    }
+    console.log(`${reopened.length} slots back ${Date.now() - left} ms after the stream clients left`);
+    expect(reopened.length).toBe(MAX_WATCHES);
+    for (const s of reopened) s.close();
+    await Promise.all(reopened.map((s) => s.ended));
   }, 30_000);
 });

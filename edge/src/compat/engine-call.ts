@@ -66,6 +66,8 @@ export async function engineCall<T = Generation>(
     method: options.method ?? 'GET',
     headers,
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    // The caller's signal: a watch the engine holds for this call is given back when the client leaves.
+    signal: c.req.raw.signal,
   });
   handoff.set(request, { ...c.var, jobExtras: options.jobExtras });
   const response = await engine.fetch(request, c.env, c.executionCtx);
@@ -79,7 +81,7 @@ export async function engineCall<T = Generation>(
 
 /** The raw engine response (for server-sent events, which are translated as they stream). */
 export async function engineStream(c: Context<AppEnv>, path: string): Promise<Response> {
-  const request = new Request(`${requestOrigin(c)}/v1/generations${path}`);
+  const request = new Request(`${requestOrigin(c)}/v1/generations${path}`, { signal: c.req.raw.signal });
   handoff.set(request, { ...c.var });
   return engine.fetch(request, c.env, c.executionCtx);
 }

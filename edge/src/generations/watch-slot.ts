@@ -44,5 +44,33 @@ export async function holdWatchSlot(c: Context<AppEnv>, maxMs: number): Promise<
       { 'Retry-After': '5' },
     );
   }
-  return () => releaseWatchSlot(c.env, name, grant.id);
+  return releaseWhenDone(c, () => releaseWatchSlot(c.env, name, grant.id));
+}
+
+/**
+ * The slot's release, run exactly once: when the handler calls the returned function (its
+ * `finally`), or when the client goes away. A client that disconnects cancels the request in
+ * workerd (which notices at its next write: an event or the stream's keep-alive): the handler's
+ * `finally` never runs, and a call made from the signal's abort event is dropped (both seen in
+ * workerd 2026-04). So the slot stayed held until its expiry, the longest watch plus a minute (11
+ * minutes for an event stream), and a client that reconnected MAX_WATCHES_PER_ACCOUNT times got
+ * 429 for that long. Work handed to waitUntil before the disconnect does run, so the release
+ * waits there for whichever comes first.
+ */
+function releaseWhenDone(c: Context<AppEnv>, release: () => Promise<void>): () => Promise<void> {
+  let finish = () => {};
+  const done = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const released = done.then(release);
+  c.req.raw.signal.addEventListener('abort', finish, { once: true });
+  try {
+    c.executionCtx.waitUntil(released);
+  } catch {
+    // No ExecutionContext (the app called directly, as some unit tests do): only the handler releases.
+  }
+  return () => {
+    finish();
+    return released;
+  };
 }

@@ -57,7 +57,7 @@ export function bodyLimit(options: BodyLimitOptions): MiddlewareHandler<AppEnv> 
       body.set(chunk, offset);
       offset += chunk.byteLength;
     }
-    c.req.raw = new Request(request, { body });
+    c.req.raw = new Request(request, { body, signal: request.signal });
     return next();
   };
 }
