@@ -16,7 +16,9 @@ describe('a worker killed mid-job', () => {
   it('is replaced by another worker that finishes the job exactly once', async () => {
     const first = e2e.startWorker('w-doomed');
     await first.waitForLog((l) => l.msg === 'worker ready', 60_000);
-    const job = await e2e.submit({ ...LONG_JOB, num_outputs: 2 });
+    // 150 steps (~3x LONG_JOB): under the full suite's load the edge polls below can lag by
+    // seconds, and with 50 steps the doomed worker sometimes finished before the kill landed.
+    const job = await e2e.submit({ ...LONG_JOB, steps: 150, num_outputs: 2 });
     await first.waitForLog((l) => l.msg === 'batch started');
     await e2e.waitFor(job.id, (g) => (g.progress?.step ?? 0) >= 1, 20_000);
     first.kill('SIGKILL');
