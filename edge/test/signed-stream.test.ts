@@ -34,6 +34,17 @@ async function openSigned(url: string) {
   return { res, close: () => res.body?.cancel().catch(() => {}) };
 }
 
+/** Opens as many signed streams as the prediction's pool holds, each answered 200. */
+async function fillPool(url: string) {
+  const opened = [];
+  for (let i = 0; i < SIGNED_STREAMS_PER_PREDICTION; i++) {
+    const open = await openSigned(url);
+    expect(open.res.status).toBe(200);
+    opened.push(open);
+  }
+  return opened;
+}
+
 describe('signed stream URL', () => {
   it('opens without a key; an expired one is refused with url_expired', async () => {
     const prediction = await createPrediction();
@@ -53,12 +64,7 @@ describe('signed stream URL', () => {
 
   it("takes slots from the prediction's own pool, not the owner's watches", async () => {
     const prediction = await createPrediction();
-    const opened = [];
-    for (let i = 0; i < SIGNED_STREAMS_PER_PREDICTION; i++) {
-      const open = await openSigned(prediction.urls.stream);
-      expect(open.res.status).toBe(200);
-      opened.push(open);
-    }
+    const opened = await fillPool(prediction.urls.stream);
     // One more signed open is refused, with the engine's Retry-After and limit passed through.
     const refused = await fetch(prediction.urls.stream);
     expect(refused.status).toBe(429);
@@ -86,12 +92,7 @@ describe('signed stream URL', () => {
 
   it('gives a slot back when its client leaves, so a reconnecting client is not locked out', async () => {
     const prediction = await createPrediction();
-    const opened = [];
-    for (let i = 0; i < SIGNED_STREAMS_PER_PREDICTION; i++) {
-      const open = await openSigned(prediction.urls.stream);
-      expect(open.res.status).toBe(200);
-      opened.push(open);
-    }
+    const opened = await fillPool(prediction.urls.stream);
     for (const open of opened) await open.close();
     // workerd notices a gone client at the stream's next write: a progress report (passed on as a
     // `logs` line) makes one now, and the stream stays open (the job is not over). Before, each
